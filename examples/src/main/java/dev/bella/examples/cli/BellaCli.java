@@ -1,0 +1,56 @@
+package dev.bella.examples.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code ./bella} command line: one entry point for the demo, the metrics tool and the
+ * benchmarks.
+ */
+@Command(
+        name = "bella",
+        mixinStandardHelpOptions = true,
+        versionProvider = BellaCli.Version.class,
+        description = "Bayesian Low-Rank Learning (Bella) on the JVM.",
+        subcommands = {
+            DemoCommand.class,
+            MetricsCommand.class,
+            BenchCommand.class,
+            CommandLine.HelpCommand.class
+        })
+public final class BellaCli implements Runnable {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    /**
+     * Runs the command line.
+     *
+     * @param args the arguments
+     */
+    public static void main(String[] args) {
+        System.exit(newCommandLine().execute(args));
+    }
+
+    /**
+     * Creates the configured command line, for tests that want to run a subcommand in-process.
+     *
+     * @return the command line
+     */
+    public static CommandLine newCommandLine() {
+        return new CommandLine(new BellaCli());
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Reports the library version from the jar manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = BellaCli.class.getPackage().getImplementationVersion();
+            return new String[] {"bella " + (v == null ? "(development build)" : v)};
+        }
+    }
+}
