@@ -1,0 +1,295 @@
+package dev.bella.core;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
+import ai.djl.util.Pair;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+
+/**
+ * The entry point: wrap a pre-trained DJL network into {@code n} low-rank particles, or load saved
+ * adapters onto it.
+ *
+ * <pre>{@code
+ * BellaConfig config = BellaConfig.builder().optTargets("c_fc", "c_proj").optParticles(5).build();
+ * try (ParticleBlock particles = Bella.wrap(pretrained, config)) {
+ *     NDList out = particles.predict(new NDList(images)); // (5, b, classes)
+ *     System.out.println(particles.summary());
+ * }
+ * }</pre>
+ */
+public final class Bella {
+
+    /** This library's version, from the build. */
+    public static final String VERSION = readVersion();
+
+    private Bella() {}
+
+    /**
+     * Wraps an initialised DJL block tree: the target {@link Linear} layers become {@link
+     * LowRankLinear}s holding {@code n} adapters initialised per SPEC §1, every other parameter is
+     * a frozen view of the base's. The user's block and configuration are not modified.
+     *
+     * @param base the pre-trained network (all parameters initialised)
+     * @param config what to adapt
+     * @return the particle model; close it to free the adapters
+     * @throws IllegalArgumentException if the base is not initialised, no layer matches, a target
+     *     is not a Linear, or the rank exceeds {@code min(d_in, d_out)} of a target
+     */
+    public static ParticleBlock wrap(Block base, BellaConfig config) {
+        return wrap(base, config, true, null);
+    }
+
+    /**
+     * Loads adapters saved by {@link ParticleBlock#saveAdapters} onto a base network. The base must
+     * be the one they were trained on (its fingerprint is checked).
+     *
+     * @param dir the adapter directory
+     * @param base the pre-trained network
+     * @return the particle model
+     * @throws IOException if the files cannot be read
+     * @throws IllegalArgumentException if the files are malformed, from a newer format, or do not
+     *     fit this base (the message names the file and the tensor)
+     */
+    public static ParticleBlock load(Path dir, Block base) throws IOException {
+        AdapterStore.Manifest manifest = AdapterStore.readManifest(dir);
+        ParticleBlock model = wrap(base, manifest.config(), false, null);
+        try {
+            AdapterStore.loadInto(model, dir, manifest);
+        } catch (IOException | RuntimeException e) {
+            model.close();
+            throw e;
+        }
+        return model;
+    }
+
+    static ParticleBlock wrap(
+            Block base, BellaConfig config, boolean initialize, BaseFingerprint fingerprint) {
+        Objects.requireNonNull(base, "base");
+        Objects.requireNonNull(config, "config");
+        for (Pair<String, Parameter> p : base.getParameters()) {
+            if (!p.getValue().isInitialized()) {
+                throw new IllegalArgumentException(
+                        "the base block is not initialised: parameter '"
+                                + p.getKey()
+                                + "' has no value; initialise the block or load its weights"
+                                + " before wrapping it");
+            }
+        }
+        Map<String, Block> tree = LayerPaths.walk(base);
+        List<String> targetPaths = TargetSelector.select(tree, config);
+        Set<String> targets = new HashSet<>(targetPaths);
+        Map<String, Integer> layerIndex = new LinkedHashMap<>();
+        for (String p : targetPaths) {
+            layerIndex.put(p, layerIndex.size());
+            checkRank((Linear) tree.get(p), p, config.getRank());
+        }
+
+        Device device = firstDevice(base);
+        NDManager manager = NDManager.newBaseManager(device);
+        try {
+            Map<Parameter, Parameter> views = new IdentityHashMap<>();
+            Function<Parameter, Parameter> view =
+                    p -> views.computeIfAbsent(p, q -> frozenView(q, manager));
+            Map<String, LowRankLinear> adapted = new LinkedHashMap<>();
+            Block inner =
+                    new BlockCopier(
+                                    (path, block) -> {
+                                        if (!targets.contains(path)) {
+                                            return null;
+                                        }
+                                        LowRankLinear l =
+                                                adapt(
+                                                        path,
+                                                        (Linear) block,
+                                                        layerIndex.get(path),
+                                                        config,
+                                                        initialize,
+                                                        view,
+                                                        manager);
+                                        adapted.put(path, l);
+                                        return l;
+                                    },
+                                    view)
+                            .copy(base);
+            return new ParticleBlock(
+                    config,
+                    config.getParticles(),
+                    inner,
+                    orderedAs(targetPaths, adapted),
+                    manager,
+                    true,
+                    fingerprint);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    private static Map<String, LowRankLinear> orderedAs(
+            List<String> order, Map<String, LowRankLinear> layers) {
+        Map<String, LowRankLinear> out = new LinkedHashMap<>();
+        for (String p : order) {
+            out.put(p, layers.get(p));
+        }
+        return out;
+    }
+
+    private static void checkRank(Linear linear, String path, int rank) {
+        Shape w = linear.getParameters().get("weight").getArray().getShape();
+        long max = Math.min(w.get(0), w.get(1));
+        if (rank > max) {
+            throw new IllegalArgumentException(
+                    "rank "
+                            + rank
+                            + " is larger than min(d_in, d_out) = "
+                            + max
+                            + " of layer '"
+                            + path
+                            + "' (d_in="
+                            + w.get(1)
+                            + ", d_out="
+                            + w.get(0)
+                            + ")");
+        }
+    }
+
+    private static LowRankLinear adapt(
+            String path,
+            Linear linear,
+            int layer,
+            BellaConfig config,
+            boolean initialize,
+            Function<Parameter, Parameter> view,
+            NDManager manager) {
+        Parameter weight = view.apply(linear.getParameters().get("weight"));
+        Parameter bias =
+                linear.getParameters().contains("bias")
+                        ? view.apply(linear.getParameters().get("bias"))
+                        : null;
+        NDArray w = weight.getArray();
+        long out = w.getShape().get(0);
+        long in = w.getShape().get(1);
+        int n = config.getParticles();
+        int r = config.getRank();
+        float[] aValues = new float[Math.toIntExact(n * in * r)];
+        float[] bValues = new float[Math.toIntExact(n * r * out)];
+        if (initialize) {
+            double aStd = 1.0 / Math.sqrt(in);
+            int aPer = Math.toIntExact(in * r);
+            int bPer = Math.toIntExact(r * out);
+            for (int i = 0; i < n; i++) {
+                fillGaussian(
+                        aValues, i * aPer, aPer, aStd, Seeds.stream(config.getSeed(), layer, i, 0));
+                if (config.getBInitStd() > 0) {
+                    fillGaussian(
+                            bValues,
+                            i * bPer,
+                            bPer,
+                            config.getBInitStd(),
+                            Seeds.stream(config.getSeed(), layer, i, 1));
+                }
+            }
+        }
+        NDArray a = adapterArray(manager, aValues, new Shape(n, in, r), w.getDataType());
+        NDArray b = adapterArray(manager, bValues, new Shape(n, r, out), w.getDataType());
+        Shape[] inputShapes;
+        try {
+            inputShapes = linear.getInputShapes();
+        } catch (IllegalStateException e) {
+            inputShapes = new Shape[] {new Shape(-1, in)};
+        }
+        return new LowRankLinear(
+                path,
+                weight,
+                bias,
+                trainable("lora_A", a),
+                trainable("lora_B", b),
+                config.getScale(),
+                inputShapes);
+    }
+
+    private static void fillGaussian(
+            float[] values, int from, int count, double std, SplittableRandom rng) {
+        for (int k = 0; k < count; k++) {
+            values[from + k] = (float) (rng.nextGaussian() * std);
+        }
+    }
+
+    private static NDArray adapterArray(
+            NDManager manager, float[] values, Shape shape, DataType type) {
+        NDArray array = manager.create(values, shape);
+        if (type != DataType.FLOAT32) {
+            NDArray cast = array.toType(type, false);
+            array.close();
+            array = cast;
+        }
+        return array;
+    }
+
+    private static Parameter trainable(String name, NDArray array) {
+        array.setName(name);
+        return Parameter.builder()
+                .setName(name)
+                .setType(Parameter.Type.WEIGHT)
+                .optShape(array.getShape())
+                .optArray(array)
+                .optRequiresGrad(true)
+                .build();
+    }
+
+    /** A frozen parameter holding a detached view of the original's array (no copy). */
+    private static Parameter frozenView(Parameter p, NDManager manager) {
+        NDArray original = p.getArray();
+        boolean runningStat =
+                p.getType() == Parameter.Type.RUNNING_MEAN
+                        || p.getType() == Parameter.Type.RUNNING_VAR;
+        NDArray value = runningStat ? original.duplicate() : original.stopGradient();
+        value.attach(manager);
+        value.setName(p.getName());
+        return Parameter.builder()
+                .setName(p.getName())
+                .setType(p.getType())
+                .optShape(value.getShape())
+                .optArray(value)
+                .optRequiresGrad(false)
+                .build();
+    }
+
+    private static Device firstDevice(Block base) {
+        for (Pair<String, Parameter> p : base.getParameters()) {
+            return p.getValue().getArray().getDevice();
+        }
+        return Device.cpu();
+    }
+
+    private static String readVersion() {
+        try (InputStream in = Bella.class.getResourceAsStream("version.properties")) {
+            if (in == null) {
+                return "unknown";
+            }
+            Properties p = new Properties();
+            p.load(in);
+            return p.getProperty("version", "unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}

@@ -1,0 +1,370 @@
+package dev.bella.core;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * What to adapt and how: rank, scale, particle count, seed and the target layers.
+ *
+ * <p>Immutable; build one with {@link #builder()}. Defaults follow the paper (SPEC §1): rank 4, 5
+ * particles, {@code alpha = rank} (so the LoRA scale \( s = \alpha / r = 1 \)), {@code B = 0} at
+ * initialisation and {@code A ~ N(0, 1/d_in)} with a separate random stream per particle and layer.
+ *
+ * <p>Targets are layer paths in the wrapped block tree (see {@link LayerPaths}): an entry of {@link
+ * Builder#optTargets(List)} matches a layer whose path equals it or ends with {@code "." + entry}
+ * (PEFT's convention) and must name Linear layers; {@link Builder#optTargetRegex(String)} selects
+ * the Linear layers whose whole path matches. Exclusions use the same rules and win over targets.
+ * Only {@link ai.djl.nn.core.Linear} layers can be adapted.
+ */
+public final class BellaConfig {
+
+    /** The paper's default rank. */
+    public static final int DEFAULT_RANK = 4;
+
+    /** The paper's default number of particles. */
+    public static final int DEFAULT_PARTICLES = 5;
+
+    private final int rank;
+    private final double alpha;
+    private final int particles;
+    private final long seed;
+    private final double bInitStd;
+    private final List<String> targets;
+    private final String targetRegex;
+    private final List<String> excludes;
+
+    private BellaConfig(Builder b) {
+        this.rank = b.rank;
+        this.alpha = b.alpha == null ? b.rank : b.alpha;
+        this.particles = b.particles;
+        this.seed = b.seed;
+        this.bInitStd = b.bInitStd;
+        this.targets = Collections.unmodifiableList(new ArrayList<>(b.targets));
+        this.targetRegex = b.targetRegex;
+        this.excludes = Collections.unmodifiableList(new ArrayList<>(b.excludes));
+    }
+
+    /**
+     * Creates a builder with the paper's defaults and no targets.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Returns a builder initialised from this configuration, to derive a changed copy.
+     *
+     * @return a new builder holding this configuration's values
+     */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.rank = rank;
+        b.alpha = alpha;
+        b.particles = particles;
+        b.seed = seed;
+        b.bInitStd = bInitStd;
+        b.targets.addAll(targets);
+        b.targetRegex = targetRegex;
+        b.excludes.addAll(excludes);
+        return b;
+    }
+
+    /**
+     * Returns the adapter rank \( r \).
+     *
+     * @return the rank, positive
+     */
+    public int getRank() {
+        return rank;
+    }
+
+    /**
+     * Returns \( \alpha \); the perturbation is scaled by \( s = \alpha / r \).
+     *
+     * @return alpha, finite and positive
+     */
+    public double getAlpha() {
+        return alpha;
+    }
+
+    /**
+     * Returns the LoRA scale \( s = \alpha / r \).
+     *
+     * @return the scale
+     */
+    public double getScale() {
+        return alpha / rank;
+    }
+
+    /**
+     * Returns the number of particles \( n \).
+     *
+     * @return the particle count, positive
+     */
+    public int getParticles() {
+        return particles;
+    }
+
+    /**
+     * Returns the seed from which every particle's and layer's initialisation stream is derived.
+     *
+     * @return the seed
+     */
+    public long getSeed() {
+        return seed;
+    }
+
+    /**
+     * Returns the standard deviation of the initial {@code B} entries; 0 means {@code B = 0}, so
+     * that every particle starts at the pre-trained weights.
+     *
+     * @return the standard deviation, finite and non-negative
+     */
+    public double getBInitStd() {
+        return bInitStd;
+    }
+
+    /**
+     * Returns the exact-or-suffix target names.
+     *
+     * @return an unmodifiable list, possibly empty when a regex is used
+     */
+    public List<String> getTargets() {
+        return targets;
+    }
+
+    /**
+     * Returns the regular expression that whole layer paths are matched against, or {@code null}.
+     *
+     * @return the regex or {@code null}
+     */
+    public String getTargetRegex() {
+        return targetRegex;
+    }
+
+    /**
+     * Returns the exact-or-suffix names of layers never to adapt.
+     *
+     * @return an unmodifiable list
+     */
+    public List<String> getExcludes() {
+        return excludes;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof BellaConfig)) {
+            return false;
+        }
+        BellaConfig c = (BellaConfig) o;
+        return rank == c.rank
+                && Double.compare(alpha, c.alpha) == 0
+                && particles == c.particles
+                && seed == c.seed
+                && Double.compare(bInitStd, c.bInitStd) == 0
+                && targets.equals(c.targets)
+                && Objects.equals(targetRegex, c.targetRegex)
+                && excludes.equals(c.excludes);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(rank, alpha, particles, seed, bInitStd, targets, targetRegex, excludes);
+    }
+
+    @Override
+    public String toString() {
+        return "BellaConfig{rank="
+                + rank
+                + ", alpha="
+                + alpha
+                + ", particles="
+                + particles
+                + ", seed="
+                + seed
+                + ", bInitStd="
+                + bInitStd
+                + ", targets="
+                + targets
+                + (targetRegex == null ? "" : ", targetRegex=" + targetRegex)
+                + (excludes.isEmpty() ? "" : ", excludes=" + excludes)
+                + '}';
+    }
+
+    /** Builds a {@link BellaConfig}; {@code set*} for required values, {@code opt*} for others. */
+    public static final class Builder {
+        private int rank = DEFAULT_RANK;
+        private Double alpha;
+        private int particles = DEFAULT_PARTICLES;
+        private long seed;
+        private double bInitStd;
+        private final List<String> targets = new ArrayList<>();
+        private String targetRegex;
+        private final List<String> excludes = new ArrayList<>();
+
+        private Builder() {}
+
+        /**
+         * Sets the adapter rank (default 4; the paper uses 16 at ImageNet scale).
+         *
+         * @param rank the rank, positive and at most {@code min(d_in, d_out)} of every target
+         * @return this builder
+         */
+        public Builder optRank(int rank) {
+            this.rank = rank;
+            return this;
+        }
+
+        /**
+         * Sets alpha (default: equal to the rank, so the scale is 1).
+         *
+         * @param alpha finite and positive
+         * @return this builder
+         */
+        public Builder optAlpha(double alpha) {
+            this.alpha = alpha;
+            return this;
+        }
+
+        /**
+         * Sets the number of particles (default 5).
+         *
+         * @param particles positive
+         * @return this builder
+         */
+        public Builder optParticles(int particles) {
+            this.particles = particles;
+            return this;
+        }
+
+        /**
+         * Sets the seed of the initialisation (default 0).
+         *
+         * @param seed any value
+         * @return this builder
+         */
+        public Builder optSeed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /**
+         * Initialises {@code B ~ N(0, std^2)} instead of zero, so that the particles differ from
+         * the start and an SVGD kernel is not flat at step 0 (default 0: {@code B = 0}).
+         *
+         * @param std finite and non-negative
+         * @return this builder
+         */
+        public Builder optBInitStd(double std) {
+            this.bInitStd = std;
+            return this;
+        }
+
+        /**
+         * Adds exact-or-suffix target names: {@code "c_fc"} matches {@code
+         * "transformer.resblocks.0.mlp.c_fc"}.
+         *
+         * @param names layer names or path suffixes
+         * @return this builder
+         */
+        public Builder optTargets(List<String> names) {
+            Objects.requireNonNull(names, "names");
+            for (String n : names) {
+                if (n == null || n.isBlank()) {
+                    throw new IllegalArgumentException(
+                            "target names must be non-blank, got " + names);
+                }
+                targets.add(n);
+            }
+            return this;
+        }
+
+        /**
+         * Adds exact-or-suffix target names.
+         *
+         * @param names layer names or path suffixes
+         * @return this builder
+         */
+        public Builder optTargets(String... names) {
+            return optTargets(List.of(names));
+        }
+
+        /**
+         * Targets every layer whose whole path matches this regular expression.
+         *
+         * @param regex a Java regular expression
+         * @return this builder
+         */
+        public Builder optTargetRegex(String regex) {
+            this.targetRegex = regex;
+            return this;
+        }
+
+        /**
+         * Adds exact-or-suffix names of layers that must not be adapted even if targeted.
+         *
+         * @param names layer names or path suffixes
+         * @return this builder
+         */
+        public Builder optExcludes(String... names) {
+            for (String n : names) {
+                if (n == null || n.isBlank()) {
+                    throw new IllegalArgumentException(
+                            "exclude names must be non-blank, got " + List.of(names));
+                }
+                excludes.add(n);
+            }
+            return this;
+        }
+
+        /**
+         * Validates and builds the configuration.
+         *
+         * @return the configuration
+         * @throws IllegalArgumentException naming the offending value
+         */
+        public BellaConfig build() {
+            if (rank <= 0) {
+                throw new IllegalArgumentException(
+                        "rank should be a positive integer but the value passed is " + rank);
+            }
+            if (particles <= 0) {
+                throw new IllegalArgumentException(
+                        "particles should be a positive integer but the value passed is "
+                                + particles);
+            }
+            if (alpha != null && !(Double.isFinite(alpha) && alpha > 0)) {
+                throw new IllegalArgumentException(
+                        "alpha should be finite and positive but the value passed is " + alpha);
+            }
+            if (!(Double.isFinite(bInitStd) && bInitStd >= 0)) {
+                throw new IllegalArgumentException(
+                        "bInitStd should be finite and non-negative but the value passed is "
+                                + bInitStd);
+            }
+            if (targetRegex != null) {
+                try {
+                    Pattern.compile(targetRegex);
+                } catch (PatternSyntaxException e) {
+                    throw new IllegalArgumentException(
+                            "targetRegex is not a valid regular expression: " + targetRegex, e);
+                }
+            }
+            if (targets.isEmpty() && targetRegex == null) {
+                throw new IllegalArgumentException(
+                        "no target layers: set optTargets(...) (exact or suffix names, e.g."
+                                + " \"c_fc\") or optTargetRegex(...)");
+            }
+            return new BellaConfig(this);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package dev.bella.core;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
+
+/**
+ * One particle merged into plain dense layers (\( W_0 + s A_i B_i \)): a DJL block tree with the
+ * original model's signature, for deployment without the adapter machinery. Closing it frees the
+ * merged weights; the particle's adapters are unaffected.
+ */
+public final class MergedParticle implements AutoCloseable {
+
+    private final int particle;
+    private final Block block;
+    private final NDManager manager;
+
+    MergedParticle(int particle, Block block, NDManager manager) {
+        this.particle = particle;
+        this.block = block;
+        this.manager = manager;
+    }
+
+    /**
+     * Returns the index of the merged particle.
+     *
+     * @return the particle index
+     */
+    public int getParticle() {
+        return particle;
+    }
+
+    /**
+     * Returns the merged model, mapping {@code (b, ...) -> (b, ...)}.
+     *
+     * @return the block
+     */
+    public Block getBlock() {
+        return block;
+    }
+
+    /**
+     * Predicts in inference mode; outputs are attached to the inputs' manager.
+     *
+     * @param inputs each {@code (b, ...)}
+     * @return the outputs
+     */
+    public NDList predict(NDList inputs) {
+        return block.forward(new ParameterStore(inputs.get(0).getManager(), false), inputs, false);
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

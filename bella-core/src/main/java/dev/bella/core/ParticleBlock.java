@@ -1,0 +1,369 @@
+package dev.bella.core;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * A pre-trained network shared by {@code n} particles, each owning a low-rank adapter on the chosen
+ * layers. Made by {@link Bella#wrap}.
+ *
+ * <p>Forward: an input of shape {@code (b, ...)} is broadcast to all particles and the output has
+ * shape {@code (n, b, ...)}; {@link #forwardParticles} takes per-particle inputs {@code (n, b,
+ * ...)} instead. Internally the particles are flattened into the batch ({@code n * b} rows,
+ * particle-major): layers that are not adapted run once over all rows, adapted layers add each
+ * particle's low-rank term with batched GEMMs.
+ *
+ * <p>The wrapped tree is a structural copy of the user's block whose parameters are frozen,
+ * detached views of the user's arrays: the base weights are stored once and shared, and nothing in
+ * the user's block changes (BatchNorm running statistics are the exception that is copied, so a
+ * training-mode forward cannot change the user's). Only the adapters require gradients.
+ *
+ * <p>Thread safety: forward passes only read the parameters, so several threads may predict at
+ * once, each with its own {@link NDManager} for inputs and outputs (see {@link #predict}).
+ * Training, {@link #loadAdapters} and {@link #close} must not run concurrently with anything else.
+ */
+public final class ParticleBlock extends AbstractBlock implements AutoCloseable {
+
+    private static final byte VERSION = 1;
+
+    private final BellaConfig config;
+    private final int particles;
+    private final Block inner;
+    private final Map<String, LowRankLinear> layers;
+    private final NDManager manager;
+    private final boolean ownsManager;
+    private BaseFingerprint fingerprint;
+
+    ParticleBlock(
+            BellaConfig config,
+            int particles,
+            Block inner,
+            Map<String, LowRankLinear> layers,
+            NDManager manager,
+            boolean ownsManager,
+            BaseFingerprint fingerprint) {
+        super(VERSION);
+        this.config = config;
+        this.particles = particles;
+        this.inner = addChildBlock("model", inner);
+        this.layers = Collections.unmodifiableMap(new LinkedHashMap<>(layers));
+        this.manager = manager;
+        this.ownsManager = ownsManager;
+        this.fingerprint = fingerprint;
+        this.inputShapes = new Shape[0];
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore parameterStore,
+            NDList inputs,
+            boolean training,
+            PairList<String, Object> params) {
+        checkInputs(inputs, false);
+        NDList flat = new NDList(inputs.size());
+        for (NDArray x : inputs) {
+            Shape s = x.getShape();
+            Shape tiled = new Shape(particles).addAll(s);
+            flat.add(x.expandDims(0).broadcast(tiled).reshape(flatShape(tiled)));
+        }
+        return unflatten(inner.forward(parameterStore, flat, training, params));
+    }
+
+    /**
+     * Runs every particle on its own input: {@code (n, b, ...) -> (n, b, ...)}.
+     *
+     * @param parameterStore the parameter store
+     * @param inputs per-particle inputs, each with {@code n} on the first axis
+     * @param training whether this is a training pass
+     * @return per-particle outputs, each with {@code n} on the first axis
+     */
+    public NDList forwardParticles(ParameterStore parameterStore, NDList inputs, boolean training) {
+        checkInputs(inputs, true);
+        NDList flat = new NDList(inputs.size());
+        for (NDArray x : inputs) {
+            flat.add(x.reshape(flatShape(x.getShape())));
+        }
+        return unflatten(inner.forward(parameterStore, flat, training, null));
+    }
+
+    /**
+     * Predicts with all particles (inference mode). The outputs are attached to the inputs'
+     * manager, so a caller that scopes its inputs in a sub-manager frees everything at once.
+     *
+     * @param inputs each {@code (b, ...)}
+     * @return each {@code (n, b, ...)}
+     */
+    public NDList predict(NDList inputs) {
+        if (inputs.isEmpty()) {
+            throw new IllegalArgumentException("predict needs at least one input array");
+        }
+        NDManager callerManager = inputs.get(0).getManager();
+        return forward(new ParameterStore(callerManager, false), inputs, false);
+    }
+
+    private void checkInputs(NDList inputs, boolean perParticle) {
+        if (inputs.isEmpty()) {
+            throw new IllegalArgumentException("a ParticleBlock needs at least one input array");
+        }
+        for (int i = 0; i < inputs.size(); i++) {
+            Shape s = inputs.get(i).getShape();
+            if (perParticle ? s.dimension() < 2 || s.get(0) != particles : s.dimension() < 1) {
+                throw new IllegalArgumentException(
+                        "input "
+                                + i
+                                + " has shape "
+                                + s
+                                + ", expected "
+                                + (perParticle
+                                        ? "(" + particles + ", batch, ...)"
+                                        : "(batch, ...)"));
+            }
+        }
+    }
+
+    private static Shape flatShape(Shape perParticle) {
+        return new Shape(perParticle.get(0) * perParticle.get(1)).addAll(perParticle.slice(2));
+    }
+
+    private NDList unflatten(NDList out) {
+        NDList result = new NDList(out.size());
+        for (NDArray y : out) {
+            Shape s = y.getShape();
+            result.add(y.reshape(new Shape(particles, s.get(0) / particles).addAll(s.slice(1))));
+        }
+        return result;
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputs) {
+        Shape[] flat = new Shape[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            flat[i] = new Shape(particles * inputs[i].get(0)).addAll(inputs[i].slice(1));
+        }
+        Shape[] out = inner.getOutputShapes(flat);
+        Shape[] result = new Shape[out.length];
+        for (int i = 0; i < out.length; i++) {
+            result[i] = new Shape(particles, out[i].get(0) / particles).addAll(out[i].slice(1));
+        }
+        return result;
+    }
+
+    /**
+     * Marks the adapters as requiring gradients, as DJL's {@code Trainer} expects of {@code
+     * initialize}; everything else was set up by {@link Bella#wrap}.
+     */
+    @Override
+    public void initialize(NDManager manager, DataType dataType, Shape... inputShapes) {
+        setAdaptersTrainable(true);
+    }
+
+    /**
+     * Switches gradient recording for the adapters on or off. Trainers switch it on for the
+     * duration of training; while it is off (the state after wrapping), forward passes record no
+     * autograd graph.
+     *
+     * @param trainable whether the adapter arrays require gradients
+     */
+    public void setAdaptersTrainable(boolean trainable) {
+        for (Parameter p : getAdapterParameters()) {
+            p.getArray().setRequiresGradient(trainable);
+        }
+    }
+
+    @Override
+    public boolean isInitialized() {
+        return true;
+    }
+
+    /**
+     * Returns the configuration this model was wrapped with.
+     *
+     * @return the configuration
+     */
+    public BellaConfig getConfig() {
+        return config;
+    }
+
+    /**
+     * Returns the number of particles {@code n}.
+     *
+     * @return the particle count
+     */
+    public int getParticleCount() {
+        return particles;
+    }
+
+    /**
+     * Returns the adapted layers by path, in tree order.
+     *
+     * @return an unmodifiable ordered map
+     */
+    public Map<String, LowRankLinear> getLayers() {
+        return layers;
+    }
+
+    /**
+     * Returns the trainable adapter parameters ({@code A} then {@code B} of each layer, in tree
+     * order).
+     *
+     * @return a new list
+     */
+    public List<Parameter> getAdapterParameters() {
+        List<Parameter> out = new ArrayList<>(2 * layers.size());
+        for (LowRankLinear l : layers.values()) {
+            out.add(l.getA());
+            out.add(l.getB());
+        }
+        return out;
+    }
+
+    /**
+     * Returns the wrapped model tree (frozen base with low-rank layers), for inspection.
+     *
+     * @return the inner block
+     */
+    public Block getModel() {
+        return inner;
+    }
+
+    /**
+     * Returns a one-particle model that shares this model's arrays (views, no copy). Closing the
+     * view frees only the views.
+     *
+     * @param i the particle index, in {@code [0, n)}
+     * @return a {@link ParticleBlock} with one particle
+     */
+    public ParticleBlock select(int i) {
+        checkParticle(i);
+        NDManager views = manager.newSubManager();
+        Map<String, LowRankLinear> selected = new LinkedHashMap<>();
+        Block tree =
+                new BlockCopier(
+                                (path, block) -> {
+                                    if (block instanceof LowRankLinear) {
+                                        LowRankLinear l = ((LowRankLinear) block).select(i, views);
+                                        selected.put(path, l);
+                                        return l;
+                                    }
+                                    return null;
+                                },
+                                Function.identity())
+                        .copy(inner);
+        return new ParticleBlock(
+                config.toBuilder().optParticles(1).build(),
+                1,
+                tree,
+                selected,
+                views,
+                true,
+                fingerprint);
+    }
+
+    /**
+     * Merges particle {@code i} into a plain DJL block tree: every adapted layer becomes a {@link
+     * ai.djl.nn.core.Linear} with the dense weight \( W_0 + s A_i B_i \). The result maps {@code
+     * (b, ...) -> (b, ...)}, like the original model, and its outputs equal particle {@code i}'s
+     * un-merged outputs up to rounding. The adapters are untouched, so "unmerging" is closing the
+     * merged model.
+     *
+     * @param i the particle index, in {@code [0, n)}
+     * @return the merged model; close it to free the dense weights
+     */
+    public MergedParticle merge(int i) {
+        checkParticle(i);
+        NDManager dense = manager.newSubManager();
+        Block tree =
+                new BlockCopier(
+                                (path, block) ->
+                                        block instanceof LowRankLinear
+                                                ? ((LowRankLinear) block).toMergedLinear(i, dense)
+                                                : null,
+                                Function.identity())
+                        .copy(inner);
+        return new MergedParticle(i, tree, dense);
+    }
+
+    /**
+     * Counts trainable and frozen parameters, per layer and per particle.
+     *
+     * @return the summary
+     */
+    public ParameterSummary summary() {
+        return ParameterSummary.of(this);
+    }
+
+    /**
+     * Returns the fingerprint of the frozen base (shapes and hashes of all base parameters),
+     * computed once on first use.
+     *
+     * @return the fingerprint
+     */
+    public synchronized BaseFingerprint getBaseFingerprint() {
+        if (fingerprint == null) {
+            fingerprint = BaseFingerprint.of(inner);
+        }
+        return fingerprint;
+    }
+
+    /**
+     * Saves the adapters (not the base) to a directory, atomically; see {@link AdapterStore}.
+     *
+     * @param dir the directory, created if missing
+     * @throws IOException if writing fails; the previous adapters in {@code dir} stay intact
+     */
+    public void saveAdapters(Path dir) throws IOException {
+        AdapterStore.save(this, dir);
+    }
+
+    /**
+     * Replaces this model's adapter values with those saved in a directory (for resuming). The file
+     * must have been saved from a model with the same configuration and base.
+     *
+     * @param dir the directory written by {@link #saveAdapters}
+     * @throws IOException if reading fails
+     */
+    public void loadAdapters(Path dir) throws IOException {
+        AdapterStore.loadInto(this, dir);
+    }
+
+    NDManager getManager() {
+        return manager;
+    }
+
+    private void checkParticle(int i) {
+        if (i < 0 || i >= particles) {
+            throw new IllegalArgumentException(
+                    "particle index " + i + " is outside [0, " + particles + ")");
+        }
+    }
+
+    /** Frees the adapters and the views of the base; the user's base block is not touched. */
+    @Override
+    public void clear() {
+        close();
+    }
+
+    /** Frees the adapters and the views of the base; the user's base block is not touched. */
+    @Override
+    public void close() {
+        if (ownsManager) {
+            manager.close();
+        }
+    }
+}
