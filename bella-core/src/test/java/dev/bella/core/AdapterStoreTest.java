@@ -1,0 +1,256 @@
+package dev.bella.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.SequentialBlock;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AdapterStoreTest {
+
+    @TempDir Path dir;
+    private NDManager manager;
+    private SequentialBlock base;
+    private BellaConfig config;
+
+    @BeforeEach
+    void setUp() {
+        manager = NDManager.newBaseManager();
+        base = TestModels.mlp(manager, 6, 8, 4);
+        config =
+                BellaConfig.builder()
+                        .optTargets("0", "2")
+                        .optParticles(3)
+                        .optRank(2)
+                        .optBInitStd(0.3)
+                        .optSeed(5)
+                        .build();
+    }
+
+    @AfterEach
+    void tearDown() {
+        manager.close();
+    }
+
+    private static List<float[]> values(ParticleBlock p) {
+        return p.getAdapterParameters().stream()
+                .map(x -> x.getArray().toFloatArray())
+                .collect(Collectors.toList());
+    }
+
+    private Path dataFile() throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(f -> f.getFileName().toString().endsWith(".safetensors"))
+                    .findFirst()
+                    .orElseThrow();
+        }
+    }
+
+    @Test
+    void roundTripRestoresAdaptersAndOutputs() throws IOException {
+        NDArray x = manager.randomNormal(new Shape(2, 6));
+        try (ParticleBlock saved = Bella.wrap(base, config)) {
+            saved.getLayers().get("2").getB().getArray().muli(2);
+            saved.saveAdapters(dir);
+            try (ParticleBlock loaded = Bella.load(dir, base)) {
+                assertThat(loaded.getConfig()).isEqualTo(config);
+                List<float[]> a = values(saved);
+                List<float[]> b = values(loaded);
+                for (int i = 0; i < a.size(); i++) {
+                    assertThat(b.get(i)).containsExactly(a.get(i));
+                }
+                assertThat(loaded.predict(new NDList(x)).singletonOrThrow().toFloatArray())
+                        .containsExactly(
+                                saved.predict(new NDList(x)).singletonOrThrow().toFloatArray());
+            }
+        }
+        JsonObject manifest =
+                JsonParser.parseString(Files.readString(dir.resolve(AdapterStore.MANIFEST)))
+                        .getAsJsonObject();
+        assertThat(manifest.get("format_version").getAsInt()).isEqualTo(1);
+        assertThat(manifest.getAsJsonObject("config").get("rank").getAsInt()).isEqualTo(2);
+        assertThat(manifest.getAsJsonArray("layers")).hasSize(2);
+        assertThat(manifest.get("djl_version").getAsString()).isEqualTo("0.36.0");
+        assertThat(manifest.getAsJsonObject("base").getAsJsonArray("parameters")).hasSize(4);
+    }
+
+    @Test
+    void onlyAdaptersAreStored() throws IOException {
+        try (ParticleBlock p = Bella.wrap(base, config)) {
+            p.saveAdapters(dir);
+        }
+        // 3 particles x rank 2 x ((6 + 8) + (8 + 4)) floats, plus a small header.
+        long adapterBytes = 3L * 2 * ((6 + 8) + (8 + 4)) * 4;
+        assertThat(Files.size(dataFile())).isBetween(adapterBytes, adapterBytes + 1024);
+    }
+
+    @Test
+    void resaveReplacesTheOldFilesAndLeavesNoTemporaries() throws IOException {
+        try (ParticleBlock p = Bella.wrap(base, config)) {
+            p.saveAdapters(dir);
+            Path first = dataFile();
+            p.getLayers().get("0").getA().getArray().muli(-1);
+            p.saveAdapters(dir);
+            try (Stream<Path> s = Files.list(dir)) {
+                List<String> names =
+                        s.map(f -> f.getFileName().toString()).collect(Collectors.toList());
+                assertThat(names).hasSize(2).contains(AdapterStore.MANIFEST);
+                assertThat(names).doesNotContain(first.getFileName().toString());
+            }
+            try (ParticleBlock loaded = Bella.load(dir, base)) {
+                assertThat(values(loaded).get(0)).containsExactly(values(p).get(0));
+            }
+        }
+    }
+
+    @Test
+    void aFailedSaveLeavesThePreviousAdaptersIntact() throws IOException {
+        List<float[]> before;
+        try (ParticleBlock p = Bella.wrap(base, config)) {
+            p.saveAdapters(dir);
+            before = values(p);
+        }
+        // A model whose arrays are freed cannot be encoded: the save fails part-way.
+        ParticleBlock broken = Bella.wrap(base, config.toBuilder().optSeed(99).build());
+        broken.getBaseFingerprint();
+        broken.close();
+        assertThatThrownBy(() -> broken.saveAdapters(dir)).isInstanceOf(RuntimeException.class);
+        // A crash after the data file was renamed but before the manifest was replaced leaves an
+        // orphan data file; simulate that too.
+        Files.write(dir.resolve("adapter_model-0123456789abcdef.safetensors"), new byte[] {1, 2});
+        Files.write(dir.resolve(".adapter_config-123.tmp"), new byte[] {1});
+        try (ParticleBlock loaded = Bella.load(dir, base)) {
+            List<float[]> after = values(loaded);
+            for (int i = 0; i < before.size(); i++) {
+                assertThat(after.get(i)).containsExactly(before.get(i));
+            }
+            loaded.saveAdapters(dir);
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            assertThat(s.count()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void loadingOntoAnotherBaseNamesTheParameter() throws IOException {
+        try (ParticleBlock p = Bella.wrap(base, config)) {
+            p.saveAdapters(dir);
+        }
+        SequentialBlock other = TestModels.mlp(manager, 6, 8, 4);
+        other.getChildren().get(2).getValue().getParameters().get("weight").getArray().muli(1.5);
+        assertThatThrownBy(() -> Bella.load(dir, other))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("different base network")
+                .hasMessageContaining("2.weight: same shape, different values");
+        SequentialBlock wider = TestModels.mlp(manager, 6, 9, 4);
+        assertThatThrownBy(() -> Bella.load(dir, wider))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'0'")
+                .hasMessageContaining("[6, 8]")
+                .hasMessageContaining("[6, 9]");
+    }
+
+    @Test
+    void truncatedOrCorruptedDataFilesAreDetected() throws IOException {
+        try (ParticleBlock p = Bella.wrap(base, config)) {
+            p.saveAdapters(dir);
+        }
+        Path data = dataFile();
+        byte[] bytes = Files.readAllBytes(data);
+        Files.write(data, java.util.Arrays.copyOf(bytes, bytes.length - 10));
+        assertThatThrownBy(() -> Bella.load(dir, base))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(data.toString())
+                .hasMessageContaining("truncated");
+        bytes[bytes.length - 3] ^= 0x55;
+        Files.write(data, bytes);
+        assertThatThrownBy(() -> Bella.load(dir, base))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("corrupted");
+        Files.delete(data);
+        assertThatThrownBy(() -> Bella.load(dir, base)).hasMessageContaining("missing");
+    }
+
+    @Test
+    void malformedOrNewerManifestsAreRejected() throws IOException {
+        try (ParticleBlock p = Bella.wrap(base, config)) {
+            p.saveAdapters(dir);
+        }
+        Path manifest = dir.resolve(AdapterStore.MANIFEST);
+        String text = Files.readString(manifest);
+        Files.writeString(manifest, text.replace("\"format_version\": 1", "\"format_version\": 7"));
+        assertThatThrownBy(() -> Bella.load(dir, base))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("format version 7")
+                .hasMessageContaining("upgrade");
+        Files.writeString(manifest, text.substring(0, text.length() / 2));
+        assertThatThrownBy(() -> Bella.load(dir, base))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(manifest.toString());
+        Files.delete(manifest);
+        assertThatThrownBy(() -> Bella.load(dir, base))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no adapter manifest");
+    }
+
+    @Test
+    void resumingIntoAnotherConfigurationIsRejected() throws IOException {
+        try (ParticleBlock p = Bella.wrap(base, config)) {
+            p.saveAdapters(dir);
+        }
+        try (ParticleBlock other = Bella.wrap(base, config.toBuilder().optRank(3).build())) {
+            assertThatThrownBy(() -> other.loadAdapters(dir))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("rank 2")
+                    .hasMessageContaining("rank 3");
+        }
+        try (ParticleBlock other = Bella.wrap(base, config.toBuilder().optParticles(4).build())) {
+            assertThatThrownBy(() -> other.loadAdapters(dir))
+                    .hasMessageContaining("3 particles")
+                    .hasMessageContaining("4 particles");
+        }
+    }
+
+    @Test
+    void nanInSavedAdaptersIsRejectedOnLoad() throws IOException {
+        try (ParticleBlock p = Bella.wrap(base, config)) {
+            p.getLayers().get("2").getB().getArray().set(new float[3 * 2 * 4]);
+            NDArray b = p.getLayers().get("2").getB().getArray();
+            float[] v = b.toFloatArray();
+            v[5] = Float.NaN;
+            b.set(v);
+            p.saveAdapters(dir);
+        }
+        assertThatThrownBy(() -> Bella.load(dir, base))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'2.lora_B'")
+                .hasMessageContaining("NaN");
+    }
+
+    @Test
+    void metadataIsKept() throws IOException {
+        try (ParticleBlock p = Bella.wrap(base, config)) {
+            AdapterStore.save(p, dir, Map.of("step", "12"));
+        }
+        assertThat(AdapterStore.readManifest(dir).metadata()).containsEntry("step", "12");
+        assertThat(Files.readString(dir.resolve(AdapterStore.MANIFEST), StandardCharsets.UTF_8))
+                .contains("\"library_version\"");
+    }
+}
