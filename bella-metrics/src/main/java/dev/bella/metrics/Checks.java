@@ -1,0 +1,177 @@
+package dev.bella.metrics;
+
+import java.util.Locale;
+
+/**
+ * Argument checks shared by the metrics, with messages that name the offending index and value.
+ *
+ * <p>Every check throws {@link IllegalArgumentException}; range checks are written so that NaN
+ * fails them.
+ */
+final class Checks {
+
+    private Checks() {}
+
+    static void notNull(Object value, String name) {
+        if (value == null) {
+            throw new IllegalArgumentException(name + " must not be null");
+        }
+    }
+
+    static void positiveBins(int bins) {
+        if (bins <= 0) {
+            throw new IllegalArgumentException(
+                    "bins should be a positive integer but the value passed is " + bins);
+        }
+    }
+
+    static void sameLength(String a, int lengthA, String b, int lengthB) {
+        if (lengthA != lengthB) {
+            throw new IllegalArgumentException(
+                    a
+                            + " and "
+                            + b
+                            + " must have the same length, "
+                            + a
+                            + ".length = "
+                            + lengthA
+                            + ", "
+                            + b
+                            + ".length = "
+                            + lengthB);
+        }
+    }
+
+    static void nonEmpty(String name, int length) {
+        if (length == 0) {
+            throw new IllegalArgumentException(
+                    name + " is empty: the metric is undefined for zero examples");
+        }
+    }
+
+    static void label(int[] labels, int n, int classes) {
+        int y = labels[n];
+        if (y < 0 || y >= classes) {
+            throw new IllegalArgumentException(
+                    "labels["
+                            + n
+                            + "] = "
+                            + y
+                            + " is outside [0, "
+                            + classes
+                            + "): there are "
+                            + classes
+                            + " classes (columns of probs)");
+        }
+    }
+
+    /**
+     * Checks that a probability matrix is rectangular with at least one column, and returns the
+     * number of columns.
+     */
+    static int columns(float[][] probs, String name) {
+        notNull(probs, name);
+        if (probs.length == 0) {
+            return -1;
+        }
+        int c = rowLength(probs[0], name, 0);
+        for (int n = 1; n < probs.length; n++) {
+            int cn = rowLength(probs[n], name, n);
+            if (cn != c) {
+                throw ragged(name, n, cn, c);
+            }
+        }
+        return c;
+    }
+
+    /** As {@link #columns(float[][], String)} for double precision. */
+    static int columns(double[][] probs, String name) {
+        notNull(probs, name);
+        if (probs.length == 0) {
+            return -1;
+        }
+        int c = rowLength(probs[0], name, 0);
+        for (int n = 1; n < probs.length; n++) {
+            int cn = rowLength(probs[n], name, n);
+            if (cn != c) {
+                throw ragged(name, n, cn, c);
+            }
+        }
+        return c;
+    }
+
+    private static int rowLength(Object row, String name, int n) {
+        if (row == null) {
+            throw new IllegalArgumentException(name + "[" + n + "] is null");
+        }
+        int c = row instanceof float[] ? ((float[]) row).length : ((double[]) row).length;
+        if (c == 0) {
+            throw new IllegalArgumentException(
+                    name + "[" + n + "] has no columns: probabilities need at least one class");
+        }
+        return c;
+    }
+
+    private static IllegalArgumentException ragged(String name, int n, int cn, int c) {
+        return new IllegalArgumentException(
+                "shapes disagree: "
+                        + name
+                        + "["
+                        + n
+                        + "].length = "
+                        + cn
+                        + " but "
+                        + name
+                        + "[0].length = "
+                        + c);
+    }
+
+    /**
+     * Finds why a row failed the fast check (a NaN or negative entry, or a sum away from 1) and
+     * throws the matching exception. Called only on failure, so it may be slow.
+     */
+    static IllegalArgumentException badRow(
+            String where, float[] p, int offset, int classes, double sum) {
+        for (int c = 0; c < classes; c++) {
+            float v = p[offset + c];
+            if (!(v >= 0) || Float.isInfinite(v)) {
+                return badValue(where, c, v);
+            }
+        }
+        return badSum(where, sum);
+    }
+
+    /** As {@link #badRow(String, float[], int, int, double)} for double precision. */
+    static IllegalArgumentException badRow(
+            String where, double[] p, int offset, int classes, double sum) {
+        for (int c = 0; c < classes; c++) {
+            double v = p[offset + c];
+            if (!(v >= 0) || Double.isInfinite(v)) {
+                return badValue(where, c, v);
+            }
+        }
+        return badSum(where, sum);
+    }
+
+    private static IllegalArgumentException badValue(String where, int c, double v) {
+        return new IllegalArgumentException(
+                where
+                        + "["
+                        + c
+                        + "] = "
+                        + v
+                        + ": probabilities must be finite and non-negative (not NaN)");
+    }
+
+    private static IllegalArgumentException badSum(String where, double sum) {
+        return new IllegalArgumentException(
+                String.format(
+                        Locale.ROOT,
+                        "%s sums to %s, not 1 within the tolerance %s (|sum - 1| = %.3g);"
+                                + " pass probabilities (softmax outputs), not logits",
+                        where,
+                        sum,
+                        Probabilities.ROW_SUM_TOLERANCE,
+                        Math.abs(sum - 1)));
+    }
+}

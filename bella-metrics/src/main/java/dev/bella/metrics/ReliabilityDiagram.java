@@ -1,0 +1,154 @@
+package dev.bella.metrics;
+
+import java.util.List;
+
+/**
+ * Reliability-diagram data: for each of M equal-width confidence bins, how many examples fell in
+ * it, their mean confidence and their accuracy. ECE and MCE are derived from it.
+ *
+ * <p>Bin {@code b} holds the examples whose top-label confidence {@code conf = max_c p[n][c]}
+ * satisfies {@code floor(conf * M) == b} (computed in double precision), that is {@code conf} in
+ * {@code [b/M, (b+1)/M)}; the last bin is closed at 1.0, so a confidence of exactly 1.0 is counted
+ * in bin M - 1 (torchmetrics puts it in a hidden extra bin instead). A confidence of exactly 0 goes
+ * to bin 0.
+ *
+ * <p>Immutable and thread-safe.
+ *
+ * @param bins the M bins, in order of confidence; an unmodifiable list
+ */
+public record ReliabilityDiagram(List<Bin> bins) {
+
+    /**
+     * Validates and copies the bins.
+     *
+     * @throws IllegalArgumentException if there is no bin, or a bin's index is not its position
+     */
+    public ReliabilityDiagram {
+        Checks.notNull(bins, "bins");
+        bins = List.copyOf(bins);
+        if (bins.isEmpty()) {
+            throw new IllegalArgumentException("a reliability diagram needs at least one bin");
+        }
+        for (int b = 0; b < bins.size(); b++) {
+            if (bins.get(b).index() != b) {
+                throw new IllegalArgumentException(
+                        "bins.get(" + b + ").index() = " + bins.get(b).index() + ", expected " + b);
+            }
+        }
+    }
+
+    /**
+     * The total number of examples over all bins.
+     *
+     * @return the count
+     */
+    public long count() {
+        long total = 0;
+        for (Bin bin : bins) {
+            total += bin.count();
+        }
+        return total;
+    }
+
+    /**
+     * Expected calibration error, {@code sum_b |B_b|/N * |acc(B_b) - conf(B_b)|}; empty bins add
+     * nothing.
+     *
+     * @return the ECE in [0, 1], or NaN if every bin is empty
+     */
+    public double ece() {
+        long total = count();
+        if (total == 0) {
+            return Double.NaN;
+        }
+        double ece = 0;
+        for (Bin bin : bins) {
+            if (bin.count() > 0) {
+                ece += (double) bin.count() / total * bin.gap();
+            }
+        }
+        return ece;
+    }
+
+    /**
+     * Maximum calibration error, {@code max_b |acc(B_b) - conf(B_b)|} over the non-empty bins.
+     *
+     * @return the MCE in [0, 1], or NaN if every bin is empty
+     */
+    public double mce() {
+        double mce = Double.NaN;
+        for (Bin bin : bins) {
+            if (bin.count() > 0 && !(bin.gap() <= mce)) {
+                mce = bin.gap();
+            }
+        }
+        return mce;
+    }
+
+    /**
+     * One bin of a reliability diagram.
+     *
+     * @param index the bin index b in [0, M)
+     * @param lower the lower edge b/M (inclusive)
+     * @param upper the upper edge (b+1)/M (exclusive, except inclusive for the last bin)
+     * @param count the number of examples whose confidence fell in the bin
+     * @param meanConfidence the mean top-label confidence of those examples, NaN if the bin is
+     *     empty
+     * @param accuracy the fraction of those examples predicted correctly, NaN if the bin is empty
+     */
+    public record Bin(
+            int index,
+            double lower,
+            double upper,
+            long count,
+            double meanConfidence,
+            double accuracy) {
+
+        /**
+         * Validates the bin.
+         *
+         * @throws IllegalArgumentException if the count is negative, or the means are not in [0, 1]
+         *     (or not NaN for an empty bin)
+         */
+        public Bin {
+            if (index < 0 || count < 0 || !(lower <= upper)) {
+                throw new IllegalArgumentException(
+                        "invalid bin: index = "
+                                + index
+                                + ", count = "
+                                + count
+                                + ", lower = "
+                                + lower
+                                + ", upper = "
+                                + upper);
+            }
+            if (count == 0) {
+                if (!Double.isNaN(meanConfidence) || !Double.isNaN(accuracy)) {
+                    throw new IllegalArgumentException(
+                            "an empty bin has NaN mean confidence and accuracy, got "
+                                    + meanConfidence
+                                    + " and "
+                                    + accuracy);
+                }
+            } else if (!(accuracy >= 0 && accuracy <= 1 && meanConfidence >= 0)) {
+                throw new IllegalArgumentException(
+                        "bin "
+                                + index
+                                + ": accuracy = "
+                                + accuracy
+                                + " must be in [0, 1] and meanConfidence = "
+                                + meanConfidence
+                                + " non-negative");
+            }
+        }
+
+        /**
+         * The calibration gap {@code |accuracy - meanConfidence|}.
+         *
+         * @return the gap, NaN for an empty bin
+         */
+        public double gap() {
+            return Math.abs(accuracy - meanConfidence);
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package dev.bella.metrics.plot;
+
+import dev.bella.metrics.ReliabilityDiagram;
+import java.awt.Color;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.CategorySeries;
+import org.knowm.xchart.VectorGraphicsEncoder;
+import org.knowm.xchart.style.Styler;
+
+/** The XChart code, loaded only after {@link MetricsPlots} has checked that XChart is present. */
+final class Charts {
+
+    private static final Color BLUE = new Color(31, 119, 180);
+    private static final Color ORANGE = new Color(255, 127, 14, 170);
+    private static final Color GREY = new Color(90, 90, 90);
+
+    private Charts() {}
+
+    static CategoryChart reliability(ReliabilityDiagram d) {
+        List<ReliabilityDiagram.Bin> bins = d.bins();
+        CategoryChart chart =
+                new CategoryChartBuilder()
+                        .width(720)
+                        .height(560)
+                        .title(
+                                String.format(
+                                        Locale.ROOT,
+                                        "Reliability diagram (N = %d, M = %d): ECE = %.4f, MCE ="
+                                                + " %.4f",
+                                        d.count(),
+                                        bins.size(),
+                                        d.ece(),
+                                        d.mce()))
+                        .xAxisTitle("confidence (bin centre)")
+                        .yAxisTitle("accuracy")
+                        .build();
+        style(chart);
+        chart.getStyler().setOverlapped(true);
+        chart.getStyler().setYAxisMin(0.0);
+        chart.getStyler().setYAxisMax(1.0);
+        chart.getStyler().setXAxisLabelRotation(bins.size() > 12 ? 45 : 0);
+        List<String> x = new ArrayList<>();
+        List<Double> acc = new ArrayList<>();
+        List<Double> conf = new ArrayList<>();
+        List<Double> ideal = new ArrayList<>();
+        for (ReliabilityDiagram.Bin b : bins) {
+            x.add(String.format(Locale.ROOT, "%.3f", (b.lower() + b.upper()) / 2));
+            acc.add(b.count() == 0 ? null : b.accuracy());
+            conf.add(b.count() == 0 ? null : b.meanConfidence());
+            ideal.add((b.lower() + b.upper()) / 2);
+        }
+        CategorySeries c = chart.addSeries("mean confidence", x, conf);
+        c.setFillColor(ORANGE);
+        CategorySeries a = chart.addSeries("accuracy", x, acc);
+        a.setFillColor(new Color(31, 119, 180, 200));
+        CategorySeries p = chart.addSeries("perfect calibration", x, ideal);
+        p.setChartCategorySeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
+        p.setLineColor(GREY);
+        p.setMarkerColor(GREY);
+        return chart;
+    }
+
+    static CategoryChart histogram(Histogram h, String title, String xLabel) {
+        int bins = h.inFractions().length;
+        CategoryChart chart =
+                new CategoryChartBuilder()
+                        .width(720)
+                        .height(480)
+                        .title(title)
+                        .xAxisTitle(xLabel)
+                        .yAxisTitle("fraction of examples")
+                        .build();
+        style(chart);
+        chart.getStyler().setOverlapped(true);
+        chart.getStyler().setXAxisLabelRotation(45);
+        chart.getStyler().setXAxisTickMarkSpacingHint(60);
+        List<String> x = new ArrayList<>();
+        double w = (h.hi() - h.lo()) / bins;
+        for (int k = 0; k < bins; k++) {
+            x.add(String.format(Locale.ROOT, "%.3g", h.lo() + (k + 0.5) * w));
+        }
+        boolean split = h.out() > 0;
+        CategorySeries in =
+                chart.addSeries(
+                        (split ? "in-distribution" : "all") + " (n = " + h.in() + ")",
+                        x,
+                        toList(h.inFractions()));
+        in.setFillColor(new Color(31, 119, 180, 170));
+        if (split) {
+            CategorySeries out =
+                    chart.addSeries("OOD (n = " + h.out() + ")", x, toList(h.oodFractions()));
+            out.setFillColor(ORANGE);
+        }
+        return chart;
+    }
+
+    private static void style(CategoryChart chart) {
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setPlotGridVerticalLinesVisible(false);
+        chart.getStyler().setAvailableSpaceFill(0.9);
+        chart.getStyler().setSeriesColors(new Color[] {BLUE, ORANGE, GREY});
+    }
+
+    private static List<Double> toList(double[] v) {
+        List<Double> out = new ArrayList<>(v.length);
+        for (double d : v) {
+            out.add(d);
+        }
+        return out;
+    }
+
+    static void save(CategoryChart chart, Path file, boolean svg) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        try (OutputStream out = Files.newOutputStream(file)) {
+            if (svg) {
+                VectorGraphicsEncoder.saveVectorGraphic(
+                        chart, out, VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
+            } else {
+                BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
+            }
+        }
+    }
+}

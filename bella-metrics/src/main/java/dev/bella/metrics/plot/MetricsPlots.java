@@ -1,0 +1,171 @@
+package dev.bella.metrics.plot;
+
+import dev.bella.metrics.MetricsReport;
+import dev.bella.metrics.ReliabilityDiagram;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Writes the pictures users look at: the reliability diagram, and histograms of a per-example
+ * uncertainty (predictive entropy, mutual information) split into in-distribution and OOD inputs.
+ * The format follows the file name: {@code .png} or {@code .svg}.
+ *
+ * <p>Needs XChart on the class path (an optional dependency of bella-metrics, {@value
+ * #XCHART_ARTIFACT}); without it every method throws {@link IllegalStateException} naming it.
+ * Rendering is headless. Thread-safe: each call draws its own chart.
+ */
+public final class MetricsPlots {
+
+    /** The Maven coordinates of the charting library the plots need. */
+    public static final String XCHART_ARTIFACT = "org.knowm.xchart:xchart:3.8.8";
+
+    /** The default number of histogram bins, 30. */
+    public static final int DEFAULT_HISTOGRAM_BINS = 30;
+
+    private MetricsPlots() {}
+
+    /**
+     * Whether XChart is on the class path, so that the plots can be drawn.
+     *
+     * @return {@code true} if the plots can be drawn
+     */
+    public static boolean isAvailable() {
+        try {
+            Class.forName(
+                    "org.knowm.xchart.CategoryChart", false, MetricsPlots.class.getClassLoader());
+            Class.forName(
+                    "de.erichseifert.vectorgraphics2d.VectorGraphics2D",
+                    false,
+                    MetricsPlots.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
+    /**
+     * Draws a reliability diagram: per bin, the accuracy (bars) against the mean confidence, with
+     * the diagonal of perfect calibration; empty bins are left blank. The title gives ECE and MCE.
+     *
+     * @param diagram the reliability-diagram data
+     * @param file a {@code .png} or {@code .svg} file, replaced if it exists
+     * @throws IOException if the file cannot be written
+     * @throws IllegalArgumentException if the extension is neither {@code .png} nor {@code .svg}
+     * @throws IllegalStateException if XChart is not on the class path
+     */
+    public static void writeReliabilityDiagram(ReliabilityDiagram diagram, Path file)
+            throws IOException {
+        if (diagram == null) {
+            throw new IllegalArgumentException("diagram must not be null");
+        }
+        Format format = format(file);
+        requireXChart();
+        Charts.save(Charts.reliability(diagram), file, format == Format.SVG);
+    }
+
+    /**
+     * Draws a histogram of per-example values, as two overlapping series (in-distribution and OOD)
+     * each normalised to fractions of its own examples, or one series when {@code ood} is null.
+     *
+     * @param values N values, finite
+     * @param ood N flags ({@code true} = OOD), or {@code null}
+     * @param bins the number of equal-width bins between the smallest and largest value, positive
+     * @param title the chart title
+     * @param xLabel the x-axis label, e.g. {@code "predictive entropy (nats)"}
+     * @param file a {@code .png} or {@code .svg} file, replaced if it exists
+     * @throws IOException if the file cannot be written
+     * @throws IllegalArgumentException on empty or non-finite values, mismatched lengths, bins
+     *     &lt;= 0, or an unknown extension
+     * @throws IllegalStateException if XChart is not on the class path
+     */
+    public static void writeHistogram(
+            double[] values, boolean[] ood, int bins, String title, String xLabel, Path file)
+            throws IOException {
+        Histogram h = Histogram.of(values, ood, bins);
+        Format format = format(file);
+        requireXChart();
+        Charts.save(Charts.histogram(h, title, xLabel), file, format == Format.SVG);
+    }
+
+    /**
+     * Writes every picture of a report into a directory (created if needed), as PNG and SVG: {@code
+     * reliability}, {@code entropy_histogram}, and {@code mi_histogram} for particle input.
+     *
+     * @param report the report
+     * @param dir the directory
+     * @return the files written
+     * @throws IOException if a file cannot be written
+     * @throws IllegalStateException if XChart is not on the class path
+     */
+    public static List<Path> writeAll(MetricsReport report, Path dir) throws IOException {
+        if (report == null) {
+            throw new IllegalArgumentException("report must not be null");
+        }
+        requireXChart();
+        Files.createDirectories(dir);
+        boolean[] ood = report.ood().orElse(null);
+        List<Path> written = new ArrayList<>();
+        for (String ext : new String[] {"png", "svg"}) {
+            Path r = dir.resolve("reliability." + ext);
+            writeReliabilityDiagram(report.classification().reliability(), r);
+            written.add(r);
+            Path e = dir.resolve("entropy_histogram." + ext);
+            writeHistogram(
+                    report.predictiveEntropy(),
+                    ood,
+                    DEFAULT_HISTOGRAM_BINS,
+                    "Predictive entropy",
+                    "predictive entropy H[p_bar] (nats)",
+                    e);
+            written.add(e);
+            if (report.mutualInformation().isPresent()) {
+                Path m = dir.resolve("mi_histogram." + ext);
+                writeHistogram(
+                        report.mutualInformation().get(),
+                        ood,
+                        DEFAULT_HISTOGRAM_BINS,
+                        "Mutual information (epistemic)",
+                        "mutual information (nats)",
+                        m);
+                written.add(m);
+            }
+        }
+        return List.copyOf(written);
+    }
+
+    private static void requireXChart() {
+        if (!isAvailable()) {
+            throw new IllegalStateException(
+                    "plots need XChart on the class path: it is an optional dependency of"
+                            + " bella-metrics. Add "
+                            + XCHART_ARTIFACT
+                            + " to your build (Maven: <dependency><groupId>org.knowm.xchart"
+                            + "</groupId><artifactId>xchart</artifactId><version>3.8.8</version>"
+                            + "</dependency>)");
+        }
+    }
+
+    private enum Format {
+        PNG,
+        SVG
+    }
+
+    private static Format format(Path file) {
+        if (file == null) {
+            throw new IllegalArgumentException("file must not be null");
+        }
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (name.endsWith(".png")) {
+            return Format.PNG;
+        }
+        if (name.endsWith(".svg")) {
+            return Format.SVG;
+        }
+        throw new IllegalArgumentException(
+                "unknown picture format for " + file + ": use a .png or .svg file name");
+    }
+}
