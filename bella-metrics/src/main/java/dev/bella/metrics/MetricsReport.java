@@ -245,7 +245,11 @@ public final class MetricsReport {
      * @return the JSON text
      */
     public String toJson() {
-        return new GsonBuilder().setPrettyPrinting().create().toJson(toJsonObject());
+        return new GsonBuilder()
+                .serializeNulls()
+                .setPrettyPrinting()
+                .create()
+                .toJson(toJsonObject());
     }
 
     /**

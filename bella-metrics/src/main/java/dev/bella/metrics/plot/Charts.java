@@ -15,6 +15,7 @@ import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.VectorGraphicsEncoder;
 import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /** The XChart code, loaded only after {@link MetricsPlots} has checked that XChart is present. */
 final class Charts {
@@ -40,7 +41,7 @@ final class Charts {
                                         bins.size(),
                                         d.ece(),
                                         d.mce()))
-                        .xAxisTitle("confidence (bin centre)")
+                        .xAxisTitle("confidence (bin centre); diamonds: mean confidence in the bin")
                         .yAxisTitle("accuracy")
                         .build();
         style(chart);
@@ -58,14 +59,16 @@ final class Charts {
             conf.add(b.count() == 0 ? null : b.meanConfidence());
             ideal.add((b.lower() + b.upper()) / 2);
         }
-        CategorySeries c = chart.addSeries("mean confidence", x, conf);
-        c.setFillColor(ORANGE);
         CategorySeries a = chart.addSeries("accuracy", x, acc);
-        a.setFillColor(new Color(31, 119, 180, 200));
+        a.setFillColor(BLUE);
+        CategorySeries c = chart.addSeries("mean confidence", x, conf);
+        c.setChartCategorySeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Scatter);
+        c.setMarkerColor(new Color(214, 39, 40));
+        c.setMarker(SeriesMarkers.DIAMOND);
         CategorySeries p = chart.addSeries("perfect calibration", x, ideal);
         p.setChartCategorySeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
         p.setLineColor(GREY);
-        p.setMarkerColor(GREY);
+        p.setMarker(SeriesMarkers.NONE);
         return chart;
     }
 

@@ -1,0 +1,169 @@
+package dev.bella.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class MetricsReportTest {
+
+    static final double[][] P = ClassificationMetricsTest.P;
+    static final int[] Y = ClassificationMetricsTest.Y;
+
+    @Test
+    void singleModelReportHasTheClassificationKeys() {
+        MetricsReport r =
+                MetricsReport.builder().setProbabilities(P).setLabels(Y).optBins(4).build();
+        assertThat(r.examples()).isEqualTo(5);
+        assertThat(r.particles()).isEqualTo(1);
+        assertThat(r.values())
+                .containsKeys(
+                        Metric.ACCURACY,
+                        Metric.NLL,
+                        Metric.ECE,
+                        Metric.MCE,
+                        Metric.BRIER,
+                        Metric.AUROC_OVR,
+                        Metric.PREDICTIVE_ENTROPY)
+                .doesNotContainKeys(Metric.MUTUAL_INFORMATION, Metric.OOD_AUROC_ENTROPY);
+        assertThat(r.values().get(Metric.ECE)).isEqualTo(ClassificationMetrics.of(P, Y, 4).ece());
+        assertThat(r.uncertainty()).isEmpty();
+        assertThat(r.mutualInformation()).isEmpty();
+        assertThatThrownBy(() -> r.values().put(Metric.ECE, 0.0))
+                .isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    @Test
+    void jsonNumbersReadBackExactly() {
+        MetricsReport r = MetricsReport.builder().setProbabilities(P).setLabels(Y).build();
+        JsonObject o = JsonParser.parseString(r.toJson()).getAsJsonObject();
+        for (Map.Entry<Metric, Double> e : r.values().entrySet()) {
+            assertThat(o.has(e.getKey().key())).as(e.getKey().key()).isTrue();
+            assertThat(o.get(e.getKey().key()).getAsDouble()).isEqualTo(e.getValue());
+        }
+        assertThat(o.get("nll").getAsDouble()).isEqualTo(r.classification().nll());
+        assertThat(o.get("examples").getAsInt()).isEqualTo(5);
+        assertThat(o.get("bins").getAsInt()).isEqualTo(15);
+        assertThat(o.getAsJsonArray("reliability")).hasSize(15);
+        // an empty bin has null mean confidence and accuracy
+        assertThat(
+                        o.getAsJsonArray("reliability")
+                                .get(0)
+                                .getAsJsonObject()
+                                .get("accuracy")
+                                .isJsonNull())
+                .isTrue();
+    }
+
+    @Test
+    void undefinedMetricIsNullWithAWarning() {
+        // class 2 never occurs: one-vs-rest AUROC of class 2 is undefined
+        double[][] p = {{0.5, 0.25, 0.25}, {0.25, 0.5, 0.25}};
+        MetricsReport r =
+                MetricsReport.builder().setProbabilities(p).setLabels(new int[] {0, 1}).build();
+        assertThat(r.get(Metric.AUROC_OVR)).isEmpty();
+        assertThat(r.get(Metric.ACCURACY)).contains(1.0);
+        assertThat(r.warnings())
+                .anySatisfy(w -> assertThat(w).contains("auroc_ovr").contains("class 2"));
+        JsonObject o = JsonParser.parseString(r.toJson()).getAsJsonObject();
+        assertThat(o.get("auroc_ovr").isJsonNull()).isTrue();
+        assertThat(r.toMarkdown())
+                .contains("| AUROC (macro one-vs-rest) | n/a |")
+                .contains("warning:");
+    }
+
+    @Test
+    void particleReportWithOodUsesInDistributionForClassification() {
+        // 2 particles, 3 examples; example 2 is OOD with label -1 (ignored)
+        float[][][] parts = {
+            {{1, 0}, {0.75f, 0.25f}, {1, 0}},
+            {{1, 0}, {0.25f, 0.75f}, {0, 1}}
+        };
+        boolean[] ood = {false, false, true};
+        MetricsReport r =
+                MetricsReport.builder()
+                        .setParticleProbabilities(parts)
+                        .setLabels(new int[] {0, 1, -1})
+                        .optOod(ood)
+                        .build();
+        assertThat(r.inDistribution()).isEqualTo(2);
+        assertThat(r.particles()).isEqualTo(2);
+        // p_bar = [1, 0] (label 0, right) and [.5, .5] (label 1, wrong: first argmax is 0)
+        assertThat(r.get(Metric.ACCURACY)).contains(0.5);
+        // MI per example: 0, MI([.75,.25],[.25,.75]) > 0, ln 2 for the OOD one: MI ranks the OOD
+        // example highest -> AUROC 1; entropy: ln 2 for examples 1 and 2 (tie) -> (1 + .5) / 2
+        assertThat(r.get(Metric.OOD_AUROC_MI)).contains(1.0);
+        assertThat(r.get(Metric.OOD_AUROC_ENTROPY)).contains(0.75);
+        assertThat(r.uncertainty().orElseThrow().count()).isEqualTo(2);
+        assertThat(r.predictiveEntropy()).hasSize(3);
+        assertThat(r.mutualInformation().orElseThrow()).hasSize(3);
+        JsonObject o = JsonParser.parseString(r.toJson()).getAsJsonObject();
+        for (String k :
+                new String[] {
+                    "predictive_entropy",
+                    "aleatoric",
+                    "mutual_information",
+                    "ood_auroc_entropy",
+                    "ood_auroc_mi",
+                    "ood_aupr_entropy",
+                    "ood_fpr95_entropy"
+                }) {
+            assertThat(o.has(k)).as(k).isTrue();
+        }
+        assertThat(o.getAsJsonArray("diversity")).hasSize(2);
+        String md = r.toMarkdown();
+        assertThat(md)
+                .contains("| accuracy | 0.5000 |")
+                .contains("n = 2 particles")
+                .contains("| 14 | [0.9333, 1.0000] |");
+    }
+
+    @Test
+    void badInput() {
+        assertThatThrownBy(() -> MetricsReport.builder().setLabels(Y).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("exactly one");
+        assertThatThrownBy(() -> MetricsReport.builder().setProbabilities(P).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("labels not set");
+        assertThatThrownBy(
+                        () ->
+                                MetricsReport.builder()
+                                        .setProbabilities(P)
+                                        .setLabels(Y)
+                                        .optOod(new boolean[2])
+                                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("ood.length = 2");
+        assertThatThrownBy(
+                        () ->
+                                MetricsReport.builder()
+                                        .setProbabilities(P)
+                                        .setLabels(Y)
+                                        .optBins(0)
+                                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("bins");
+        boolean[] allOod = {true, true, true, true, true};
+        assertThatThrownBy(
+                        () ->
+                                MetricsReport.builder()
+                                        .setProbabilities(P)
+                                        .setLabels(Y)
+                                        .optOod(allOod)
+                                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no in-distribution example");
+        assertThatThrownBy(
+                        () ->
+                                MetricsReport.builder()
+                                        .setProbabilities(new float[0][])
+                                        .setLabels(new int[0])
+                                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("empty");
+    }
+}

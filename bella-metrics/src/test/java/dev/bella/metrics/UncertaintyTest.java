@@ -1,0 +1,172 @@
+package dev.bella.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class UncertaintyTest {
+
+    static final double LN2 = Math.log(2);
+
+    // Two particles, two examples, two classes.
+    //   example 0: p1 = [1, 0], p2 = [0, 1] -> p_bar = [.5, .5], H[p_bar] = ln 2, H[p_i] = 0,
+    //              MI = ln 2, KL(p_i || p_bar) = 1 * ln(1 / .5) = ln 2 for both,
+    //              argmax p_bar = 0 (tie, first): p2 disagrees -> 1/2
+    //   example 1: p1 = p2 = [.5, .5] -> H = ln 2 everywhere, MI = 0, no disagreement
+    static final float[][][] PARTICLES = {
+        {{1, 0}, {0.5f, 0.5f}},
+        {{0, 1}, {0.5f, 0.5f}}
+    };
+
+    @Test
+    void handComputedPerExampleAndMeans() {
+        UncertaintyScores s = Uncertainty.of(PARTICLES);
+        assertThat(s.predictiveEntropy()).containsExactly(LN2, LN2);
+        assertThat(s.aleatoric()).containsExactly(0, LN2);
+        assertThat(s.mutualInformation()).containsExactly(LN2, 0);
+        assertThat(s.disagreement()).containsExactly(0.5, 0);
+        UncertaintyResult m = s.means();
+        assertThat(m.count()).isEqualTo(2);
+        assertThat(m.particles()).isEqualTo(2);
+        assertThat(m.predictiveEntropy()).isEqualTo(LN2);
+        assertThat(m.aleatoric()).isEqualTo(LN2 / 2);
+        assertThat(m.mutualInformation()).isEqualTo(LN2 / 2);
+        assertThat(m.disagreement()).isEqualTo(0.25);
+        assertThat(m.diversity()).containsExactly(LN2 / 2, LN2 / 2);
+        assertThat(Uncertainty.posteriorPredictive(PARTICLES))
+                .isDeepEqualTo(new double[][] {{0.5, 0.5}, {0.5, 0.5}});
+    }
+
+    @Test
+    void singleParticleHasNoEpistemicUncertainty() {
+        float[][][] one = {{{0.25f, 0.75f}, {1, 0}}};
+        UncertaintyScores s = Uncertainty.of(one);
+        // H([.25, .75]) = -(.25 ln .25 + .75 ln .75)
+        double h = -(0.25 * Math.log(0.25) + 0.75 * Math.log(0.75));
+        assertThat(s.predictiveEntropy()[0]).isCloseTo(h, within(1e-15));
+        assertThat(s.aleatoric()[0]).isCloseTo(h, within(1e-15));
+        assertThat(s.mutualInformation()).containsExactly(0, 0);
+        assertThat(s.disagreement()).containsExactly(0, 0);
+        assertThat(Uncertainty.entropy(one[0])).containsExactly(s.predictiveEntropy());
+    }
+
+    @Test
+    void mutualInformationIdentities() {
+        Random rnd = new Random(8);
+        int k = 4;
+        float[][][] p = new float[k][][];
+        for (int i = 0; i < k; i++) {
+            p[i] = ClassificationMetricsTest.randomProbs(rnd, 50, 6);
+        }
+        UncertaintyScores s = Uncertainty.of(p);
+        double[] h = s.predictiveEntropy();
+        double[] a = s.aleatoric();
+        double[] mi = s.mutualInformation();
+        for (int n = 0; n < 50; n++) {
+            // MI = H[p_bar] - mean H[p_i] (computed here as the mean KL)
+            assertThat(mi[n]).isCloseTo(h[n] - a[n], within(1e-12));
+            assertThat(mi[n]).isGreaterThanOrEqualTo(0);
+        }
+        double meanDiversity =
+                s.means().diversity().stream()
+                        .mapToDouble(Double::doubleValue)
+                        .average()
+                        .orElseThrow();
+        assertThat(meanDiversity).isCloseTo(s.means().mutualInformation(), within(1e-12));
+    }
+
+    @Test
+    void streamingEqualsWholeBatch() {
+        Random rnd = new Random(9);
+        float[][][] p = new float[3][][];
+        for (int i = 0; i < 3; i++) {
+            p[i] = ClassificationMetricsTest.randomProbs(rnd, 120, 5);
+        }
+        UncertaintyResult whole = Uncertainty.of(p).means();
+        UncertaintyMetrics a = UncertaintyMetrics.create();
+        a.accept(slice(p, 0, 7)).accept(slice(p, 7, 7)).accept(slice(p, 7, 80));
+        UncertaintyMetrics b = UncertaintyMetrics.create().accept(slice(p, 80, 120));
+        // accept in batches: bit for bit
+        assertThat(
+                        UncertaintyMetrics.create()
+                                .accept(slice(p, 0, 80))
+                                .accept(slice(p, 80, 120))
+                                .result())
+                .isEqualTo(whole);
+        UncertaintyResult ba = UncertaintyMetrics.create().combine(b).combine(a).result();
+        assertThat(ba.count()).isEqualTo(120);
+        assertThat(ba.predictiveEntropy()).isCloseTo(whole.predictiveEntropy(), within(1e-12));
+        assertThat(ba.aleatoric()).isCloseTo(whole.aleatoric(), within(1e-12));
+        assertThat(ba.mutualInformation()).isCloseTo(whole.mutualInformation(), within(1e-12));
+        assertThat(ba.disagreement()).isCloseTo(whole.disagreement(), within(1e-12));
+        for (int i = 0; i < 3; i++) {
+            assertThat(ba.diversity().get(i)).isCloseTo(whole.diversity().get(i), within(1e-12));
+        }
+    }
+
+    @Test
+    void doublePrecisionMatchesFloat() {
+        double[][][] d = new double[2][2][];
+        for (int i = 0; i < 2; i++) {
+            for (int n = 0; n < 2; n++) {
+                d[i][n] = new double[] {PARTICLES[i][n][0], PARTICLES[i][n][1]};
+            }
+        }
+        assertThat(Uncertainty.of(d).means()).isEqualTo(Uncertainty.of(PARTICLES).means());
+    }
+
+    @Test
+    void badInputShapes() {
+        float[][][] rows = {{{1, 0}}, {{1, 0}, {0, 1}}};
+        assertThatThrownBy(() -> Uncertainty.of(rows))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("particles[1].length = 2")
+                .hasMessageContaining("particles[0].length = 1");
+        float[][][] cols = {{{1, 0}}, {{1, 0, 0}}};
+        assertThatThrownBy(() -> Uncertainty.of(cols))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("particles[1] has 3 columns");
+        assertThatThrownBy(() -> Uncertainty.of(new float[0][][]))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at least one particle");
+        assertThatThrownBy(() -> Uncertainty.of(new float[][][] {{}}))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("empty");
+        UncertaintyMetrics m = UncertaintyMetrics.create().accept(PARTICLES);
+        assertThatThrownBy(() -> m.accept(new float[][][] {{{1, 0}}}))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("n = 1");
+        assertThatThrownBy(() -> UncertaintyMetrics.create().result())
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void badInputProbabilities() {
+        float[][][] nan = {{{1, 0}}, {{Float.NaN, 1}}};
+        assertThatThrownBy(() -> Uncertainty.of(nan))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("particles[1][0][0] = NaN");
+        float[][][] sum = {{{0.5f, 0.6f}}};
+        assertThatThrownBy(() -> Uncertainty.posteriorPredictive(sum))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("particles[0][0] sums to");
+        // a failing batch leaves the accumulator unchanged
+        UncertaintyMetrics m = UncertaintyMetrics.create().accept(PARTICLES);
+        UncertaintyResult before = m.result();
+        float[][][] bad = {{{1, 0}, {0.5f, 0.6f}}, {{0, 1}, {0.5f, 0.5f}}};
+        assertThatThrownBy(() -> m.accept(bad)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(m.result()).isEqualTo(before);
+    }
+
+    static float[][][] slice(float[][][] p, int from, int to) {
+        float[][][] out = new float[p.length][][];
+        for (int i = 0; i < p.length; i++) {
+            out[i] = Arrays.copyOfRange(p[i], from, to);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,157 @@
+package dev.bella.metrics.plot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.bella.metrics.ClassificationMetrics;
+import dev.bella.metrics.MetricsReport;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MetricsPlotsTest {
+
+    @TempDir Path dir;
+
+    static MetricsReport report() {
+        Random rnd = new Random(1);
+        int n = 400;
+        int c = 4;
+        float[][][] parts = new float[3][n][c];
+        int[] y = new int[n];
+        boolean[] ood = new boolean[n];
+        for (int e = 0; e < n; e++) {
+            y[e] = rnd.nextInt(c);
+            ood[e] = e % 4 == 0;
+            for (int i = 0; i < 3; i++) {
+                double[] z = new double[c];
+                double s = 0;
+                for (int k = 0; k < c; k++) {
+                    z[k] =
+                            Math.exp(
+                                    (ood[e] ? 0.5 : 3) * rnd.nextGaussian()
+                                            + (k == y[e] && !ood[e] ? 2 : 0));
+                    s += z[k];
+                }
+                for (int k = 0; k < c; k++) {
+                    parts[i][e][k] = (float) (z[k] / s);
+                }
+            }
+        }
+        return MetricsReport.builder()
+                .setParticleProbabilities(parts)
+                .setLabels(y)
+                .optOod(ood)
+                .build();
+    }
+
+    @Test
+    void writesPngAndSvgForEveryPicture() throws IOException {
+        List<Path> files = MetricsPlots.writeAll(report(), dir.resolve("plots"));
+        assertThat(files)
+                .extracting(p -> p.getFileName().toString())
+                .containsExactlyInAnyOrder(
+                        "reliability.png",
+                        "entropy_histogram.png",
+                        "mi_histogram.png",
+                        "reliability.svg",
+                        "entropy_histogram.svg",
+                        "mi_histogram.svg");
+        for (Path f : files) {
+            assertThat(f).isRegularFile();
+            if (f.toString().endsWith(".png")) {
+                BufferedImage img = ImageIO.read(f.toFile());
+                assertThat(img.getWidth()).isGreaterThan(600);
+                assertThat(img.getHeight()).isGreaterThan(400);
+                // not blank: more than two distinct colours
+                assertThat(colours(img)).isGreaterThan(2);
+            } else {
+                String svg = Files.readString(f, StandardCharsets.UTF_8);
+                assertThat(svg).contains("<svg").contains("</svg>");
+            }
+        }
+    }
+
+    @Test
+    void reliabilityDiagramWithEmptyBins() throws IOException {
+        Path f = dir.resolve("r.png");
+        MetricsPlots.writeReliabilityDiagram(
+                ClassificationMetrics.of(new double[][] {{0.25, 0.75}}, new int[] {1})
+                        .reliability(),
+                f);
+        assertThat(ImageIO.read(f.toFile())).isNotNull();
+    }
+
+    @Test
+    void badInput() {
+        assertThatThrownBy(
+                        () ->
+                                MetricsPlots.writeHistogram(
+                                        new double[] {1}, null, 10, "t", "x", dir.resolve("h.gif")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(".png or .svg");
+        assertThatThrownBy(
+                        () ->
+                                MetricsPlots.writeHistogram(
+                                        new double[0], null, 10, "t", "x", dir.resolve("h.png")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("empty");
+        assertThatThrownBy(
+                        () ->
+                                MetricsPlots.writeHistogram(
+                                        new double[] {1, Double.NaN},
+                                        null,
+                                        10,
+                                        "t",
+                                        "x",
+                                        dir.resolve("h.png")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("values[1] = NaN");
+        assertThatThrownBy(
+                        () ->
+                                MetricsPlots.writeHistogram(
+                                        new double[] {1},
+                                        new boolean[2],
+                                        10,
+                                        "t",
+                                        "x",
+                                        dir.resolve("h.png")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("ood.length = 2");
+        assertThatThrownBy(
+                        () ->
+                                MetricsPlots.writeHistogram(
+                                        new double[] {1}, null, 0, "t", "x", dir.resolve("h.png")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("bins");
+    }
+
+    @Test
+    void histogramCountsAreFractionsPerGroup() {
+        // values 0, 1, 2, 3 with 2 bins over [0, 3]: [0, 1.5) and [1.5, 3]
+        Histogram h =
+                Histogram.of(
+                        new double[] {0, 1, 2, 3}, new boolean[] {false, false, false, true}, 2);
+        assertThat(h.inFractions()).containsExactly(2.0 / 3, 1.0 / 3);
+        assertThat(h.oodFractions()).containsExactly(0, 1);
+        assertThat(h.in()).isEqualTo(3);
+        assertThat(h.out()).isEqualTo(1);
+    }
+
+    private static int colours(BufferedImage img) {
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        for (int x = 0; x < img.getWidth(); x += 7) {
+            for (int y = 0; y < img.getHeight(); y += 7) {
+                seen.add(img.getRGB(x, y));
+            }
+        }
+        return seen.size();
+    }
+}
