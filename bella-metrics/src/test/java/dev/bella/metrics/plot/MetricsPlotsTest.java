@@ -145,6 +145,41 @@ class MetricsPlotsTest {
         assertThat(h.out()).isEqualTo(1);
     }
 
+    @Test
+    void withoutXChartTheErrorNamesTheArtifact() throws Exception {
+        // Load bella-metrics' own classes in a class loader that cannot see XChart.
+        java.net.URL classes =
+                MetricsPlots.class.getProtectionDomain().getCodeSource().getLocation();
+        try (java.net.URLClassLoader bare =
+                new java.net.URLClassLoader(
+                        new java.net.URL[] {classes}, ClassLoader.getPlatformClassLoader())) {
+            Class<?> plots = bare.loadClass(MetricsPlots.class.getName());
+            assertThat(plots.getMethod("isAvailable").invoke(null)).isEqualTo(false);
+            java.lang.reflect.Method write =
+                    plots.getMethod(
+                            "writeHistogram",
+                            double[].class,
+                            boolean[].class,
+                            int.class,
+                            String.class,
+                            String.class,
+                            Path.class);
+            assertThatThrownBy(
+                            () ->
+                                    write.invoke(
+                                            null,
+                                            new double[] {1},
+                                            null,
+                                            5,
+                                            "t",
+                                            "x",
+                                            dir.resolve("h.png")))
+                    .hasCauseInstanceOf(IllegalStateException.class)
+                    .cause()
+                    .hasMessageContaining("org.knowm.xchart:xchart:3.8.8");
+        }
+    }
+
     private static int colours(BufferedImage img) {
         java.util.Set<Integer> seen = new java.util.HashSet<>();
         for (int x = 0; x < img.getWidth(); x += 7) {
