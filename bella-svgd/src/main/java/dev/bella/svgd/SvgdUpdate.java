@@ -1,0 +1,40 @@
+package dev.bella.svgd;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The result of one {@link LowRankSvgd#update}: the direction \( \phi_i \) for every layer and the
+ * kernel it was computed with.
+ *
+ * <p>\( \phi \) is an ascent direction on the log posterior: hand {@code phi.neg()} to a DJL {@code
+ * Optimizer} as particle \( i \)'s gradient (or step \( \theta \leftarrow \theta + \epsilon \phi
+ * \)). The arrays belong to the manager of the first layer's {@code a}.
+ *
+ * @param phi one {@link FactorPair} per layer, shaped like the factors, in the order of the layers
+ * @param kernel the distances, kernel matrix and diagnostics (\( h^2 \), mean kernel value, mean
+ *     squared distance) of this step
+ */
+public record SvgdUpdate(List<FactorPair> phi, KernelMatrix kernel) {
+
+    /**
+     * Copies the list (unmodifiable) and checks for nulls.
+     *
+     * @param phi the directions per layer
+     * @param kernel the kernel of this step
+     * @throws NullPointerException if an argument is null
+     */
+    public SvgdUpdate {
+        phi = List.copyOf(phi);
+        Objects.requireNonNull(kernel, "kernel");
+    }
+
+    /**
+     * Returns the diagnostics of the kernel.
+     *
+     * @return {@code kernel().stats()}
+     */
+    public KernelStats stats() {
+        return kernel.stats();
+    }
+}
