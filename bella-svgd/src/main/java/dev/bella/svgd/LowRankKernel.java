@@ -278,11 +278,13 @@ public final class LowRankKernel {
                                 + f.a().getDataType());
             }
         }
-        for (int l = 0; l < layers.size(); l++) {
-            int layer = l;
-            Finite.requireFinite(layers.get(l).a(), () -> "factor A of layer " + layer);
-            Finite.requireFinite(layers.get(l).b(), () -> "factor B of layer " + layer);
+        List<NDArray> arrays = new ArrayList<>(2 * layers.size());
+        for (LowRankFactors f : layers) {
+            arrays.add(f.a());
+            arrays.add(f.b());
         }
+        Finite.requireFinite(
+                arrays, i -> "factor " + (i % 2 == 0 ? "A" : "B") + " of layer " + i / 2);
         return n;
     }
 

@@ -146,12 +146,14 @@ public final class LowRankSvgd {
             checkLike(f.a(), g.a(), "dL/dA", l);
             checkLike(f.b(), g.b(), "dL/dB", l);
         }
-        for (int l = 0; l < particles.size(); l++) {
-            int layer = l;
-            FactorPair g = lossGradients.get(l);
-            Finite.requireFinite(g.a(), () -> "the loss gradient dL/dA of layer " + layer);
-            Finite.requireFinite(g.b(), () -> "the loss gradient dL/dB of layer " + layer);
+        List<NDArray> arrays = new ArrayList<>(2 * lossGradients.size());
+        for (FactorPair g : lossGradients) {
+            arrays.add(g.a());
+            arrays.add(g.b());
         }
+        Finite.requireFinite(
+                arrays,
+                i -> "the loss gradient dL/d" + (i % 2 == 0 ? "A" : "B") + " of layer " + i / 2);
     }
 
     private static void checkLike(NDArray factor, NDArray grad, String name, int layer) {
