@@ -1,0 +1,933 @@
+package dev.bella.svgd.train;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.TrainingDivergedException;
+import ai.djl.engine.Engine;
+import ai.djl.metric.Metrics;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Parameter;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.Trainer;
+import ai.djl.training.dataset.Batch;
+import ai.djl.training.dataset.RandomAccessDataset;
+import ai.djl.training.evaluator.Evaluator;
+import ai.djl.training.listener.EvaluatorTrainingListener;
+import ai.djl.training.listener.TrainingListener;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.ParameterTracker;
+import ai.djl.training.tracker.Tracker;
+import ai.djl.translate.TranslateException;
+import dev.bella.core.AdapterStore;
+import dev.bella.core.Bella;
+import dev.bella.core.LowRankLinear;
+import dev.bella.core.ParticleBlock;
+import dev.bella.svgd.FactorPair;
+import dev.bella.svgd.KernelStats;
+import dev.bella.svgd.LowRankFactors;
+import dev.bella.svgd.LowRankSvgd;
+import dev.bella.svgd.SvgdUpdate;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains the particles of a {@link ParticleBlock} as a posterior, by SVGD or as an ensemble.
+ *
+ * <p>One step: all particles run in one batched forward pass (each on the same minibatch, or each
+ * on its own with {@link Builder#optPerParticleDataOrder}); each particle's loss \( L_j \) is its
+ * mean loss scaled to the data set, \( N \cdot \bar\ell_j \), plus \( \frac{\lambda}{2}
+ * \|\theta_j\|^2 \) for a Gaussian prior of precision \( \lambda \) ({@link
+ * Builder#optPriorPrecision}, default 0); one backward pass gives every particle's gradient; {@link
+ * LowRankSvgd} turns them into \( \phi \) (for {@link Method#ENSEMBLE}, \( \phi_j = -\nabla L_j
+ * \)); and \( -\phi \) is handed to the optimizer as the gradient. The default optimizer is AdamW
+ * (decoupled weight decay 0.01, DJL's default, the MAP analogue of a Gaussian prior) in a resumable
+ * form; any DJL {@link Optimizer} may be supplied instead.
+ *
+ * <p>Training runs through a DJL {@link Trainer}, so DJL's {@link TrainingListener}s and {@link
+ * Evaluator}s work as usual ({@code TrainingListener.Defaults.logging()} adds DJL's progress bar).
+ * After each epoch the trainer logs one INFO line (loss, accuracy, validation, kernel bandwidth,
+ * mean kernel value) and, with a checkpoint directory, saves the adapters atomically in
+ * bella-core's format together with the optimizer state.
+ *
+ * <p><b>Reproducibility.</b> The data order of epoch {@code e} is drawn from {@code (seed, e)}
+ * only, so two runs with the same seed, data and model give bitwise-identical adapters on the same
+ * CPU, and a run resumed from a checkpoint continues exactly as the uninterrupted run would (with
+ * the default optimizer, whose state is checkpointed).
+ *
+ * <p><b>Faults.</b> A NaN or infinite loss or gradient stops training with a {@link
+ * TrainingDivergedException} naming the particle and the step, before the bad update is applied;
+ * the last checkpoint written is the last good one.
+ *
+ * <p>A trainer is immutable and reusable: every {@link #fit} call creates its own optimizer and
+ * state. It is safe to share between threads, but one {@link ParticleBlock} must only be trained by
+ * one fit at a time.
+ */
+public final class BellaTrainer {
+
+    private static final Logger logger = LoggerFactory.getLogger(BellaTrainer.class);
+
+    private final Method method;
+    private final LowRankSvgd svgd;
+    private final ParticleLoss loss;
+    private final Supplier<Optimizer> optimizer;
+    private final boolean defaultOptimizer;
+    private final float learningRate;
+    private final ParameterTracker learningRateTracker;
+    private final float weightDecay;
+    private final float clipGrad;
+    private final double priorPrecision;
+    private final int epochs;
+    private final long maxSteps;
+    private final int batchSize;
+    private final long seed;
+    private final boolean perParticleDataOrder;
+    private final Path checkpointDir;
+    private final Path resumeFrom;
+    private final List<Supplier<Evaluator>> evaluators;
+    private final List<Supplier<TrainingListener>> listeners;
+
+    private BellaTrainer(Builder b) {
+        this.method = b.method;
+        this.svgd = b.svgd;
+        this.loss = b.loss;
+        this.defaultOptimizer = b.optimizer == null;
+        this.learningRate = b.learningRate;
+        this.learningRateTracker = b.learningRateTracker;
+        this.weightDecay = b.weightDecay;
+        this.clipGrad = b.clipGrad;
+        this.optimizer = b.optimizer == null ? this::newAdamW : b.optimizer;
+        this.priorPrecision = b.priorPrecision;
+        this.epochs = b.epochs;
+        this.maxSteps = b.maxSteps;
+        this.batchSize = b.batchSize;
+        this.seed = b.seed;
+        this.perParticleDataOrder = b.perParticleDataOrder;
+        this.checkpointDir = b.checkpointDir;
+        this.resumeFrom = b.resumeFrom;
+        this.evaluators = List.copyOf(b.evaluators);
+        this.listeners = List.copyOf(b.listeners);
+    }
+
+    /**
+     * Returns a builder: SVGD with {@link LowRankSvgd}'s defaults (gamma 0.01, kernel-smoothed
+     * driving term, median bandwidth), softmax cross-entropy, AdamW at 1e-3 with weight decay 0.01,
+     * one epoch, batches of 32, seed 0.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Returns the training method.
+     *
+     * @return SVGD or ENSEMBLE
+     */
+    public Method getMethod() {
+        return method;
+    }
+
+    private Optimizer newAdamW() {
+        ParameterTracker lr =
+                learningRateTracker != null ? learningRateTracker : Tracker.fixed(learningRate);
+        ResumableAdamW.Builder b =
+                ResumableAdamW.builder().optLearningRateTracker(lr).optWeightDecays(weightDecay);
+        if (clipGrad > 0) {
+            b.optClipGrad(clipGrad);
+        }
+        return b.build();
+    }
+
+    /**
+     * Trains the particles in place and returns them with their provenance.
+     *
+     * @param model the particles (from {@code Bella.wrap} or {@code Bella.load})
+     * @param train the training data: inputs as the model expects them, integer labels
+     * @param validation evaluated after each epoch, or {@code null}
+     * @return the posterior; it holds {@code model}, so closing it closes the model
+     * @throws IOException if reading data or writing a checkpoint fails
+     * @throws TranslateException if the dataset cannot produce a batch
+     * @throws IllegalArgumentException for an empty training set or a checkpoint from another
+     *     configuration
+     * @throws TrainingDivergedException if a loss or gradient becomes NaN or infinite
+     */
+    public Posterior fit(
+            ParticleBlock model, RandomAccessDataset train, RandomAccessDataset validation)
+            throws IOException, TranslateException {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(train, "train");
+        long trainSize = train.size();
+        if (trainSize <= 0) {
+            throw new IllegalArgumentException(
+                    "the training dataset is empty (size " + trainSize + "); nothing to fit");
+        }
+        if (validation != null && validation.size() <= 0) {
+            throw new IllegalArgumentException(
+                    "the validation dataset is empty; pass null to skip validation");
+        }
+        int n = model.getParticleCount();
+        if (method == Method.SVGD && n == 1) {
+            logger.warn(
+                    "SVGD with a single particle reduces to MAP estimation (no repulsion, kernel"
+                            + " 1); use at least 2 particles for a posterior");
+        }
+        Optimizer opt = optimizer.get();
+        Map<String, Parameter> params = adapterParameters(model);
+        Device device = params.values().iterator().next().getArray().getDevice();
+        int startEpoch = 0;
+        long step = 0;
+        if (resumeFrom != null) {
+            long[] at = resume(model, opt, params);
+            startEpoch = (int) at[0] + 1;
+            step = at[1];
+            logger.info(
+                    "resuming from {} after epoch {} (step {})", resumeFrom, startEpoch - 1, step);
+        }
+        List<EpochStats> history = new ArrayList<>();
+        try (Model djl = Model.newInstance("bella-particles", device)) {
+            djl.setBlock(model);
+            DefaultTrainingConfig config =
+                    new DefaultTrainingConfig(loss)
+                            .optOptimizer(opt)
+                            .optDevices(new Device[] {device});
+            for (Supplier<Evaluator> e : evaluators) {
+                config.addEvaluator(e.get());
+            }
+            config.addTrainingListeners(TrainingListener.Defaults.basic());
+            for (Supplier<TrainingListener> l : listeners) {
+                config.addTrainingListeners(l.get());
+            }
+            try (Trainer trainer = djl.newTrainer(config)) {
+                trainer.setMetrics(new Metrics());
+                model.setAdaptersTrainable(true);
+                try {
+                    for (int epoch = startEpoch; epoch < epochs && step < maxSteps; epoch++) {
+                        long t0 = System.nanoTime();
+                        double[] kernelSums = new double[3];
+                        step =
+                                trainEpoch(
+                                        trainer,
+                                        model,
+                                        opt,
+                                        params,
+                                        train,
+                                        epoch,
+                                        step,
+                                        kernelSums);
+                        if (validation != null) {
+                            validate(trainer, validation);
+                        }
+                        trainer.notifyListeners(listener -> listener.onEpoch(trainer));
+                        EpochStats stats =
+                                epochStats(
+                                        trainer, epoch, step, kernelSums, validation != null, t0);
+                        history.add(stats);
+                        log(stats);
+                        if (checkpointDir != null) {
+                            checkpoint(model, opt, epoch, step);
+                        }
+                    }
+                } finally {
+                    model.setAdaptersTrainable(false);
+                }
+            }
+        }
+        Map<String, String> settings = settings();
+        return new Posterior(
+                model,
+                new Posterior.Provenance(
+                        method,
+                        settings,
+                        model.getConfig().toString(),
+                        seed,
+                        Bella.VERSION,
+                        Engine.getDjlVersion(),
+                        model.getBaseFingerprint().sha256(),
+                        trainSize,
+                        history));
+    }
+
+    private long trainEpoch(
+            Trainer trainer,
+            ParticleBlock model,
+            Optimizer opt,
+            Map<String, Parameter> params,
+            RandomAccessDataset train,
+            int epoch,
+            long step,
+            double[] kernelSums)
+            throws IOException, TranslateException {
+        int n = model.getParticleCount();
+        NDManager manager = trainer.getManager();
+        List<Iterator<Batch>> sources = new ArrayList<>();
+        int streams = perParticleDataOrder ? n : 1;
+        for (int i = 0; i < streams; i++) {
+            long s = dev.bella.core.Seeds.derive(seed, epoch, perParticleDataOrder ? i + 1 : 0);
+            sources.add(train.getData(manager, new SeededSampler(batchSize, s, true)).iterator());
+        }
+        while (sources.get(0).hasNext() && step < maxSteps) {
+            try (Batch batch = nextBatch(sources, manager)) {
+                trainStep(trainer, model, opt, params, batch, train.size(), step, kernelSums);
+            }
+            step++;
+        }
+        return step;
+    }
+
+    private Batch nextBatch(List<Iterator<Batch>> sources, NDManager manager) {
+        if (sources.size() == 1) {
+            return sources.get(0).next();
+        }
+        List<Batch> parts = new ArrayList<>(sources.size());
+        for (Iterator<Batch> it : sources) {
+            parts.add(it.next());
+        }
+        NDManager batchManager = manager.newSubManager();
+        NDList data = new NDList();
+        NDList labels = new NDList();
+        for (int k = 0; k < parts.get(0).getData().size(); k++) {
+            NDList slices = new NDList();
+            for (Batch b : parts) {
+                slices.add(b.getData().get(k));
+            }
+            data.add(NDArrays.stack(slices));
+        }
+        for (int k = 0; k < parts.get(0).getLabels().size(); k++) {
+            NDList slices = new NDList();
+            for (Batch b : parts) {
+                slices.add(b.getLabels().get(k));
+            }
+            labels.add(NDArrays.stack(slices));
+        }
+        data.attach(batchManager);
+        labels.attach(batchManager);
+        Batch first = parts.get(0);
+        Batch combined =
+                new Batch(
+                        batchManager,
+                        data,
+                        labels,
+                        first.getSize(),
+                        null,
+                        null,
+                        first.getProgress(),
+                        first.getProgressTotal());
+        for (Batch b : parts) {
+            b.close();
+        }
+        return combined;
+    }
+
+    private void trainStep(
+            Trainer trainer,
+            ParticleBlock model,
+            Optimizer opt,
+            Map<String, Parameter> params,
+            Batch batch,
+            long datasetScale,
+            long step,
+            double[] kernelSums) {
+        NDList data = batch.getData();
+        NDList labels = batch.getLabels();
+        NDList predictions;
+        NDArray perParticle;
+        try (GradientCollector collector = trainer.newGradientCollector()) {
+            predictions =
+                    perParticleDataOrder
+                            ? model.forwardParticles(
+                                    new ParameterStore(batch.getManager(), false), data, true)
+                            : trainer.forward(data, labels);
+            perParticle = loss.perParticle(labels, predictions);
+            NDArray objective = perParticle.mul(datasetScale).sum();
+            if (priorPrecision > 0) {
+                for (Parameter p : params.values()) {
+                    objective = objective.add(p.getArray().pow(2).sum().mul(priorPrecision / 2));
+                }
+            }
+            collector.backward(objective);
+        }
+        checkLosses(perParticle, step);
+        List<LowRankFactors> factors = new ArrayList<>();
+        List<FactorPair> grads = new ArrayList<>();
+        for (LowRankLinear layer : model.getLayers().values()) {
+            NDArray a = layer.getA().getArray();
+            NDArray b = layer.getB().getArray();
+            NDArray ga = a.getGradient();
+            NDArray gb = b.getGradient();
+            checkGradient(ga, layer.getPath() + ".lora_A", step);
+            checkGradient(gb, layer.getPath() + ".lora_B", step);
+            factors.add(new LowRankFactors(a, b, layer.getScale()));
+            grads.add(new FactorPair(ga, gb));
+        }
+        List<FactorPair> phi;
+        if (method == Method.SVGD) {
+            SvgdUpdate update = svgd.update(factors, grads);
+            phi = update.phi();
+            KernelStats stats = update.stats();
+            kernelSums[0] += stats.squaredBandwidth();
+            kernelSums[1] += stats.meanKernel();
+            kernelSums[2] += 1;
+            update.kernel().distances().close();
+            update.kernel().kernel().close();
+        } else {
+            phi = null;
+        }
+        int l = 0;
+        for (Map.Entry<String, LowRankLinear> e : model.getLayers().entrySet()) {
+            LowRankLinear layer = e.getValue();
+            FactorPair g = grads.get(l);
+            if (phi == null) {
+                opt.update(e.getKey() + ".lora_A", layer.getA().getArray(), g.a());
+                opt.update(e.getKey() + ".lora_B", layer.getB().getArray(), g.b());
+            } else {
+                try (NDArray negA = phi.get(l).a().neg();
+                        NDArray negB = phi.get(l).b().neg()) {
+                    opt.update(e.getKey() + ".lora_A", layer.getA().getArray(), negA);
+                    opt.update(e.getKey() + ".lora_B", layer.getB().getArray(), negB);
+                }
+                phi.get(l).a().close();
+                phi.get(l).b().close();
+            }
+            g.a().subi(g.a());
+            g.b().subi(g.b());
+            l++;
+        }
+        TrainingListener.BatchData batchData =
+                new TrainingListener.BatchData(
+                        batch,
+                        Collections.singletonMap(data.head().getDevice(), labels),
+                        Collections.singletonMap(data.head().getDevice(), predictions));
+        trainer.notifyListeners(listener -> listener.onTrainingBatch(trainer, batchData));
+    }
+
+    private void checkLosses(NDArray perParticle, long step) {
+        float[] values = perParticle.toType(DataType.FLOAT32, false).toFloatArray();
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                throw diverged("the loss of particle " + i + " is " + values[i], step);
+            }
+        }
+    }
+
+    /** One reduction per particle: a sum is finite only if every element is (or overflowed). */
+    private void checkGradient(NDArray grad, String name, long step) {
+        long n = grad.getShape().get(0);
+        float[] sums;
+        try (NDArray s = grad.reshape(n, -1).sum(new int[] {1}).toType(DataType.FLOAT32, false)) {
+            sums = s.toFloatArray();
+        }
+        for (int i = 0; i < sums.length; i++) {
+            if (!Float.isFinite(sums[i])) {
+                throw diverged(
+                        "the gradient of particle "
+                                + i
+                                + " w.r.t. "
+                                + name
+                                + " has NaN or infinite values",
+                        step);
+            }
+        }
+    }
+
+    private TrainingDivergedException diverged(String what, long step) {
+        String where =
+                checkpointDir == null
+                        ? "no checkpoint directory was set"
+                        : "the last good checkpoint is in " + checkpointDir;
+        return new TrainingDivergedException(
+                what
+                        + " at step "
+                        + step
+                        + "; the update was not applied and "
+                        + where
+                        + " (lower the learning rate or clip gradients)");
+    }
+
+    private void validate(Trainer trainer, RandomAccessDataset validation)
+            throws IOException, TranslateException {
+        for (Batch batch :
+                validation.getData(trainer.getManager(), new SeededSampler(batchSize, 0, false))) {
+            try (batch) {
+                NDList predictions = trainer.evaluate(batch.getData());
+                TrainingListener.BatchData batchData =
+                        new TrainingListener.BatchData(
+                                batch,
+                                Collections.singletonMap(
+                                        batch.getData().head().getDevice(), batch.getLabels()),
+                                Collections.singletonMap(
+                                        batch.getData().head().getDevice(), predictions));
+                trainer.notifyListeners(listener -> listener.onValidationBatch(trainer, batchData));
+            }
+        }
+    }
+
+    private EpochStats epochStats(
+            Trainer trainer,
+            int epoch,
+            long step,
+            double[] kernelSums,
+            boolean validated,
+            long t0) {
+        Metrics m = trainer.getMetrics();
+        double trainLoss = metric(m, loss, EvaluatorTrainingListener.TRAIN_EPOCH);
+        double valLoss =
+                validated ? metric(m, loss, EvaluatorTrainingListener.VALIDATE_EPOCH) : Double.NaN;
+        double trainAcc = Double.NaN;
+        double valAcc = Double.NaN;
+        for (Evaluator e : trainer.getEvaluators()) {
+            if (e instanceof PosteriorAccuracy) {
+                trainAcc = metric(m, e, EvaluatorTrainingListener.TRAIN_EPOCH);
+                if (validated) {
+                    valAcc = metric(m, e, EvaluatorTrainingListener.VALIDATE_EPOCH);
+                }
+            }
+        }
+        double steps = kernelSums[2];
+        return new EpochStats(
+                epoch,
+                step,
+                trainLoss,
+                trainAcc,
+                valLoss,
+                valAcc,
+                steps > 0 ? kernelSums[0] / steps : Double.NaN,
+                steps > 0 ? kernelSums[1] / steps : Double.NaN,
+                (System.nanoTime() - t0) / 1e9);
+    }
+
+    private static double metric(Metrics m, Evaluator e, String stage) {
+        String name = EvaluatorTrainingListener.metricName(e, stage);
+        return m.hasMetric(name) ? m.latestMetric(name).getValue() : Double.NaN;
+    }
+
+    private void log(EpochStats s) {
+        logger.info(
+                "epoch {}: loss {} acc {} | validation loss {} acc {} | h^2 {} mean k {} | {} s",
+                s.epoch(),
+                fmt(s.trainLoss()),
+                fmt(s.trainAccuracy()),
+                fmt(s.validationLoss()),
+                fmt(s.validationAccuracy()),
+                fmt(s.squaredBandwidth()),
+                fmt(s.meanKernel()),
+                String.format(java.util.Locale.ROOT, "%.1f", s.seconds()));
+    }
+
+    private static String fmt(double v) {
+        return Double.isNaN(v) ? "-" : String.format(java.util.Locale.ROOT, "%.4g", v);
+    }
+
+    private static Map<String, Parameter> adapterParameters(ParticleBlock model) {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        for (Map.Entry<String, LowRankLinear> e : model.getLayers().entrySet()) {
+            out.put(e.getKey() + ".lora_A", e.getValue().getA());
+            out.put(e.getKey() + ".lora_B", e.getValue().getB());
+        }
+        return out;
+    }
+
+    private void checkpoint(ParticleBlock model, Optimizer opt, int epoch, long step)
+            throws IOException {
+        Map<String, String> meta = new LinkedHashMap<>(settings());
+        meta.put("trainer", "BellaTrainer");
+        meta.put("epoch", Integer.toString(epoch));
+        meta.put("step", Long.toString(step));
+        Files.createDirectories(checkpointDir);
+        if (opt instanceof ResumableAdamW) {
+            ResumableAdamW adam = (ResumableAdamW) opt;
+            NDList state = new NDList();
+            for (Map.Entry<String, NDArray> e : adam.stateArrays().entrySet()) {
+                NDArray copy = e.getValue().duplicate();
+                copy.setName(e.getKey());
+                state.add(copy);
+            }
+            Path tmp = Files.createTempFile(checkpointDir, ".optimizer-", ".tmp");
+            try (OutputStream os = Files.newOutputStream(tmp)) {
+                state.encode(os, NDList.Encoding.SAFETENSORS);
+            } finally {
+                state.close();
+            }
+            String name = "optimizer_state-" + step + ".safetensors";
+            Files.move(tmp, checkpointDir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+            meta.put("optimizer_state", name);
+            for (Map.Entry<String, Integer> e : adam.stepCounts().entrySet()) {
+                meta.put("optimizer_steps." + e.getKey(), Integer.toString(e.getValue()));
+            }
+        }
+        AdapterStore.save(model, checkpointDir, meta);
+        try (var files = Files.list(checkpointDir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                String name = f.getFileName().toString();
+                if (name.startsWith("optimizer_state-")
+                        && !name.equals(meta.get("optimizer_state"))) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        }
+    }
+
+    private long[] resume(ParticleBlock model, Optimizer opt, Map<String, Parameter> params)
+            throws IOException {
+        AdapterStore.Manifest manifest = AdapterStore.readManifest(resumeFrom);
+        Map<String, String> meta = manifest.metadata();
+        if (!"BellaTrainer".equals(meta.get("trainer"))) {
+            throw new IllegalArgumentException(
+                    resumeFrom + " holds adapters but no BellaTrainer checkpoint (no epoch/step)");
+        }
+        if (!method.name().equals(meta.get("method"))) {
+            throw new IllegalArgumentException(
+                    "checkpoint "
+                            + resumeFrom
+                            + " was trained with "
+                            + meta.get("method")
+                            + ", this trainer uses "
+                            + method);
+        }
+        model.loadAdapters(resumeFrom);
+        String stateFile = meta.get("optimizer_state");
+        if (opt instanceof ResumableAdamW && stateFile != null) {
+            Map<String, Integer> counts = new LinkedHashMap<>();
+            for (Map.Entry<String, String> e : meta.entrySet()) {
+                if (e.getKey().startsWith("optimizer_steps.")) {
+                    counts.put(
+                            e.getKey().substring("optimizer_steps.".length()),
+                            Integer.parseInt(e.getValue()));
+                }
+            }
+            Map<String, NDArray> weights = new LinkedHashMap<>();
+            params.forEach((k, p) -> weights.put(k, p.getArray()));
+            NDManager manager = params.values().iterator().next().getArray().getManager();
+            try (NDManager scope = manager.newSubManager();
+                    InputStream in = Files.newInputStream(resumeFrom.resolve(stateFile))) {
+                NDList state = NDList.decode(scope, in);
+                Map<String, NDArray> arrays = new LinkedHashMap<>();
+                for (NDArray a : state) {
+                    arrays.put(a.getName(), a);
+                }
+                ((ResumableAdamW) opt).restore(arrays, counts, weights);
+            }
+        } else if (stateFile != null || !defaultOptimizer) {
+            logger.warn(
+                    "resuming with a fresh optimizer state: the supplied optimizer cannot restore"
+                            + " the checkpoint's moments");
+        }
+        return new long[] {Long.parseLong(meta.get("epoch")), Long.parseLong(meta.get("step"))};
+    }
+
+    private Map<String, String> settings() {
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put("method", method.name());
+        if (method == Method.SVGD) {
+            s.put("gamma", Double.toString(svgd.gamma()));
+            s.put("driving_term", svgd.drivingTerm().name());
+            s.put("repulsion", svgd.repulsion().name());
+            s.put("bandwidth", svgd.bandwidth().toString());
+        }
+        s.put("optimizer", defaultOptimizer ? "AdamW" : "custom");
+        s.put(
+                "learning_rate",
+                learningRateTracker == null ? Float.toString(learningRate) : "tracker");
+        s.put("weight_decay", Float.toString(weightDecay));
+        s.put("clip_grad", Float.toString(clipGrad));
+        s.put("prior_precision", Double.toString(priorPrecision));
+        s.put("epochs", Integer.toString(epochs));
+        s.put("batch_size", Integer.toString(batchSize));
+        s.put("seed", Long.toString(seed));
+        s.put("per_particle_data_order", Boolean.toString(perParticleDataOrder));
+        return s;
+    }
+
+    /** Builds a {@link BellaTrainer}. */
+    public static final class Builder {
+        private Method method = Method.SVGD;
+        private LowRankSvgd svgd = LowRankSvgd.builder().build();
+        private ParticleLoss loss = ParticleLoss.softmaxCrossEntropy();
+        private Supplier<Optimizer> optimizer;
+        private float learningRate = 1e-3f;
+        private ParameterTracker learningRateTracker;
+        private float weightDecay = 0.01f;
+        private float clipGrad;
+        private double priorPrecision;
+        private int epochs = 1;
+        private long maxSteps = Long.MAX_VALUE;
+        private int batchSize = 32;
+        private long seed;
+        private boolean perParticleDataOrder;
+        private Path checkpointDir;
+        private Path resumeFrom;
+        private final List<Supplier<Evaluator>> evaluators = new ArrayList<>();
+        private final List<Supplier<TrainingListener>> listeners = new ArrayList<>();
+
+        private Builder() {
+            evaluators.add(PosteriorAccuracy::new);
+        }
+
+        /**
+         * Chooses SVGD (default) or an ensemble.
+         *
+         * @param method the method
+         * @return this builder
+         */
+        public Builder optMethod(Method method) {
+            this.method = Objects.requireNonNull(method, "method");
+            return this;
+        }
+
+        /**
+         * Sets the SVGD update (gamma, driving term, bandwidth); ignored for an ensemble.
+         *
+         * @param svgd the update
+         * @return this builder
+         */
+        public Builder optSvgd(LowRankSvgd svgd) {
+            this.svgd = Objects.requireNonNull(svgd, "svgd");
+            return this;
+        }
+
+        /**
+         * Sets the per-particle loss (default softmax cross-entropy).
+         *
+         * @param loss the loss
+         * @return this builder
+         */
+        public Builder optLoss(ParticleLoss loss) {
+            this.loss = Objects.requireNonNull(loss, "loss");
+            return this;
+        }
+
+        /**
+         * Supplies a DJL optimizer per fit instead of the default resumable AdamW; then the
+         * learning rate, weight decay and clipping settings here are not used, and a resumed run
+         * restarts the optimizer's state.
+         *
+         * @param optimizer makes a fresh optimizer for each fit
+         * @return this builder
+         */
+        public Builder optOptimizer(Supplier<Optimizer> optimizer) {
+            this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
+            return this;
+        }
+
+        /**
+         * Sets AdamW's fixed learning rate (default 1e-3).
+         *
+         * @param learningRate finite and positive
+         * @return this builder
+         */
+        public Builder optLearningRate(float learningRate) {
+            this.learningRate = learningRate;
+            return this;
+        }
+
+        /**
+         * Sets AdamW's learning-rate schedule, e.g. {@code Tracker.cosine()}; overrides the fixed
+         * rate.
+         *
+         * @param tracker the schedule
+         * @return this builder
+         */
+        public Builder optLearningRateTracker(ParameterTracker tracker) {
+            this.learningRateTracker = Objects.requireNonNull(tracker, "tracker");
+            return this;
+        }
+
+        /**
+         * Sets AdamW's decoupled weight decay (default 0.01).
+         *
+         * @param weightDecay finite and non-negative
+         * @return this builder
+         */
+        public Builder optWeightDecay(float weightDecay) {
+            this.weightDecay = weightDecay;
+            return this;
+        }
+
+        /**
+         * Clips each gradient element to {@code [-clip, clip]} before the AdamW update (default: no
+         * clipping).
+         *
+         * @param clip positive, or 0 for none
+         * @return this builder
+         */
+        public Builder optGradientClip(float clip) {
+            this.clipGrad = clip;
+            return this;
+        }
+
+        /**
+         * Adds a zero-mean Gaussian prior of precision \( \lambda \) on the adapters to every
+         * particle's loss (default 0: the prior enters only as AdamW's weight decay).
+         *
+         * @param precision finite and non-negative
+         * @return this builder
+         */
+        public Builder optPriorPrecision(double precision) {
+            this.priorPrecision = precision;
+            return this;
+        }
+
+        /**
+         * Sets the number of epochs (default 1).
+         *
+         * @param epochs positive
+         * @return this builder
+         */
+        public Builder optEpochs(int epochs) {
+            this.epochs = epochs;
+            return this;
+        }
+
+        /**
+         * Stops after this many optimizer steps in total, whatever the epochs (default: no limit).
+         *
+         * @param maxSteps positive
+         * @return this builder
+         */
+        public Builder optMaxSteps(long maxSteps) {
+            this.maxSteps = maxSteps;
+            return this;
+        }
+
+        /**
+         * Sets the minibatch size per particle (default 32).
+         *
+         * @param batchSize positive
+         * @return this builder
+         */
+        public Builder optBatchSize(int batchSize) {
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        /**
+         * Sets the seed of the data order (default 0).
+         *
+         * @param seed any value
+         * @return this builder
+         */
+        public Builder optSeed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /**
+         * Gives every particle its own data order (its own minibatches) instead of one shared order
+         * (default false). Ensemble Bella's "different data order per member".
+         *
+         * @param perParticle whether each particle draws its own minibatches
+         * @return this builder
+         */
+        public Builder optPerParticleDataOrder(boolean perParticle) {
+            this.perParticleDataOrder = perParticle;
+            return this;
+        }
+
+        /**
+         * Saves a checkpoint (adapters and optimizer state, atomically) into this directory after
+         * every epoch.
+         *
+         * @param dir the directory
+         * @return this builder
+         */
+        public Builder optCheckpointDir(Path dir) {
+            this.checkpointDir = Objects.requireNonNull(dir, "dir");
+            return this;
+        }
+
+        /**
+         * Resumes from a checkpoint written by {@link #optCheckpointDir}: the adapters and
+         * optimizer state are restored and training continues with the next epoch.
+         *
+         * @param dir the checkpoint directory
+         * @return this builder
+         */
+        public Builder optResumeFrom(Path dir) {
+            this.resumeFrom = Objects.requireNonNull(dir, "dir");
+            return this;
+        }
+
+        /**
+         * Adds an evaluator (a fresh one is made for each fit). {@link PosteriorAccuracy} is always
+         * included.
+         *
+         * @param evaluator makes the evaluator
+         * @return this builder
+         */
+        public Builder addEvaluator(Supplier<Evaluator> evaluator) {
+            evaluators.add(Objects.requireNonNull(evaluator, "evaluator"));
+            return this;
+        }
+
+        /**
+         * Adds a DJL training listener (made fresh for each fit), e.g. {@code
+         * ai.djl.training.listener.LoggingTrainingListener::new} for DJL's progress bar. DJL's
+         * basic listeners (epoch, evaluator, divergence check) are always included.
+         *
+         * @param listener makes the listener
+         * @return this builder
+         */
+        public Builder addTrainingListener(Supplier<TrainingListener> listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /**
+         * Validates and builds the trainer.
+         *
+         * @return the trainer
+         * @throws IllegalArgumentException naming the offending value
+         */
+        public BellaTrainer build() {
+            if (!(Float.isFinite(learningRate) && learningRate > 0)) {
+                throw new IllegalArgumentException(
+                        "learningRate must be finite and positive, learningRate = " + learningRate);
+            }
+            if (!(Float.isFinite(weightDecay) && weightDecay >= 0)) {
+                throw new IllegalArgumentException(
+                        "weightDecay must be finite and >= 0, weightDecay = " + weightDecay);
+            }
+            if (!(Float.isFinite(clipGrad) && clipGrad >= 0)) {
+                throw new IllegalArgumentException(
+                        "gradient clip must be finite and >= 0, clip = " + clipGrad);
+            }
+            if (!(Double.isFinite(priorPrecision) && priorPrecision >= 0)) {
+                throw new IllegalArgumentException(
+                        "priorPrecision must be finite and >= 0, priorPrecision = "
+                                + priorPrecision);
+            }
+            if (epochs <= 0) {
+                throw new IllegalArgumentException("epochs must be positive, epochs = " + epochs);
+            }
+            if (maxSteps <= 0) {
+                throw new IllegalArgumentException(
+                        "maxSteps must be positive, maxSteps = " + maxSteps);
+            }
+            if (batchSize <= 0) {
+                throw new IllegalArgumentException(
+                        "batchSize must be positive, batchSize = " + batchSize);
+            }
+            return new BellaTrainer(this);
+        }
+    }
+}

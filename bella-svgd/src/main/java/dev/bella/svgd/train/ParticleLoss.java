@@ -1,0 +1,93 @@
+package dev.bella.svgd.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.loss.Loss;
+
+/**
+ * A loss evaluated for every particle at once.
+ *
+ * <p>Predictions have the particles on the first axis, {@code (n, b, ...)}; labels are either
+ * shared {@code (b, ...)} (every particle saw the same inputs) or per particle {@code (n, b, ...)}.
+ * {@link #perParticle} returns each particle's mean loss over its batch, shape {@code (n)}; as a
+ * DJL {@link Loss} (for logging and evaluators) the value is the mean over particles.
+ */
+public abstract class ParticleLoss extends Loss {
+
+    /**
+     * Creates a loss with a name for logs.
+     *
+     * @param name the display name
+     */
+    protected ParticleLoss(String name) {
+        super(name);
+    }
+
+    /**
+     * The softmax cross-entropy of integer class labels, in nats: \( -\log \mathrm{softmax}(z)_y \)
+     * per example, averaged over each particle's batch.
+     *
+     * @return the loss
+     */
+    public static ParticleLoss softmaxCrossEntropy() {
+        return new ParticleLoss("particle_cross_entropy") {
+            @Override
+            public NDArray perParticle(NDList labels, NDList predictions) {
+                NDArray logits = predictions.singletonOrThrow();
+                Shape s = logits.getShape();
+                if (s.dimension() != 3) {
+                    throw new IllegalArgumentException(
+                            "expected logits of shape (particles, batch, classes), got " + s);
+                }
+                NDArray y = sharedOrPerParticle(labels.singletonOrThrow(), s.get(0), s.get(1));
+                NDArray logp = logits.logSoftmax(-1);
+                NDArray picked = y.oneHot(Math.toIntExact(s.get(2)), logp.getDataType());
+                return picked.mul(logp).sum(new int[] {2}).neg().mean(new int[] {1});
+            }
+        };
+    }
+
+    /**
+     * Returns each particle's mean loss over its batch.
+     *
+     * @param labels shared {@code (b, ...)} or per-particle {@code (n, b, ...)} labels
+     * @param predictions {@code (n, b, ...)}
+     * @return shape {@code (n)}
+     */
+    public abstract NDArray perParticle(NDList labels, NDList predictions);
+
+    /** The mean over particles of {@link #perParticle}, as DJL's evaluators expect. */
+    @Override
+    public NDArray evaluate(NDList labels, NDList predictions) {
+        return perParticle(labels, predictions).mean();
+    }
+
+    /**
+     * Broadcasts shared labels {@code (b)} to {@code (n, b)}; passes per-particle labels through.
+     *
+     * @param labels {@code (b)} or {@code (n, b)}
+     * @param particles {@code n}
+     * @param batch {@code b}
+     * @return {@code (n, b)}
+     */
+    protected static NDArray sharedOrPerParticle(NDArray labels, long particles, long batch) {
+        Shape s = labels.getShape();
+        if (s.equals(new Shape(batch))) {
+            return labels.expandDims(0).broadcast(new Shape(particles, batch));
+        }
+        if (s.equals(new Shape(particles, batch))) {
+            return labels;
+        }
+        throw new IllegalArgumentException(
+                "labels of shape "
+                        + s
+                        + " fit neither the shared ("
+                        + batch
+                        + ") nor the per-particle ("
+                        + particles
+                        + ", "
+                        + batch
+                        + ") layout");
+    }
+}

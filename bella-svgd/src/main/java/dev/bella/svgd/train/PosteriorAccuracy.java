@@ -1,0 +1,42 @@
+package dev.bella.svgd.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.evaluator.AbstractAccuracy;
+import ai.djl.util.Pair;
+
+/**
+ * Accuracy of the posterior predictive: the class with the highest mean probability over particles,
+ * \( \arg\max_y \frac{1}{n} \sum_i \mathrm{softmax}(z_i)_y \) (the mean of probabilities, never of
+ * logits).
+ *
+ * <p>With per-particle labels {@code (n, b)} (each particle saw its own inputs) there is no shared
+ * input to average over, and the value is the mean of the particles' own accuracies.
+ */
+public final class PosteriorAccuracy extends AbstractAccuracy {
+
+    /** Creates the evaluator, named {@code "PosteriorAccuracy"}. */
+    public PosteriorAccuracy() {
+        super("PosteriorAccuracy");
+    }
+
+    @Override
+    protected Pair<Long, NDArray> accuracyHelper(NDList labels, NDList predictions) {
+        NDArray logits = predictions.singletonOrThrow();
+        NDArray y = labels.singletonOrThrow();
+        Shape s = logits.getShape();
+        NDArray probs = logits.softmax(-1);
+        if (y.getShape().dimension() == 2) {
+            NDArray correct =
+                    probs.argMax(-1)
+                            .toType(DataType.INT64, false)
+                            .eq(y.toType(DataType.INT64, false));
+            return new Pair<>(s.get(0) * s.get(1), correct.toType(DataType.INT64, false));
+        }
+        NDArray predicted = probs.mean(new int[] {0}).argMax(-1).toType(DataType.INT64, false);
+        NDArray correct = predicted.eq(y.toType(DataType.INT64, false));
+        return new Pair<>(s.get(1), correct.toType(DataType.INT64, false));
+    }
+}
