@@ -84,6 +84,11 @@ public final class KernelBench implements Callable<Integer> {
     @Option(names = "--repeats", defaultValue = "5", description = "timed runs (${DEFAULT-VALUE})")
     int repeats;
 
+    @Option(
+            names = "--dense-repeats",
+            description = "timed runs of the dense computation (default: --repeats)")
+    Integer denseRepeats;
+
     @Option(names = "--seed", defaultValue = "42", description = "random seed (${DEFAULT-VALUE})")
     long seed;
 
@@ -125,11 +130,16 @@ public final class KernelBench implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (particles <= 0 || rank <= 0 || layers <= 0 || repeats <= 0 || warmup < 0) {
+        if (particles <= 0
+                || rank <= 0
+                || layers <= 0
+                || repeats <= 0
+                || warmup < 0
+                || (denseRepeats != null && denseRepeats <= 0)) {
             throw new CommandLine.ParameterException(
                     spec.commandLine(),
-                    "--particles, --rank, --layers and --repeats must be positive and --warmup"
-                            + " non-negative, got "
+                    "--particles, --rank, --layers, --repeats and --dense-repeats must be positive"
+                            + " and --warmup non-negative, got "
                             + particles
                             + ", "
                             + rank
@@ -210,7 +220,10 @@ public final class KernelBench implements Callable<Integer> {
             double maxDistance = max(traceOut[0]);
             if (!skipDense) {
                 float[][] denseOut = new float[1][];
-                denseMs = medianMillis(() -> denseOut[0] = dense(manager, factors));
+                denseMs =
+                        medianMillis(
+                                () -> denseOut[0] = dense(manager, factors),
+                                denseRepeats == null ? repeats : denseRepeats);
                 double[] wide = new double[denseOut[0].length];
                 for (int i = 0; i < wide.length; i++) {
                     wide[i] = traceOut[0][i];
@@ -292,18 +305,22 @@ public final class KernelBench implements Callable<Integer> {
     }
 
     private double medianMillis(Runnable task) {
+        return medianMillis(task, repeats);
+    }
+
+    private double medianMillis(Runnable task, int runs) {
         for (int i = 0; i < warmup; i++) {
             task.run();
         }
-        double[] ms = new double[repeats];
-        for (int i = 0; i < repeats; i++) {
+        double[] ms = new double[runs];
+        for (int i = 0; i < runs; i++) {
             long t0 = System.nanoTime();
             task.run();
             ms[i] = (System.nanoTime() - t0) / 1e6;
         }
         Arrays.sort(ms);
-        int m = repeats / 2;
-        return repeats % 2 == 1 ? ms[m] : 0.5 * (ms[m - 1] + ms[m]);
+        int m = runs / 2;
+        return runs % 2 == 1 ? ms[m] : 0.5 * (ms[m - 1] + ms[m]);
     }
 
     private static double max(float[] values) {
@@ -324,6 +341,9 @@ public final class KernelBench implements Callable<Integer> {
             o.put("dtype", "float32");
             o.put("warmup", warmup);
             o.put("repeats", repeats);
+            o.put(
+                    "dense_repeats",
+                    skipDense ? null : denseRepeats == null ? repeats : denseRepeats);
             o.put("cpus", Runtime.getRuntime().availableProcessors());
             o.put("trace_ms", r.traceMillis());
             o.put("update_ms", r.updateMillis());
