@@ -46,9 +46,10 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>{@code adapter_model-<hash>.safetensors}: for every adapted layer, {@code <path>.lora_A}
- *       {@code (n, d_in, r)} and {@code <path>.lora_B} {@code (n, r, d_out)}, written with DJL's
- *       {@link NDList#encode(OutputStream, NDList.Encoding) safetensors encoder}; the file name
- *       carries the first 16 hex digits of its SHA-256;
+ *       {@code (n, d_in, r)} and {@code <path>.lora_B} {@code (n, r, d_out)}; for every full-rank
+ *       layer, {@code <path>.weight} {@code (n, d_out, d_in)} and {@code <path>.bias} {@code (n,
+ *       d_out)}; written with DJL's {@link NDList#encode(OutputStream, NDList.Encoding) safetensors
+ *       encoder}; the file name carries the first 16 hex digits of its SHA-256;
  *   <li>{@code adapter_config.json}: the manifest (format version, configuration, layer names and
  *       shapes, library and DJL versions, the data file's name, size and SHA-256, and the
  *       fingerprint of the frozen base).
@@ -82,6 +83,7 @@ public final class AdapterStore {
      *
      * @param config the configuration the adapters were made with
      * @param layers each adapted layer's path and {@code (d_in, d_out)}
+     * @param fullRankLayers each full-rank layer's path and {@code (d_in, d_out)}
      * @param dataFile the data file's name
      * @param dataBytes its size
      * @param dataSha256 its SHA-256, hex
@@ -91,6 +93,7 @@ public final class AdapterStore {
     public record Manifest(
             BellaConfig config,
             Map<String, long[]> layers,
+            Map<String, long[]> fullRankLayers,
             String dataFile,
             long dataBytes,
             String dataSha256,
@@ -121,6 +124,16 @@ public final class AdapterStore {
             tensors.add(a);
             tensors.add(b);
         }
+        for (Map.Entry<String, DenseParticleLinear> e : model.getDenseLayers().entrySet()) {
+            NDArray w = e.getValue().getParticleWeight().getArray();
+            w.setName(e.getKey() + ".weight");
+            tensors.add(w);
+            if (e.getValue().getParticleBias() != null) {
+                NDArray b = e.getValue().getParticleBias().getArray();
+                b.setName(e.getKey() + ".bias");
+                tensors.add(b);
+            }
+        }
         Path tmp = Files.createTempFile(dir, ".adapter_model-", ".tmp");
         String sha;
         long bytes;
@@ -142,6 +155,12 @@ public final class AdapterStore {
             for (Map.Entry<String, LowRankLinear> e : model.getLayers().entrySet()) {
                 e.getValue().getA().getArray().setName("lora_A");
                 e.getValue().getB().getArray().setName("lora_B");
+            }
+            for (DenseParticleLinear d : model.getDenseLayers().values()) {
+                d.getParticleWeight().getArray().setName("weight");
+                if (d.getParticleBias() != null) {
+                    d.getParticleBias().getArray().setName("bias");
+                }
             }
         }
         String dataName = DATA_PREFIX + sha.substring(0, 16) + DATA_SUFFIX;
@@ -189,6 +208,7 @@ public final class AdapterStore {
             config.addProperty("target_regex", c.getTargetRegex());
         }
         config.add("excludes", GSON.toJsonTree(c.getExcludes()));
+        config.add("full_rank_targets", GSON.toJsonTree(c.getFullRankTargets()));
         root.add("config", config);
         JsonArray layers = new JsonArray();
         for (Map.Entry<String, LowRankLinear> e : model.getLayers().entrySet()) {
@@ -199,20 +219,22 @@ public final class AdapterStore {
             layers.add(l);
         }
         root.add("layers", layers);
+        JsonArray dense = new JsonArray();
+        for (Map.Entry<String, DenseParticleLinear> e : model.getDenseLayers().entrySet()) {
+            JsonObject l = new JsonObject();
+            l.addProperty("path", e.getKey());
+            l.addProperty("in_features", e.getValue().getInFeatures());
+            l.addProperty("out_features", e.getValue().getOutFeatures());
+            l.addProperty("bias", e.getValue().getParticleBias() != null);
+            dense.add(l);
+        }
+        root.add("full_rank_layers", dense);
         JsonObject data = new JsonObject();
         data.addProperty("file", dataName);
         data.addProperty("bytes", bytes);
         data.addProperty("sha256", sha);
         data.addProperty(
-                "dtype",
-                model.getLayers()
-                        .values()
-                        .iterator()
-                        .next()
-                        .getA()
-                        .getArray()
-                        .getDataType()
-                        .toString());
+                "dtype", model.getAdapterParameters().get(0).getArray().getDataType().toString());
         root.add("tensors", data);
         BaseFingerprint fp = model.getBaseFingerprint();
         JsonObject base = new JsonObject();
@@ -290,16 +312,14 @@ public final class AdapterStore {
                 b.optTargetRegex(c.get("target_regex").getAsString());
             }
             b.optExcludes(strings(c.getAsJsonArray("excludes")).toArray(new String[0]));
+            b.optFullRankTargets(
+                    strings(c.getAsJsonArray("full_rank_targets")).toArray(new String[0]));
             BellaConfig config = b.build();
-            Map<String, long[]> layers = new LinkedHashMap<>();
-            for (JsonElement e : root.getAsJsonArray("layers")) {
-                JsonObject l = e.getAsJsonObject();
-                layers.put(
-                        l.get("path").getAsString(),
-                        new long[] {
-                            l.get("in_features").getAsLong(), l.get("out_features").getAsLong()
-                        });
-            }
+            Map<String, long[]> layers = layerShapes(root.getAsJsonArray("layers"));
+            Map<String, long[]> dense =
+                    root.has("full_rank_layers")
+                            ? layerShapes(root.getAsJsonArray("full_rank_layers"))
+                            : Map.of();
             JsonObject data = object(root, "tensors", file);
             JsonObject base = object(root, "base", file);
             List<BaseFingerprint.Entry> entries = new ArrayList<>();
@@ -322,6 +342,7 @@ public final class AdapterStore {
             return new Manifest(
                     config,
                     Collections.unmodifiableMap(layers),
+                    Collections.unmodifiableMap(dense),
                     string(data, "file", file),
                     data.get("bytes").getAsLong(),
                     string(data, "sha256", file),
@@ -334,6 +355,19 @@ public final class AdapterStore {
                 | ClassCastException e) {
             throw bad(file, "is not a valid Bella adapter manifest (" + e.getMessage() + ")", e);
         }
+    }
+
+    private static Map<String, long[]> layerShapes(JsonArray array) {
+        Map<String, long[]> out = new LinkedHashMap<>();
+        for (JsonElement e : array) {
+            JsonObject l = e.getAsJsonObject();
+            out.put(
+                    l.get("path").getAsString(),
+                    new long[] {
+                        l.get("in_features").getAsLong(), l.get("out_features").getAsLong()
+                    });
+        }
+        return out;
     }
 
     static void loadInto(ParticleBlock model, Path dir) throws IOException {
@@ -382,6 +416,21 @@ public final class AdapterStore {
                 expected.add(p + ".lora_A");
                 expected.add(p + ".lora_B");
             }
+            for (Map.Entry<String, DenseParticleLinear> e : model.getDenseLayers().entrySet()) {
+                List<NDArray> targets = new ArrayList<>();
+                targets.add(e.getValue().getParticleWeight().getArray());
+                if (e.getValue().getParticleBias() != null) {
+                    targets.add(e.getValue().getParticleBias().getArray());
+                }
+                String[] names = {e.getKey() + ".weight", e.getKey() + ".bias"};
+                for (int k = 0; k < targets.size(); k++) {
+                    NDArray target = targets.get(k);
+                    NDArray v = checked(byName, names[k], target.getShape(), data);
+                    expected.add(names[k]);
+                    assignments.add(
+                            () -> target.set(v.toType(target.getDataType(), false).toByteBuffer()));
+                }
+            }
             for (String name : byName.keySet()) {
                 if (!expected.contains(name)) {
                     throw new IllegalArgumentException(
@@ -422,6 +471,29 @@ public final class AdapterStore {
                             + m.layers().keySet()
                             + " but the model adapts "
                             + model.getLayers().keySet());
+        }
+        if (!m.fullRankLayers().keySet().equals(model.getDenseLayers().keySet())) {
+            throw bad(
+                    file,
+                    "copies layers "
+                            + m.fullRankLayers().keySet()
+                            + " in full per particle but the model copies "
+                            + model.getDenseLayers().keySet());
+        }
+        for (Map.Entry<String, long[]> e : m.fullRankLayers().entrySet()) {
+            DenseParticleLinear d = model.getDenseLayers().get(e.getKey());
+            long[] io = {d.getInFeatures(), d.getOutFeatures()};
+            if (!Arrays.equals(io, e.getValue())) {
+                throw bad(
+                        file,
+                        "full-rank layer '"
+                                + e.getKey()
+                                + "' is "
+                                + Arrays.toString(e.getValue())
+                                + " (d_in, d_out) in the file but "
+                                + Arrays.toString(io)
+                                + " in the model");
+            }
         }
         for (Map.Entry<String, long[]> e : m.layers().entrySet()) {
             LowRankLinear l = model.getLayers().get(e.getKey());

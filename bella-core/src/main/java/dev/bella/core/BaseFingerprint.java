@@ -15,8 +15,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Identifies a frozen base network: the name, shape, data type and SHA-256 of every base
- * parameter's values (in tree order; adapters excluded), and one SHA-256 over all of them.
+ * Identifies a frozen base network: the name, shape, data type and SHA-256 of every frozen
+ * parameter's values (in tree order; adapters and the per-particle copies of full-rank layers
+ * excluded), and one SHA-256 over all of them.
  *
  * <p>Saved with the adapters so that loading them onto a different base fails clearly.
  *
@@ -77,9 +78,10 @@ public record BaseFingerprint(List<Entry> parameters, String sha256) {
         for (Map.Entry<String, Block> e : LayerPaths.walk(tree).entrySet()) {
             Block block = e.getValue();
             for (Parameter p : block.getDirectParameters().values()) {
-                if (block instanceof LowRankLinear
-                        && (p == ((LowRankLinear) block).getA()
-                                || p == ((LowRankLinear) block).getB())) {
+                if (block instanceof DenseParticleLinear
+                        || (block instanceof LowRankLinear
+                                && (p == ((LowRankLinear) block).getA()
+                                        || p == ((LowRankLinear) block).getB()))) {
                     continue;
                 }
                 NDArray array = p.getArray();

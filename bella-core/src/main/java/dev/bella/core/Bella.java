@@ -95,7 +95,9 @@ public final class Bella {
         }
         Map<String, Block> tree = LayerPaths.walk(base);
         List<String> targetPaths = TargetSelector.select(tree, config);
+        List<String> densePaths = TargetSelector.selectFullRank(tree, config, targetPaths);
         Set<String> targets = new HashSet<>(targetPaths);
+        Set<String> dense = new HashSet<>(densePaths);
         Map<String, Integer> layerIndex = new LinkedHashMap<>();
         for (String p : targetPaths) {
             layerIndex.put(p, layerIndex.size());
@@ -109,9 +111,20 @@ public final class Bella {
             Function<Parameter, Parameter> view =
                     p -> views.computeIfAbsent(p, q -> frozenView(q, manager));
             Map<String, LowRankLinear> adapted = new LinkedHashMap<>();
+            Map<String, DenseParticleLinear> copied = new LinkedHashMap<>();
             Block inner =
                     new BlockCopier(
                                     (path, block) -> {
+                                        if (dense.contains(path)) {
+                                            DenseParticleLinear d =
+                                                    copyPerParticle(
+                                                            path,
+                                                            (Linear) block,
+                                                            config.getParticles(),
+                                                            manager);
+                                            copied.put(path, d);
+                                            return d;
+                                        }
                                         if (!targets.contains(path)) {
                                             return null;
                                         }
@@ -134,6 +147,7 @@ public final class Bella {
                     config.getParticles(),
                     inner,
                     orderedAs(targetPaths, adapted),
+                    orderedAs(densePaths, copied),
                     manager,
                     true,
                     fingerprint);
@@ -143,9 +157,8 @@ public final class Bella {
         }
     }
 
-    private static Map<String, LowRankLinear> orderedAs(
-            List<String> order, Map<String, LowRankLinear> layers) {
-        Map<String, LowRankLinear> out = new LinkedHashMap<>();
+    private static <T> Map<String, T> orderedAs(List<String> order, Map<String, T> layers) {
+        Map<String, T> out = new LinkedHashMap<>();
         for (String p : order) {
             out.put(p, layers.get(p));
         }
@@ -224,6 +237,28 @@ public final class Bella {
                 trainable("lora_B", b),
                 config.getScale(),
                 inputShapes);
+    }
+
+    /** Every particle starts from a copy of the pre-trained weight and bias. */
+    private static DenseParticleLinear copyPerParticle(
+            String path, Linear linear, int n, NDManager manager) {
+        NDArray w = linear.getParameters().get("weight").getArray();
+        NDArray weights = w.stopGradient().expandDims(0).repeat(0, n);
+        weights.attach(manager);
+        Parameter bias = null;
+        if (linear.getParameters().contains("bias")) {
+            NDArray b = linear.getParameters().get("bias").getArray();
+            NDArray biases = b.stopGradient().expandDims(0).repeat(0, n);
+            biases.attach(manager);
+            bias = trainable("bias", biases);
+        }
+        Shape[] inputShapes;
+        try {
+            inputShapes = linear.getInputShapes();
+        } catch (IllegalStateException e) {
+            inputShapes = new Shape[] {new Shape(-1, w.getShape().get(1))};
+        }
+        return new DenseParticleLinear(path, trainable("weight", weights), bias, inputShapes);
     }
 
     private static void fillGaussian(

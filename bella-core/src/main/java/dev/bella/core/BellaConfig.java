@@ -36,6 +36,7 @@ public final class BellaConfig {
     private final List<String> targets;
     private final String targetRegex;
     private final List<String> excludes;
+    private final List<String> fullRankTargets;
 
     private BellaConfig(Builder b) {
         this.rank = b.rank;
@@ -46,6 +47,7 @@ public final class BellaConfig {
         this.targets = Collections.unmodifiableList(new ArrayList<>(b.targets));
         this.targetRegex = b.targetRegex;
         this.excludes = Collections.unmodifiableList(new ArrayList<>(b.excludes));
+        this.fullRankTargets = Collections.unmodifiableList(new ArrayList<>(b.fullRankTargets));
     }
 
     /**
@@ -72,6 +74,7 @@ public final class BellaConfig {
         b.targets.addAll(targets);
         b.targetRegex = targetRegex;
         b.excludes.addAll(excludes);
+        b.fullRankTargets.addAll(fullRankTargets);
         return b;
     }
 
@@ -157,6 +160,16 @@ public final class BellaConfig {
         return excludes;
     }
 
+    /**
+     * Returns the exact-or-suffix names of layers of which every particle gets a full trainable
+     * copy ({@link DenseParticleLinear}) instead of a low-rank adapter.
+     *
+     * @return an unmodifiable list, possibly empty
+     */
+    public List<String> getFullRankTargets() {
+        return fullRankTargets;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -173,7 +186,8 @@ public final class BellaConfig {
                 && Double.compare(bInitStd, c.bInitStd) == 0
                 && targets.equals(c.targets)
                 && Objects.equals(targetRegex, c.targetRegex)
-                && excludes.equals(c.excludes);
+                && excludes.equals(c.excludes)
+                && fullRankTargets.equals(c.fullRankTargets);
     }
 
     @Override
@@ -197,6 +211,7 @@ public final class BellaConfig {
                 + targets
                 + (targetRegex == null ? "" : ", targetRegex=" + targetRegex)
                 + (excludes.isEmpty() ? "" : ", excludes=" + excludes)
+                + (fullRankTargets.isEmpty() ? "" : ", fullRankTargets=" + fullRankTargets)
                 + '}';
     }
 
@@ -210,6 +225,7 @@ public final class BellaConfig {
         private final List<String> targets = new ArrayList<>();
         private String targetRegex;
         private final List<String> excludes = new ArrayList<>();
+        private final List<String> fullRankTargets = new ArrayList<>();
 
         private Builder() {}
 
@@ -327,6 +343,27 @@ public final class BellaConfig {
         }
 
         /**
+         * Gives every particle a full, trainable copy of these {@link ai.djl.nn.core.Linear} layers
+         * (exact or suffix names), initialised from the pre-trained weights: a small per-particle
+         * head, or, naming every dense layer of a small model, the full-rank baselines (an ensemble
+         * of fine-tuned copies, or full-rank SVGD). A layer cannot be both a low-rank and a
+         * full-rank target; exclusions apply to both.
+         *
+         * @param names layer names or path suffixes
+         * @return this builder
+         */
+        public Builder optFullRankTargets(String... names) {
+            for (String n : names) {
+                if (n == null || n.isBlank()) {
+                    throw new IllegalArgumentException(
+                            "full-rank target names must be non-blank, got " + List.of(names));
+                }
+                fullRankTargets.add(n);
+            }
+            return this;
+        }
+
+        /**
          * Validates and builds the configuration.
          *
          * @return the configuration
@@ -359,10 +396,10 @@ public final class BellaConfig {
                             "targetRegex is not a valid regular expression: " + targetRegex, e);
                 }
             }
-            if (targets.isEmpty() && targetRegex == null) {
+            if (targets.isEmpty() && targetRegex == null && fullRankTargets.isEmpty()) {
                 throw new IllegalArgumentException(
                         "no target layers: set optTargets(...) (exact or suffix names, e.g."
-                                + " \"c_fc\") or optTargetRegex(...)");
+                                + " \"c_fc\"), optTargetRegex(...) or optFullRankTargets(...)");
             }
             return new BellaConfig(this);
         }

@@ -32,8 +32,9 @@ public record ParameterSummary(
      * @param path the layer's path
      * @param inFeatures \( d_{in} \)
      * @param outFeatures \( d_{out} \)
-     * @param rank the rank
-     * @param trainablePerParticle \( r (d_{in} + d_{out}) \)
+     * @param rank the rank, or 0 for a layer each particle copies in full
+     * @param trainablePerParticle \( r (d_{in} + d_{out}) \), or \( d_{out} (d_{in} + 1) \) for a
+     *     full copy
      * @param frozen the layer's frozen weight and bias values
      */
     public record Layer(
@@ -78,6 +79,18 @@ public record ParameterSummary(
                             l.adapterSizePerParticle(),
                             layerFrozen));
             perParticle += l.adapterSizePerParticle();
+        }
+        for (Map.Entry<String, DenseParticleLinear> e : model.getDenseLayers().entrySet()) {
+            DenseParticleLinear d = e.getValue();
+            rows.add(
+                    new Layer(
+                            e.getKey(),
+                            d.getInFeatures(),
+                            d.getOutFeatures(),
+                            0,
+                            d.sizePerParticle(),
+                            0));
+            perParticle += d.sizePerParticle();
         }
         Set<Parameter> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         long frozen = 0;
@@ -125,7 +138,7 @@ public record ParameterSummary(
                             l.path(),
                             l.inFeatures(),
                             l.outFeatures(),
-                            l.rank(),
+                            l.rank() == 0 ? "full" : Integer.toString(l.rank()),
                             String.format(Locale.ROOT, "%,d", l.trainablePerParticle()),
                             String.format(Locale.ROOT, "%,d", l.frozen())));
         }

@@ -46,6 +46,7 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
     private final int particles;
     private final Block inner;
     private final Map<String, LowRankLinear> layers;
+    private final Map<String, DenseParticleLinear> denseLayers;
     private final NDManager manager;
     private final boolean ownsManager;
     private BaseFingerprint fingerprint;
@@ -55,6 +56,7 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
             int particles,
             Block inner,
             Map<String, LowRankLinear> layers,
+            Map<String, DenseParticleLinear> denseLayers,
             NDManager manager,
             boolean ownsManager,
             BaseFingerprint fingerprint) {
@@ -63,6 +65,7 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
         this.particles = particles;
         this.inner = addChildBlock("model", inner);
         this.layers = Collections.unmodifiableMap(new LinkedHashMap<>(layers));
+        this.denseLayers = Collections.unmodifiableMap(new LinkedHashMap<>(denseLayers));
         this.manager = manager;
         this.ownsManager = ownsManager;
         this.fingerprint = fingerprint;
@@ -219,16 +222,31 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
     }
 
     /**
-     * Returns the trainable adapter parameters ({@code A} then {@code B} of each layer, in tree
-     * order).
+     * Returns the layers every particle holds a full copy of, by path, in tree order.
+     *
+     * @return an unmodifiable ordered map, empty unless {@code optFullRankTargets} was used
+     */
+    public Map<String, DenseParticleLinear> getDenseLayers() {
+        return denseLayers;
+    }
+
+    /**
+     * Returns every trainable parameter: {@code A} then {@code B} of each low-rank layer, then the
+     * weight and bias of each full-rank layer, in tree order.
      *
      * @return a new list
      */
     public List<Parameter> getAdapterParameters() {
-        List<Parameter> out = new ArrayList<>(2 * layers.size());
+        List<Parameter> out = new ArrayList<>(2 * layers.size() + 2 * denseLayers.size());
         for (LowRankLinear l : layers.values()) {
             out.add(l.getA());
             out.add(l.getB());
+        }
+        for (DenseParticleLinear d : denseLayers.values()) {
+            out.add(d.getParticleWeight());
+            if (d.getParticleBias() != null) {
+                out.add(d.getParticleBias());
+            }
         }
         return out;
     }
@@ -253,6 +271,7 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
         checkParticle(i);
         NDManager views = manager.newSubManager();
         Map<String, LowRankLinear> selected = new LinkedHashMap<>();
+        Map<String, DenseParticleLinear> selectedDense = new LinkedHashMap<>();
         Block tree =
                 new BlockCopier(
                                 (path, block) -> {
@@ -260,6 +279,12 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
                                         LowRankLinear l = ((LowRankLinear) block).select(i, views);
                                         selected.put(path, l);
                                         return l;
+                                    }
+                                    if (block instanceof DenseParticleLinear) {
+                                        DenseParticleLinear d =
+                                                ((DenseParticleLinear) block).select(i, views);
+                                        selectedDense.put(path, d);
+                                        return d;
                                     }
                                     return null;
                                 },
@@ -270,6 +295,7 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
                 1,
                 tree,
                 selected,
+                selectedDense,
                 views,
                 true,
                 fingerprint);
@@ -277,10 +303,10 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
 
     /**
      * Merges particle {@code i} into a plain DJL block tree: every adapted layer becomes a {@link
-     * ai.djl.nn.core.Linear} with the dense weight \( W_0 + s A_i B_i \). The result maps {@code
-     * (b, ...) -> (b, ...)}, like the original model, and its outputs equal particle {@code i}'s
-     * un-merged outputs up to rounding. The adapters are untouched, so "unmerging" is closing the
-     * merged model.
+     * ai.djl.nn.core.Linear} with the dense weight \( W_0 + s A_i B_i \), every full-rank layer a
+     * {@code Linear} with particle {@code i}'s copy. The result maps {@code (b, ...) -> (b, ...)},
+     * like the original model, and its outputs equal particle {@code i}'s un-merged outputs up to
+     * rounding. The adapters are untouched, so "unmerging" is closing the merged model.
      *
      * @param i the particle index, in {@code [0, n)}
      * @return the merged model; close it to free the dense weights
@@ -290,10 +316,15 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
         NDManager dense = manager.newSubManager();
         Block tree =
                 new BlockCopier(
-                                (path, block) ->
-                                        block instanceof LowRankLinear
-                                                ? ((LowRankLinear) block).toMergedLinear(i, dense)
-                                                : null,
+                                (path, block) -> {
+                                    if (block instanceof LowRankLinear) {
+                                        return ((LowRankLinear) block).toMergedLinear(i, dense);
+                                    }
+                                    if (block instanceof DenseParticleLinear) {
+                                        return ((DenseParticleLinear) block).toLinear(i, dense);
+                                    }
+                                    return null;
+                                },
                                 Function.identity())
                         .copy(inner);
         return new MergedParticle(i, tree, dense);

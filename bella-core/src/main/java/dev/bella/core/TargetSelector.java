@@ -23,6 +23,9 @@ final class TargetSelector {
      *     real layer names), or when a matched layer is not a {@link Linear}
      */
     static List<String> select(Map<String, Block> tree, BellaConfig config) {
+        if (config.getTargets().isEmpty() && config.getTargetRegex() == null) {
+            return new ArrayList<>();
+        }
         Pattern regex =
                 config.getTargetRegex() == null ? null : Pattern.compile(config.getTargetRegex());
         List<String> selected = new ArrayList<>();
@@ -74,6 +77,60 @@ final class TargetSelector {
                             + (linears.size() > NAMES_IN_ERROR
                                     ? " ... (" + linears.size() + " in all)"
                                     : ""));
+        }
+        return selected;
+    }
+
+    /**
+     * Returns the paths of the layers every particle copies in full, in tree order; none of them
+     * may also be a low-rank target.
+     */
+    static List<String> selectFullRank(
+            Map<String, Block> tree, BellaConfig config, List<String> lowRank) {
+        List<String> selected = new ArrayList<>();
+        if (config.getFullRankTargets().isEmpty()) {
+            return selected;
+        }
+        for (Map.Entry<String, Block> e : tree.entrySet()) {
+            String path = e.getKey();
+            if (path.isEmpty()
+                    || !matchesAny(path, config.getFullRankTargets())
+                    || matchesAny(path, config.getExcludes())) {
+                continue;
+            }
+            if (!(e.getValue() instanceof Linear)) {
+                throw new IllegalArgumentException(
+                        "full-rank target '"
+                                + path
+                                + "' is a "
+                                + e.getValue().getClass().getSimpleName()
+                                + ", but only Linear layers can be copied per particle");
+            }
+            if (lowRank.contains(path)) {
+                throw new IllegalArgumentException(
+                        "layer '"
+                                + path
+                                + "' is both a low-rank target and a full-rank target;"
+                                + " choose one (targets="
+                                + config.getTargets()
+                                + ", targetRegex="
+                                + config.getTargetRegex()
+                                + ", fullRankTargets="
+                                + config.getFullRankTargets()
+                                + ")");
+            }
+            selected.add(path);
+        }
+        if (selected.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "no layer matches fullRankTargets="
+                            + config.getFullRankTargets()
+                            + "; the model's Linear layers are: "
+                            + tree.entrySet().stream()
+                                    .filter(x -> x.getValue() instanceof Linear)
+                                    .map(Map.Entry::getKey)
+                                    .limit(NAMES_IN_ERROR)
+                                    .collect(Collectors.joining(", ")));
         }
         return selected;
     }

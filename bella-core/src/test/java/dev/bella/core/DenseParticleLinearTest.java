@@ -1,0 +1,119 @@
+package dev.bella.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.SequentialBlock;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DenseParticleLinearTest {
+
+    @TempDir Path dir;
+    private NDManager manager;
+    private SequentialBlock base;
+
+    @BeforeEach
+    void setUp() {
+        manager = NDManager.newBaseManager();
+        base = TestModels.mlp(manager, 6, 8, 4);
+    }
+
+    @AfterEach
+    void tearDown() {
+        manager.close();
+    }
+
+    private NDArray input() {
+        manager.getEngine().setRandomSeed(4);
+        return manager.randomNormal(new Shape(5, 6));
+    }
+
+    @Test
+    void copiesStartAtTheBaseAndEachParticleUsesItsOwn() {
+        BellaConfig config =
+                BellaConfig.builder()
+                        .optTargets("0")
+                        .optFullRankTargets("2")
+                        .optParticles(3)
+                        .build();
+        NDArray x = input();
+        try (ParticleBlock p = Bella.wrap(base, config)) {
+            assertThat(p.getLayers()).containsOnlyKeys("0");
+            assertThat(p.getDenseLayers()).containsOnlyKeys("2");
+            DenseParticleLinear head = p.getDenseLayers().get("2");
+            assertThat(head.getParticleWeight().getArray().getShape())
+                    .isEqualTo(new Shape(3, 4, 8));
+            assertThat(head.getParticleWeight().requiresGradient()).isTrue();
+            float[] baseOut = TestModels.run(base, x).toFloatArray();
+            NDArray y = p.predict(new NDList(x)).singletonOrThrow();
+            for (int i = 0; i < 3; i++) {
+                assertThat(y.get(i).toFloatArray()).containsExactly(baseOut, within(1e-5f));
+            }
+            // Change particle 1's copy only; the reference is the base with that weight by hand.
+            head.getParticleWeight().getArray().get(1).muli(0); // a view: zeroes particle 1's copy
+            NDArray y2 = p.predict(new NDList(x)).singletonOrThrow();
+            float[] bias = head.getParticleBias().getArray().get(1).toFloatArray();
+            float[] out1 = y2.get(1).toFloatArray();
+            for (int r = 0; r < 5; r++) {
+                for (int c = 0; c < 4; c++) {
+                    assertThat(out1[r * 4 + c]).isCloseTo(bias[c], within(1e-6f));
+                }
+            }
+            assertThat(y2.get(0).toFloatArray()).containsExactly(baseOut, within(1e-5f));
+            try (MergedParticle merged = p.merge(1);
+                    ParticleBlock one = p.select(1)) {
+                assertThat(merged.predict(new NDList(x)).singletonOrThrow().toFloatArray())
+                        .containsExactly(out1, within(1e-5f));
+                assertThat(one.predict(new NDList(x)).singletonOrThrow().toFloatArray())
+                        .containsExactly(out1, within(1e-5f));
+            }
+        }
+        // The user's head is untouched.
+        assertThat(TestModels.run(base, x).toFloatArray()).doesNotContain(Float.NaN);
+    }
+
+    @Test
+    void fullRankOnlyModelsCountAndRoundTrip() throws Exception {
+        BellaConfig config =
+                BellaConfig.builder().optFullRankTargets("0", "2").optParticles(2).build();
+        try (ParticleBlock p = Bella.wrap(base, config)) {
+            ParameterSummary s = p.summary();
+            // (6 * 8 + 8) + (8 * 4 + 4) per particle; nothing of the MLP stays frozen.
+            assertThat(s.trainablePerParticle()).isEqualTo(56 + 36);
+            assertThat(s.trainableTotal()).isEqualTo(2 * 92);
+            assertThat(s.frozen()).isZero();
+            assertThat(s.toTable()).contains("full");
+            p.getDenseLayers().get("0").getParticleWeight().getArray().muli(2);
+            p.saveAdapters(dir);
+            try (ParticleBlock loaded = Bella.load(dir, base)) {
+                assertThat(loaded.getConfig()).isEqualTo(config);
+                NDArray x = input();
+                assertThat(loaded.predict(new NDList(x)).singletonOrThrow().toFloatArray())
+                        .containsExactly(
+                                p.predict(new NDList(x)).singletonOrThrow().toFloatArray());
+            }
+        }
+    }
+
+    @Test
+    void aLayerCannotBeBothLowRankAndFullRank() {
+        BellaConfig both = BellaConfig.builder().optTargets("2").optFullRankTargets("2").build();
+        assertThatThrownBy(() -> Bella.wrap(base, both))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'2' is both");
+        BellaConfig none = BellaConfig.builder().optFullRankTargets("head").build();
+        assertThatThrownBy(() -> Bella.wrap(base, none))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("fullRankTargets=[head]")
+                .hasMessageContaining("0, 2");
+    }
+}
