@@ -143,6 +143,7 @@ public final class Bella {
                                     view)
                             .copy(base);
             return new ParticleBlock(
+                    base,
                     config,
                     config.getParticles(),
                     inner,

@@ -216,6 +216,32 @@ public final class DenseParticleLinear extends Linear {
         return new DenseParticleLinear(path, LowRankLinear.frozen("weight", w), bv, inputShapes);
     }
 
+    /** A plain DJL {@link Linear} holding the weighted mean of the particles' copies. */
+    Linear toMixedLinear(double[] weights, NDManager manager) {
+        if (weights.length != particles) {
+            throw new IllegalArgumentException(
+                    "expected " + particles + " particle weights, got " + weights.length);
+        }
+        float[] w = new float[particles];
+        for (int i = 0; i < particles; i++) {
+            w[i] = (float) weights[i];
+        }
+        NDArray wv = manager.create(w);
+        NDArray mixedW = weight.getArray().mul(wv.reshape(particles, 1, 1)).sum(new int[] {0});
+        mixedW.attach(manager);
+        Linear linear = Linear.builder().setUnits(outFeatures).optBias(bias != null).build();
+        linear.getParameters().get("weight").setArray(mixedW);
+        if (bias != null) {
+            NDArray mixedB = bias.getArray().mul(wv.reshape(particles, 1)).sum(new int[] {0});
+            mixedB.attach(manager);
+            linear.getParameters().get("bias").setArray(mixedB);
+        }
+        wv.close();
+        linear.initialize(manager, mixedW.getDataType(), new Shape(1, inFeatures));
+        linear.freezeParameters(true);
+        return linear;
+    }
+
     /** A plain DJL {@link Linear} holding copies of particle {@code i}'s weights. */
     Linear toLinear(int i, NDManager manager) {
         NDArray w = weight.getArray().get(i).duplicate();

@@ -319,6 +319,40 @@ public final class LowRankLinear extends Linear {
         return merged;
     }
 
+    /**
+     * Returns the dense weight of a weighted mix of the particles' perturbations, \( W_0 + s \sum_i
+     * w_i A_i B_i \), in DJL's layout. With uniform weights \( 1/n \) this is the soup (SPEC §3),
+     * which is not \( W_0 + s\,\bar A \bar B \).
+     *
+     * @param weights one weight per particle
+     * @return a new {@code (d_out, d_in)} array attached to the base weight's manager
+     */
+    public NDArray mixedWeight(double[] weights) {
+        if (weights.length != particles) {
+            throw new IllegalArgumentException(
+                    "expected " + particles + " particle weights, got " + weights.length);
+        }
+        NDArray av = a.getArray();
+        NDManager m = av.getManager();
+        try (NDManager scope = m.newSubManager()) {
+            float[] w = new float[particles];
+            for (int i = 0; i < particles; i++) {
+                w[i] = (float) weights[i];
+            }
+            NDArray wa =
+                    av.mul(
+                            scope.create(w, new Shape(particles, 1, 1))
+                                    .toType(av.getDataType(), false));
+            NDArray aCat = wa.transpose(1, 0, 2).reshape(inFeatures, (long) particles * rank);
+            NDArray bCat = b.getArray().reshape((long) particles * rank, outFeatures);
+            NDArray delta = bCat.transpose().matMul(aCat.transpose()).mul(scale);
+            delta.attach(scope);
+            NDArray merged = weight.getArray().add(delta);
+            merged.attach(m);
+            return merged;
+        }
+    }
+
     /** A single-particle view of this layer sharing its arrays (views; nothing is copied). */
     LowRankLinear select(int i, NDManager viewManager) {
         checkParticle(i);
@@ -333,7 +367,15 @@ public final class LowRankLinear extends Linear {
 
     /** A plain DJL {@link Linear} holding particle {@code i}'s merged weight. */
     Linear toMergedLinear(int i, NDManager manager) {
-        NDArray merged = mergedWeight(i);
+        return toLinear(mergedWeight(i), manager);
+    }
+
+    /** A plain DJL {@link Linear} holding a weighted mix of the particles' perturbations. */
+    Linear toMixedLinear(double[] weights, NDManager manager) {
+        return toLinear(mixedWeight(weights), manager);
+    }
+
+    private Linear toLinear(NDArray merged, NDManager manager) {
         merged.attach(manager);
         Linear linear = Linear.builder().setUnits(outFeatures).optBias(bias != null).build();
         linear.getParameters().get("weight").setArray(merged);

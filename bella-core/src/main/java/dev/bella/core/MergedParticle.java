@@ -6,9 +6,10 @@ import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 
 /**
- * One particle merged into plain dense layers (\( W_0 + s A_i B_i \)): a DJL block tree with the
- * original model's signature, for deployment without the adapter machinery. Closing it frees the
- * merged weights; the particle's adapters are unaffected.
+ * One particle (or a weighted mix of particles, such as a soup) merged into plain dense layers (\(
+ * W_0 + s A_i B_i \)): a DJL block tree with the original model's signature, for deployment without
+ * the adapter machinery. Closing it frees the merged weights; the particle's adapters are
+ * unaffected.
  */
 public final class MergedParticle implements AutoCloseable {
 
@@ -23,9 +24,9 @@ public final class MergedParticle implements AutoCloseable {
     }
 
     /**
-     * Returns the index of the merged particle.
+     * Returns the index of the merged particle, or -1 for a weighted mix such as a soup.
      *
-     * @return the particle index
+     * @return the particle index or -1
      */
     public int getParticle() {
         return particle;

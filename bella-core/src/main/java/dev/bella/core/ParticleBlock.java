@@ -44,6 +44,7 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
 
     private final BellaConfig config;
     private final int particles;
+    private final Block base;
     private final Block inner;
     private final Map<String, LowRankLinear> layers;
     private final Map<String, DenseParticleLinear> denseLayers;
@@ -52,6 +53,7 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
     private BaseFingerprint fingerprint;
 
     ParticleBlock(
+            Block base,
             BellaConfig config,
             int particles,
             Block inner,
@@ -61,6 +63,7 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
             boolean ownsManager,
             BaseFingerprint fingerprint) {
         super(VERSION);
+        this.base = base;
         this.config = config;
         this.particles = particles;
         this.inner = addChildBlock("model", inner);
@@ -252,6 +255,16 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
     }
 
     /**
+     * Returns the block this model was wrapped from: the user's own, whose weights the particles
+     * share. Bella never modifies it; neither should its caller while the particles are in use.
+     *
+     * @return the base block
+     */
+    public Block getBase() {
+        return base;
+    }
+
+    /**
      * Returns the wrapped model tree (frozen base with low-rank layers), for inspection.
      *
      * @return the inner block
@@ -291,6 +304,7 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
                                 Function.identity())
                         .copy(inner);
         return new ParticleBlock(
+                base,
                 config.toBuilder().optParticles(1).build(),
                 1,
                 tree,
@@ -328,6 +342,45 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
                                 Function.identity())
                         .copy(inner);
         return new MergedParticle(i, tree, dense);
+    }
+
+    /**
+     * Merges a weighted mix of the particles into a plain DJL block tree: every adapted layer
+     * becomes a {@link ai.djl.nn.core.Linear} with \( W_0 + s \sum_i w_i A_i B_i \), every
+     * full-rank layer one with \( \sum_i w_i W_i \). Uniform weights \( 1/n \) give the soup of
+     * SPEC §3 (the mean perturbation, not the perturbation of the mean factors).
+     *
+     * @param weights one finite weight per particle
+     * @return the merged model; close it to free the dense weights
+     */
+    public MergedParticle mergeWeighted(double[] weights) {
+        if (weights.length != particles) {
+            throw new IllegalArgumentException(
+                    "expected " + particles + " particle weights, got " + weights.length);
+        }
+        for (int i = 0; i < weights.length; i++) {
+            if (!Double.isFinite(weights[i])) {
+                throw new IllegalArgumentException(
+                        "particle weight " + i + " is " + weights[i] + "; weights must be finite");
+            }
+        }
+        double[] w = weights.clone();
+        NDManager dense = manager.newSubManager();
+        Block tree =
+                new BlockCopier(
+                                (path, block) -> {
+                                    if (block instanceof LowRankLinear) {
+                                        return ((LowRankLinear) block).toMixedLinear(w, dense);
+                                    }
+                                    if (block instanceof DenseParticleLinear) {
+                                        return ((DenseParticleLinear) block)
+                                                .toMixedLinear(w, dense);
+                                    }
+                                    return null;
+                                },
+                                Function.identity())
+                        .copy(inner);
+        return new MergedParticle(-1, tree, dense);
     }
 
     /**
