@@ -209,6 +209,7 @@ public final class AdapterStore {
         }
         config.add("excludes", GSON.toJsonTree(c.getExcludes()));
         config.add("full_rank_targets", GSON.toJsonTree(c.getFullRankTargets()));
+        config.addProperty("full_rank_init_std", c.getFullRankInitStd());
         root.add("config", config);
         JsonArray layers = new JsonArray();
         for (Map.Entry<String, LowRankLinear> e : model.getLayers().entrySet()) {
@@ -314,6 +315,9 @@ public final class AdapterStore {
             b.optExcludes(strings(c.getAsJsonArray("excludes")).toArray(new String[0]));
             b.optFullRankTargets(
                     strings(c.getAsJsonArray("full_rank_targets")).toArray(new String[0]));
+            if (c.has("full_rank_init_std")) {
+                b.optFullRankInitStd(c.get("full_rank_init_std").getAsDouble());
+            }
             BellaConfig config = b.build();
             Map<String, long[]> layers = layerShapes(root.getAsJsonArray("layers"));
             Map<String, long[]> dense =

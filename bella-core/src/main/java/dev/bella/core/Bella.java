@@ -120,7 +120,8 @@ public final class Bella {
                                                     copyPerParticle(
                                                             path,
                                                             (Linear) block,
-                                                            config.getParticles(),
+                                                            densePaths.indexOf(path),
+                                                            config,
                                                             manager);
                                             copied.put(path, d);
                                             return d;
@@ -240,11 +241,33 @@ public final class Bella {
                 inputShapes);
     }
 
-    /** Every particle starts from a copy of the pre-trained weight and bias. */
+    /**
+     * Every particle starts from a copy of the pre-trained weight and bias, plus optional noise
+     * drawn from the particle's own stream (tagged apart from the low-rank layers' streams).
+     */
     private static DenseParticleLinear copyPerParticle(
-            String path, Linear linear, int n, NDManager manager) {
+            String path, Linear linear, int index, BellaConfig config, NDManager manager) {
+        int n = config.getParticles();
         NDArray w = linear.getParameters().get("weight").getArray();
         NDArray weights = w.stopGradient().expandDims(0).repeat(0, n);
+        if (config.getFullRankInitStd() > 0) {
+            int per = Math.toIntExact(w.size());
+            float[] noise = new float[n * per];
+            for (int i = 0; i < n; i++) {
+                fillGaussian(
+                        noise,
+                        i * per,
+                        per,
+                        config.getFullRankInitStd(),
+                        Seeds.stream(config.getSeed(), -1 - index, i, 2));
+            }
+            NDArray noisy =
+                    weights.add(
+                            manager.create(noise, weights.getShape())
+                                    .toType(weights.getDataType(), false));
+            weights.close();
+            weights = noisy;
+        }
         weights.attach(manager);
         Parameter bias = null;
         if (linear.getParameters().contains("bias")) {

@@ -37,6 +37,7 @@ public final class BellaConfig {
     private final String targetRegex;
     private final List<String> excludes;
     private final List<String> fullRankTargets;
+    private final double fullRankInitStd;
 
     private BellaConfig(Builder b) {
         this.rank = b.rank;
@@ -48,6 +49,7 @@ public final class BellaConfig {
         this.targetRegex = b.targetRegex;
         this.excludes = Collections.unmodifiableList(new ArrayList<>(b.excludes));
         this.fullRankTargets = Collections.unmodifiableList(new ArrayList<>(b.fullRankTargets));
+        this.fullRankInitStd = b.fullRankInitStd;
     }
 
     /**
@@ -75,6 +77,7 @@ public final class BellaConfig {
         b.targetRegex = targetRegex;
         b.excludes.addAll(excludes);
         b.fullRankTargets.addAll(fullRankTargets);
+        b.fullRankInitStd = fullRankInitStd;
         return b;
     }
 
@@ -170,6 +173,16 @@ public final class BellaConfig {
         return fullRankTargets;
     }
 
+    /**
+     * Returns the standard deviation of the noise added to each particle's copy of a full-rank
+     * layer's weight at initialisation; 0 means every copy equals the pre-trained weight.
+     *
+     * @return the standard deviation, finite and non-negative
+     */
+    public double getFullRankInitStd() {
+        return fullRankInitStd;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -187,7 +200,8 @@ public final class BellaConfig {
                 && targets.equals(c.targets)
                 && Objects.equals(targetRegex, c.targetRegex)
                 && excludes.equals(c.excludes)
-                && fullRankTargets.equals(c.fullRankTargets);
+                && fullRankTargets.equals(c.fullRankTargets)
+                && Double.compare(fullRankInitStd, c.fullRankInitStd) == 0;
     }
 
     @Override
@@ -211,7 +225,12 @@ public final class BellaConfig {
                 + targets
                 + (targetRegex == null ? "" : ", targetRegex=" + targetRegex)
                 + (excludes.isEmpty() ? "" : ", excludes=" + excludes)
-                + (fullRankTargets.isEmpty() ? "" : ", fullRankTargets=" + fullRankTargets)
+                + (fullRankTargets.isEmpty()
+                        ? ""
+                        : ", fullRankTargets="
+                                + fullRankTargets
+                                + ", fullRankInitStd="
+                                + fullRankInitStd)
                 + '}';
     }
 
@@ -226,6 +245,7 @@ public final class BellaConfig {
         private String targetRegex;
         private final List<String> excludes = new ArrayList<>();
         private final List<String> fullRankTargets = new ArrayList<>();
+        private double fullRankInitStd;
 
         private Builder() {}
 
@@ -364,6 +384,21 @@ public final class BellaConfig {
         }
 
         /**
+         * Adds \( N(0, \sigma^2) \) noise, from each particle's own stream, to each particle's copy
+         * of a full-rank layer's weight (default 0: all copies equal the pre-trained weight).
+         * Identical copies trained on one shared data order receive identical gradients and, under
+         * SVGD, no repulsion, so they never separate: use a small \( \sigma \) (or a per-particle
+         * data order) for full-rank baselines, as {@code optBInitStd} does for low-rank ones.
+         *
+         * @param std finite and non-negative
+         * @return this builder
+         */
+        public Builder optFullRankInitStd(double std) {
+            this.fullRankInitStd = std;
+            return this;
+        }
+
+        /**
          * Validates and builds the configuration.
          *
          * @return the configuration
@@ -387,6 +422,11 @@ public final class BellaConfig {
                 throw new IllegalArgumentException(
                         "bInitStd should be finite and non-negative but the value passed is "
                                 + bInitStd);
+            }
+            if (!(Double.isFinite(fullRankInitStd) && fullRankInitStd >= 0)) {
+                throw new IllegalArgumentException(
+                        "fullRankInitStd should be finite and non-negative but the value passed is "
+                                + fullRankInitStd);
             }
             if (targetRegex != null) {
                 try {

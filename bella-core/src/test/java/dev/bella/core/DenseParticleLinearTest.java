@@ -105,6 +105,48 @@ class DenseParticleLinearTest {
     }
 
     @Test
+    void initialNoiseSeparatesTheCopiesReproducibly() {
+        BellaConfig config =
+                BellaConfig.builder()
+                        .optFullRankTargets("0")
+                        .optParticles(4)
+                        .optFullRankInitStd(0.05)
+                        .build();
+        float[] w0 =
+                base.getChildren()
+                        .get(0)
+                        .getValue()
+                        .getParameters()
+                        .get("weight")
+                        .getArray()
+                        .toFloatArray();
+        try (ParticleBlock p = Bella.wrap(base, config);
+                ParticleBlock q = Bella.wrap(base, config)) {
+            NDArray w = p.getDenseLayers().get("0").getParticleWeight().getArray();
+            assertThat(w.toFloatArray())
+                    .containsExactly(
+                            q.getDenseLayers()
+                                    .get("0")
+                                    .getParticleWeight()
+                                    .getArray()
+                                    .toFloatArray());
+            // Noise of std 0.05 over 4 x 48 entries: the deviations' RMS is near 0.05.
+            NDArray dev = w.sub(manager.create(w0, new Shape(1, 8, 6)));
+            double rms = Math.sqrt(dev.pow(2).mean().getFloat());
+            assertThat(rms).isCloseTo(0.05, within(0.01));
+            assertThat(w.get(0).toFloatArray()).isNotEqualTo(w.get(1).toFloatArray());
+        }
+        assertThatThrownBy(
+                        () ->
+                                BellaConfig.builder()
+                                        .optFullRankTargets("0")
+                                        .optFullRankInitStd(-1)
+                                        .build())
+                .hasMessageContaining("fullRankInitStd")
+                .hasMessageContaining("-1");
+    }
+
+    @Test
     void aLayerCannotBeBothLowRankAndFullRank() {
         BellaConfig both = BellaConfig.builder().optTargets("2").optFullRankTargets("2").build();
         assertThatThrownBy(() -> Bella.wrap(base, both))

@@ -24,11 +24,13 @@ public final class Baselines {
      *
      * @param base the model
      * @param particles the number of copies
-     * @param seed the seed (used only by low-rank layers; kept for provenance)
+     * @param seed the seed of the copies' initial noise
+     * @param initStd the standard deviation of that noise (see {@link
+     *     BellaConfig.Builder#optFullRankInitStd}); 0 only with a per-particle data order
      * @return the configuration
      * @throws IllegalArgumentException if the model has no Linear layer
      */
-    public static BellaConfig fullRank(Block base, int particles, long seed) {
+    public static BellaConfig fullRank(Block base, int particles, long seed, double initStd) {
         List<String> linears =
                 LayerPaths.walk(base).entrySet().stream()
                         .filter(e -> e.getValue() instanceof Linear)
@@ -42,6 +44,7 @@ public final class Baselines {
                 .optFullRankTargets(linears.toArray(new String[0]))
                 .optParticles(particles)
                 .optSeed(seed)
+                .optFullRankInitStd(initStd)
                 .build();
     }
 }

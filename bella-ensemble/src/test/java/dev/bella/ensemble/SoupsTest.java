@@ -142,13 +142,13 @@ class SoupsTest {
 
     @Test
     void fullRankBaselineCopiesEveryLinearLayer() {
-        BellaConfig c = Baselines.fullRank(base, 4, 1);
+        BellaConfig c = Baselines.fullRank(base, 4, 1, 0.01);
         assertThat(c.getFullRankTargets()).containsExactly("0", "2");
         try (ParticleBlock p = Bella.wrap(base, c)) {
             assertThat(p.summary().trainablePerParticle()).isEqualTo(9 * 12 + 12 + 12 * 10 + 10);
             assertThat(p.summary().frozen()).isZero();
         }
-        assertThatThrownBy(() -> Baselines.fullRank(new SequentialBlock(), 2, 0))
+        assertThatThrownBy(() -> Baselines.fullRank(new SequentialBlock(), 2, 0, 0))
                 .hasMessageContaining("no Linear layer");
     }
 }

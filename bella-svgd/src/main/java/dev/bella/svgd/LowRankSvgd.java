@@ -85,21 +85,73 @@ public final class LowRankSvgd {
      *     is NaN or infinite (the message names the layer and the particle)
      */
     public SvgdUpdate update(List<LowRankFactors> particles, List<FactorPair> lossGradients) {
-        int n = LowRankKernel.checkLayers(particles);
-        checkGradients(particles, lossGradients);
+        return update(particles, lossGradients, List.of(), List.of());
+    }
+
+    /**
+     * Computes \( \phi \) for low-rank layers and for full-rank particle tensors together: one
+     * kernel over \( \theta_i \) = all of particle \( i \)'s parameters, with \( D_{ij} \) the sum
+     * of the low-rank perturbation distances (trace trick) and the squared Euclidean distances \(
+     * \|x_i - x_j\|^2 \) of the full-rank tensors (a per-particle head, or every weight of a
+     * full-rank baseline). For a full-rank tensor the repulsion is \( \frac{1}{n} \sum_j k_{ij}
+     * (x_i - x_j) / h^2 \), where the Stein and kernel-gradient forms coincide.
+     *
+     * @param particles the factors of each adapted layer, possibly empty
+     * @param lossGradients their loss gradients, one pair per layer
+     * @param fullRank full-rank particle tensors, each {@code (n, ...)}, possibly empty
+     * @param fullRankGradients their loss gradients, shaped and typed alike
+     * @return \( \phi \) per low-rank layer and per full-rank tensor, and the kernel
+     * @throws IllegalArgumentException if both lists are empty, the particle counts, shapes or data
+     *     types disagree, or a value is NaN or infinite
+     */
+    public SvgdUpdate update(
+            List<LowRankFactors> particles,
+            List<FactorPair> lossGradients,
+            List<NDArray> fullRank,
+            List<NDArray> fullRankGradients) {
+        Objects.requireNonNull(fullRank, "fullRank");
+        Objects.requireNonNull(fullRankGradients, "fullRankGradients");
+        if (particles.isEmpty() && fullRank.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "at least one low-rank layer or full-rank tensor is needed, both are empty");
+        }
+        int n =
+                particles.isEmpty()
+                        ? Math.toIntExact(fullRank.get(0).getShape().get(0))
+                        : LowRankKernel.checkLayers(particles);
+        if (!particles.isEmpty() || !lossGradients.isEmpty()) {
+            checkGradients(particles, lossGradients);
+        }
+        checkFullRank(fullRank, fullRankGradients, n);
         if (n == 1 && warnedSingleParticle.compareAndSet(false, true)) {
             logger.warn(
                     "SVGD with a single particle: the kernel is 1 and the repulsion 0, so it"
                             + " reduces to MAP estimation; use n >= 2 for a posterior");
         }
-        NDManager parent = particles.get(0).a().getManager();
+        NDManager parent =
+                particles.isEmpty()
+                        ? fullRank.get(0).getManager()
+                        : particles.get(0).a().getManager();
         try (NDManager scope = parent.newSubManager()) {
             LowRankKernel.attachFactors(scope, particles);
             for (FactorPair g : lossGradients) {
                 LowRankKernel.attach(scope, g.a(), g.b());
             }
+            for (int t = 0; t < fullRank.size(); t++) {
+                LowRankKernel.attach(scope, fullRank.get(t), fullRankGradients.get(t));
+            }
             List<LowRankKernel.Grams> grams = LowRankKernel.grams(particles);
-            NDArray d = LowRankKernel.distances(LowRankKernel.innerProducts(grams));
+            NDArray d = null;
+            if (!grams.isEmpty()) {
+                d = LowRankKernel.distances(LowRankKernel.innerProducts(grams));
+            }
+            List<NDArray> flat = new ArrayList<>(fullRank.size());
+            for (NDArray x : fullRank) {
+                NDArray xf = x.stopGradient().reshape(n, -1);
+                flat.add(xf);
+                NDArray dx = LowRankKernel.distances(xf.matMul(xf.transpose()));
+                d = d == null ? dx : d.add(dx);
+            }
             KernelMatrix kernel = KernelMatrix.fromSquaredDistances(d, bandwidth);
             boolean repel = gamma > 0;
             NDArray w = repel ? LowRankKernel.pairWeights(kernel) : null;
@@ -117,10 +169,56 @@ public final class LowRankSvgd {
                 phiB.attach(parent);
                 phi.add(new FactorPair(phiA, phiB));
             }
+            List<NDArray> fullPhi = new ArrayList<>(fullRank.size());
+            for (int t = 0; t < fullRank.size(); t++) {
+                NDArray g = fullRankGradients.get(t);
+                NDArray p = driving(g, kernel.kernel(), n);
+                if (repel) {
+                    NDArray x = flat.get(t);
+                    NDArray r =
+                            x.mul(w.sum(new int[] {1}).reshape(n, 1))
+                                    .sub(w.matMul(x))
+                                    .reshape(g.getShape());
+                    p = p.add(r.mul(gamma));
+                }
+                p.attach(parent);
+                fullPhi.add(p);
+            }
             kernel.distances().attach(parent);
             kernel.kernel().attach(parent);
-            return new SvgdUpdate(phi, kernel);
+            return new SvgdUpdate(phi, fullPhi, kernel);
         }
+    }
+
+    private static void checkFullRank(List<NDArray> xs, List<NDArray> grads, int n) {
+        if (xs.size() != grads.size()) {
+            throw new IllegalArgumentException(
+                    "one gradient per full-rank tensor is needed, tensors = "
+                            + xs.size()
+                            + ", gradients = "
+                            + grads.size());
+        }
+        for (int t = 0; t < xs.size(); t++) {
+            NDArray x = Objects.requireNonNull(xs.get(t), "full-rank tensor " + t);
+            if (x.getShape().dimension() < 1 || x.getShape().get(0) != n) {
+                throw new IllegalArgumentException(
+                        "full-rank tensor "
+                                + t
+                                + " must have the "
+                                + n
+                                + " particles on its first axis, its shape is "
+                                + x.getShape());
+            }
+            checkLike(x, Objects.requireNonNull(grads.get(t), "gradient " + t), "dL/dx", t);
+        }
+        List<NDArray> all = new ArrayList<>(xs);
+        all.addAll(grads);
+        Finite.requireFinite(
+                all,
+                i ->
+                        i < xs.size()
+                                ? "full-rank tensor " + i
+                                : "the loss gradient of full-rank tensor " + (i - xs.size()));
     }
 
     private NDArray driving(NDArray grad, NDArray k, int n) {

@@ -1,5 +1,6 @@
 package dev.bella.svgd;
 
+import ai.djl.ndarray.NDArray;
 import java.util.List;
 import java.util.Objects;
 
@@ -12,10 +13,11 @@ import java.util.Objects;
  * \)). The arrays belong to the manager of the first layer's {@code a}.
  *
  * @param phi one {@link FactorPair} per layer, shaped like the factors, in the order of the layers
+ * @param fullRankPhi one direction per full-rank tensor, shaped like it (empty without any)
  * @param kernel the distances, kernel matrix and diagnostics (\( h^2 \), mean kernel value, mean
  *     squared distance) of this step
  */
-public record SvgdUpdate(List<FactorPair> phi, KernelMatrix kernel) {
+public record SvgdUpdate(List<FactorPair> phi, List<NDArray> fullRankPhi, KernelMatrix kernel) {
 
     /**
      * Copies the list (unmodifiable) and checks for nulls.
@@ -26,7 +28,18 @@ public record SvgdUpdate(List<FactorPair> phi, KernelMatrix kernel) {
      */
     public SvgdUpdate {
         phi = List.copyOf(phi);
+        fullRankPhi = List.copyOf(fullRankPhi);
         Objects.requireNonNull(kernel, "kernel");
+    }
+
+    /**
+     * An update of low-rank layers only.
+     *
+     * @param phi the directions per layer
+     * @param kernel the kernel of this step
+     */
+    public SvgdUpdate(List<FactorPair> phi, KernelMatrix kernel) {
+        this(phi, List.of(), kernel);
     }
 
     /**

@@ -26,6 +26,7 @@ import ai.djl.training.tracker.Tracker;
 import ai.djl.translate.TranslateException;
 import dev.bella.core.AdapterStore;
 import dev.bella.core.Bella;
+import dev.bella.core.DenseParticleLinear;
 import dev.bella.core.LowRankLinear;
 import dev.bella.core.ParticleBlock;
 import dev.bella.svgd.FactorPair;
@@ -380,18 +381,33 @@ public final class BellaTrainer {
             factors.add(new LowRankFactors(a, b, layer.getScale()));
             grads.add(new FactorPair(ga, gb));
         }
-        List<FactorPair> phi;
+        List<String> denseIds = new ArrayList<>();
+        List<NDArray> dense = new ArrayList<>();
+        List<NDArray> denseGrads = new ArrayList<>();
+        for (Map.Entry<String, DenseParticleLinear> e : model.getDenseLayers().entrySet()) {
+            Parameter w = e.getValue().getParticleWeight();
+            Parameter b = e.getValue().getParticleBias();
+            for (Parameter p : b == null ? List.of(w) : List.of(w, b)) {
+                String id = e.getKey() + "." + p.getName();
+                NDArray g = p.getArray().getGradient();
+                checkGradient(g, id, step);
+                denseIds.add(id);
+                dense.add(p.getArray());
+                denseGrads.add(g);
+            }
+        }
+        List<FactorPair> phi = null;
+        List<NDArray> densePhi = null;
         if (method == Method.SVGD) {
-            SvgdUpdate update = svgd.update(factors, grads);
+            SvgdUpdate update = svgd.update(factors, grads, dense, denseGrads);
             phi = update.phi();
+            densePhi = update.fullRankPhi();
             KernelStats stats = update.stats();
             kernelSums[0] += stats.squaredBandwidth();
             kernelSums[1] += stats.meanKernel();
             kernelSums[2] += 1;
             update.kernel().distances().close();
             update.kernel().kernel().close();
-        } else {
-            phi = null;
         }
         int l = 0;
         for (Map.Entry<String, LowRankLinear> e : model.getLayers().entrySet()) {
@@ -401,17 +417,22 @@ public final class BellaTrainer {
                 opt.update(e.getKey() + ".lora_A", layer.getA().getArray(), g.a());
                 opt.update(e.getKey() + ".lora_B", layer.getB().getArray(), g.b());
             } else {
-                try (NDArray negA = phi.get(l).a().neg();
-                        NDArray negB = phi.get(l).b().neg()) {
-                    opt.update(e.getKey() + ".lora_A", layer.getA().getArray(), negA);
-                    opt.update(e.getKey() + ".lora_B", layer.getB().getArray(), negB);
-                }
-                phi.get(l).a().close();
-                phi.get(l).b().close();
+                applyDirection(
+                        opt, e.getKey() + ".lora_A", layer.getA().getArray(), phi.get(l).a());
+                applyDirection(
+                        opt, e.getKey() + ".lora_B", layer.getB().getArray(), phi.get(l).b());
             }
             g.a().subi(g.a());
             g.b().subi(g.b());
             l++;
+        }
+        for (int t = 0; t < dense.size(); t++) {
+            if (densePhi == null) {
+                opt.update(denseIds.get(t), dense.get(t), denseGrads.get(t));
+            } else {
+                applyDirection(opt, denseIds.get(t), dense.get(t), densePhi.get(t));
+            }
+            denseGrads.get(t).subi(denseGrads.get(t));
         }
         TrainingListener.BatchData batchData =
                 new TrainingListener.BatchData(
@@ -419,6 +440,14 @@ public final class BellaTrainer {
                         Collections.singletonMap(data.head().getDevice(), labels),
                         Collections.singletonMap(data.head().getDevice(), predictions));
         trainer.notifyListeners(listener -> listener.onTrainingBatch(trainer, batchData));
+    }
+
+    /** Hands \( -\phi \) to the optimizer as the gradient, then frees \( \phi \). */
+    private static void applyDirection(Optimizer opt, String id, NDArray weight, NDArray phi) {
+        try (NDArray negated = phi.neg()) {
+            opt.update(id, weight, negated);
+        }
+        phi.close();
     }
 
     private void checkLosses(NDArray perParticle, long step) {
@@ -543,6 +572,14 @@ public final class BellaTrainer {
         for (Map.Entry<String, LowRankLinear> e : model.getLayers().entrySet()) {
             out.put(e.getKey() + ".lora_A", e.getValue().getA());
             out.put(e.getKey() + ".lora_B", e.getValue().getB());
+        }
+        for (Map.Entry<String, DenseParticleLinear> e : model.getDenseLayers().entrySet()) {
+            Parameter w = e.getValue().getParticleWeight();
+            out.put(e.getKey() + "." + w.getName(), w);
+            Parameter b = e.getValue().getParticleBias();
+            if (b != null) {
+                out.put(e.getKey() + "." + b.getName(), b);
+            }
         }
         return out;
     }

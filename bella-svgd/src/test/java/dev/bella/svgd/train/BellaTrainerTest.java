@@ -316,6 +316,34 @@ class BellaTrainerTest {
     }
 
     @Test
+    void fullRankBaselinesTrainThroughTheSameTrainer() throws Exception {
+        ArrayDataset train = blobs(240, 1);
+        ArrayDataset val = blobs(90, 2);
+        BellaConfig full =
+                BellaConfig.builder()
+                        .optFullRankTargets("0", "2")
+                        .optParticles(3)
+                        .optFullRankInitStd(0.01)
+                        .build();
+        for (Method method : Method.values()) {
+            BellaTrainer trainer =
+                    BellaTrainer.builder()
+                            .optMethod(method)
+                            .optEpochs(4)
+                            .optLearningRate(0.01f)
+                            .build();
+            try (Posterior p = trainer.fit(Bella.wrap(base, full), train, val)) {
+                List<EpochStats> h = p.provenance().history();
+                assertThat(h.get(3).trainLoss()).isLessThan(h.get(0).trainLoss());
+                assertThat(h.get(3).validationAccuracy()).isGreaterThan(0.85);
+                // The copies moved apart from the shared starting point.
+                NDArray w = p.particles().getDenseLayers().get("2").getParticleWeight().getArray();
+                assertThat(w.get(0).sub(w.get(1)).abs().max().getFloat()).isPositive();
+            }
+        }
+    }
+
+    @Test
     void singleParticleSvgdIsMap() throws Exception {
         try (Posterior p = BellaTrainer.builder().build().fit(wrap(1), blobs(32, 1), null)) {
             assertThat(p.provenance().history().get(0).meanKernel()).isEqualTo(1.0);
