@@ -135,7 +135,7 @@ final class Checks {
         for (int c = 0; c < classes; c++) {
             float v = p[offset + c];
             if (!(v >= 0) || Float.isInfinite(v)) {
-                return badValue(where, c, v);
+                return badValue(where, c, Float.toString(v));
             }
         }
         return badSum(where, sum);
@@ -147,13 +147,13 @@ final class Checks {
         for (int c = 0; c < classes; c++) {
             double v = p[offset + c];
             if (!(v >= 0) || Double.isInfinite(v)) {
-                return badValue(where, c, v);
+                return badValue(where, c, Double.toString(v));
             }
         }
         return badSum(where, sum);
     }
 
-    private static IllegalArgumentException badValue(String where, int c, double v) {
+    private static IllegalArgumentException badValue(String where, int c, String v) {
         return new IllegalArgumentException(
                 where
                         + "["

@@ -151,7 +151,7 @@ public final class ClassificationMetrics {
         Snapshot before = new Snapshot();
         try {
             for (int n = 0; n < probs.length; n++) {
-                row(probs[n], 0, c, labels, n, "probs");
+                rows(probs[n], 0, c, labels, n, 1, false);
             }
         } catch (IllegalArgumentException e) {
             before.restore();
@@ -193,9 +193,7 @@ public final class ClassificationMetrics {
         checkClasses(classes);
         Snapshot before = new Snapshot();
         try {
-            for (int n = 0, o = 0; n < labels.length; n++, o += classes) {
-                row(probs, o, classes, labels, n, "probs row ");
-            }
+            rows(probs, 0, classes, labels, 0, labels.length, true);
         } catch (IllegalArgumentException e) {
             before.restore();
             throw e;
@@ -319,41 +317,117 @@ public final class ClassificationMetrics {
         }
     }
 
-    /** One row in single precision, at {@code p[o .. o + c)}. */
-    private void row(float[] p, int o, int c, int[] labels, int n, String name) {
-        double s0 = 0, s1 = 0, q0 = 0, q1 = 0;
-        float mx0 = p[o], mx1 = p[o], mn0 = p[o], mn1 = p[o];
-        int j = 0;
-        for (; j + 1 < c; j += 2) {
-            float a = p[o + j];
-            float b = p[o + j + 1];
-            s0 += a;
-            s1 += b;
-            q0 += (double) a * a;
-            q1 += (double) b * b;
-            mx0 = Math.max(mx0, a);
-            mx1 = Math.max(mx1, b);
-            mn0 = Math.min(mn0, a);
-            mn1 = Math.min(mn1, b);
+    /**
+     * Rows {@code n0 .. n0 + rows} in single precision, row {@code n} at {@code p[o + (n - n0) c ..
+     * + c)}. The hot loop of the module, kept to a few integer and floating operations per entry
+     * and fused over rows so the JIT keeps the running sums in registers: four independent lanes
+     * for the row sum (float; it only checks the tolerance) and the sum of squares (double, for the
+     * Brier score), and the maximum taken on the raw bits, which order like the values for
+     * non-negative floats. A negative entry (or -0.0) sets a sign bit in the OR of the bits, NaN
+     * and infinities spoil the row sum; either sends the row to the exact check.
+     */
+    private void rows(float[] p, int o, int c, int[] labels, int n0, int rows, boolean flat) {
+        long[] bCount = binCount;
+        long[] bCorrect = binCorrect;
+        double[] bConf = binConfidence;
+        int m = bins;
+        double nll = nllSum;
+        double brier = brierSum;
+        long hits = correct;
+        long seen = count;
+        try {
+            for (int n = n0; n < n0 + rows; n++, o += c) {
+                float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                double q0 = 0, q1 = 0, q2 = 0, q3 = 0;
+                int m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+                int signs = 0;
+                int j = o;
+                int end = o + c;
+                for (; j + 3 < end; j += 4) {
+                    float a = p[j];
+                    float b = p[j + 1];
+                    float d = p[j + 2];
+                    float e = p[j + 3];
+                    s0 += a;
+                    s1 += b;
+                    s2 += d;
+                    s3 += e;
+                    q0 += (double) a * a;
+                    q1 += (double) b * b;
+                    q2 += (double) d * d;
+                    q3 += (double) e * e;
+                    int ia = Float.floatToRawIntBits(a);
+                    int ib = Float.floatToRawIntBits(b);
+                    int id = Float.floatToRawIntBits(d);
+                    int ie = Float.floatToRawIntBits(e);
+                    m0 = Math.max(m0, ia);
+                    m1 = Math.max(m1, ib);
+                    m2 = Math.max(m2, id);
+                    m3 = Math.max(m3, ie);
+                    signs |= ia | ib | id | ie;
+                }
+                for (; j < end; j++) {
+                    float a = p[j];
+                    s0 += a;
+                    q0 += (double) a * a;
+                    int ia = Float.floatToRawIntBits(a);
+                    m0 = Math.max(m0, ia);
+                    signs |= ia;
+                }
+                double sum = (double) ((s0 + s1) + (s2 + s3));
+                if (!(Math.abs(sum - 1) <= Probabilities.ROW_SUM_TOLERANCE)
+                        || (signs < 0 && !nonNegative(p, o, c))) {
+                    String where = "probs[" + n + "]";
+                    throw Checks.badRow(where, p, o, c, exactSum(p, o, c));
+                }
+                // every entry is >= 0 here (-0.0 included): the largest bits are the largest value
+                float mx = Float.intBitsToFloat(Math.max(Math.max(m0, m1), Math.max(m2, m3)));
+                int y = labels[n];
+                if (y < 0 || y >= c) {
+                    Checks.label(labels, n, c);
+                }
+                float py = p[o + y];
+                boolean hit = py == mx && firstMaxAt(p, o, y, mx);
+                double confidence = mx;
+                int bin = (int) (confidence * m);
+                if (bin >= m) {
+                    bin = m - 1;
+                }
+                seen++;
+                bCount[bin]++;
+                bConf[bin] += confidence;
+                if (hit) {
+                    hits++;
+                    bCorrect[bin]++;
+                }
+                nll -= Math.log(Math.max(py, Probabilities.NLL_EPSILON));
+                brier += ((q0 + q1) + (q2 + q3)) - 2 * py + 1;
+            }
+        } finally {
+            // on failure the caller's snapshot restores everything
+            nllSum = nll;
+            brierSum = brier;
+            correct = hits;
+            count = seen;
         }
-        if (j < c) {
-            float a = p[o + j];
-            s0 += a;
-            q0 += (double) a * a;
-            mx0 = Math.max(mx0, a);
-            mn0 = Math.min(mn0, a);
+    }
+
+    /** Whether every entry is {@code >= 0} (a set sign bit may be a harmless -0.0). */
+    private static boolean nonNegative(float[] p, int o, int c) {
+        for (int j = o; j < o + c; j++) {
+            if (!(p[j] >= 0)) {
+                return false;
+            }
         }
-        double sum = s0 + s1;
-        float mx = Math.max(mx0, mx1);
-        if (!(Math.min(mn0, mn1) >= 0 && Math.abs(sum - 1) <= Probabilities.ROW_SUM_TOLERANCE)) {
-            String where = name.endsWith(" ") ? name + n : name + "[" + n + "]";
-            throw Checks.badRow(where, p, o, c, sum);
+        return true;
+    }
+
+    private static double exactSum(float[] p, int o, int c) {
+        double s = 0;
+        for (int j = o; j < o + c; j++) {
+            s += p[j];
         }
-        Checks.label(labels, n, c);
-        int y = labels[n];
-        float py = p[o + y];
-        boolean hit = py == mx && firstMaxAt(p, o, y, mx);
-        add(mx, py, q0 + q1, hit);
+        return s;
     }
 
     /** One row in double precision. */
@@ -386,9 +460,17 @@ public final class ClassificationMetrics {
         add(mx, py, q0 + q1, hit);
     }
 
+    /** Whether no entry before {@code y} equals the maximum (ties predict the first class). */
     private static boolean firstMaxAt(float[] p, int o, int y, float mx) {
-        for (int k = 0; k < y; k++) {
-            if (p[o + k] == mx) {
+        int k = o;
+        int end = o + y;
+        for (; k + 3 < end; k += 4) {
+            if (p[k] == mx | p[k + 1] == mx | p[k + 2] == mx | p[k + 3] == mx) {
+                return false;
+            }
+        }
+        for (; k < end; k++) {
+            if (p[k] == mx) {
                 return false;
             }
         }

@@ -239,6 +239,35 @@ class ClassificationMetricsTest {
         assertThat(m.result()).isEqualTo(before);
     }
 
+    @Test
+    void negativeZeroIsAValidProbability() {
+        // -0.0 sets the sign bit the fast check looks at; the exact check must accept it.
+        float[] flat = {-0.0f, 1f, 0.5f, 0.5f};
+        ClassificationResult r =
+                ClassificationMetrics.create().accept(flat, 2, new int[] {1, 0}).result();
+        assertThat(r.accuracy()).isEqualTo(1.0);
+        // a tiny negative entry that does not move the row sum is still refused
+        float[] tiny = {-1e-30f, 1f};
+        assertThatThrownBy(() -> ClassificationMetrics.create().accept(tiny, 2, new int[] {1}))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("probs[0][0] = -1.0E-30");
+    }
+
+    @Test
+    void rowsLongerThanTheUnrolledLoopAndOddLengths() {
+        // C = 7 (not a multiple of 4): the max sits in the tail, the label before it.
+        float[][] p = {{0.0625f, 0.0625f, 0.0625f, 0.0625f, 0.125f, 0.125f, 0.5f}};
+        ClassificationResult r = ClassificationMetrics.of(p, new int[] {6}, 4);
+        // conf .5 -> bin 2; correct; Brier = 4 * .0625^2 + 2 * .125^2 + .5^2 = .296875
+        assertThat(r.accuracy()).isEqualTo(1.0);
+        assertThat(r.reliability().bins().get(2).count()).isEqualTo(1);
+        assertThat(r.brier()).isEqualTo(0.296875);
+        // tie between index 1 and the label 6 in a long row: first argmax (1) wins
+        float[][] tie = {{0f, 0.5f, 0f, 0f, 0f, 0f, 0.5f}};
+        assertThat(ClassificationMetrics.of(tie, new int[] {6}).accuracy()).isEqualTo(0.0);
+        assertThat(ClassificationMetrics.of(tie, new int[] {1}).accuracy()).isEqualTo(1.0);
+    }
+
     // ---- bad input, each by name ----
 
     @Test
@@ -321,7 +350,7 @@ class ClassificationMetricsTest {
                                                 2,
                                                 new int[] {0, 1}))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("probs row 1 sums to");
+                .hasMessageContaining("probs[1] sums to");
     }
 
     @Test
