@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
         subcommands = {
             dev.bella.examples.bench.ParticlesBench.class,
             dev.bella.examples.bench.KernelBench.class,
-            dev.bella.examples.bench.MetricsBench.class
+            dev.bella.examples.bench.MetricsBench.class,
+            dev.bella.examples.bench.ClipBench.class
         })
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
