@@ -315,7 +315,7 @@ public final class Bella {
     }
 
     /** A frozen parameter holding a detached view of the original's array (no copy). */
-    private static Parameter frozenView(Parameter p, NDManager manager) {
+    static Parameter frozenView(Parameter p, NDManager manager) {
         NDArray original = p.getArray();
         boolean runningStat =
                 p.getType() == Parameter.Type.RUNNING_MEAN

@@ -380,7 +380,9 @@ public final class LowRankLinear extends Linear {
         Linear linear = Linear.builder().setUnits(outFeatures).optBias(bias != null).build();
         linear.getParameters().get("weight").setArray(merged);
         if (bias != null) {
-            linear.getParameters().get("bias").setArray(bias.getArray());
+            NDArray b = bias.getArray().stopGradient();
+            b.attach(manager);
+            linear.getParameters().get("bias").setArray(b);
         }
         linear.initialize(manager, merged.getDataType(), new Shape(1, inFeatures));
         linear.freezeParameters(true);

@@ -327,7 +327,7 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
      */
     public MergedParticle merge(int i) {
         checkParticle(i);
-        NDManager dense = manager.newSubManager();
+        NDManager dense = NDManager.newBaseManager(manager.getDevice());
         Block tree =
                 new BlockCopier(
                                 (path, block) -> {
@@ -339,7 +339,7 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
                                     }
                                     return null;
                                 },
-                                Function.identity())
+                                p -> Bella.frozenView(p, dense))
                         .copy(inner);
         return new MergedParticle(i, tree, dense);
     }
@@ -365,7 +365,7 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
             }
         }
         double[] w = weights.clone();
-        NDManager dense = manager.newSubManager();
+        NDManager dense = NDManager.newBaseManager(manager.getDevice());
         Block tree =
                 new BlockCopier(
                                 (path, block) -> {
@@ -378,7 +378,7 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
                                     }
                                     return null;
                                 },
-                                Function.identity())
+                                p -> Bella.frozenView(p, dense))
                         .copy(inner);
         return new MergedParticle(-1, tree, dense);
     }

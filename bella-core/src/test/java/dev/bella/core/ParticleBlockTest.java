@@ -153,6 +153,24 @@ class ParticleBlockTest {
     }
 
     @Test
+    void mergedModelsOutliveTheParticles() {
+        SequentialBlock base = TestModels.mlp(manager, 6, 8, 4);
+        BellaConfig config =
+                BellaConfig.builder().optTargets("0").optParticles(2).optBInitStd(0.3).build();
+        NDArray x = input(3, 6, 2);
+        MergedParticle merged;
+        float[] expected;
+        try (ParticleBlock particles = Bella.wrap(base, config)) {
+            expected = particles.predict(new NDList(x)).singletonOrThrow().get(1).toFloatArray();
+            merged = particles.merge(1);
+        }
+        try (merged) {
+            assertThat(merged.predict(new NDList(x)).singletonOrThrow().toFloatArray())
+                    .containsExactly(expected, within(1e-5f));
+        }
+    }
+
+    @Test
     void unmergeInvertsMerge() {
         NDArray w = input(5, 7, 1);
         NDArray a = input(7, 2, 2);

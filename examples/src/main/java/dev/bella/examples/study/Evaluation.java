@@ -1,0 +1,83 @@
+package dev.bella.examples.study;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.bella.core.LowRankLinear;
+import dev.bella.core.ParticleBlock;
+import dev.bella.examples.data.LabeledImages;
+import dev.bella.svgd.LowRankFactors;
+import dev.bella.svgd.LowRankKernel;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Runs particles over a data set and measures how far apart they are. */
+public final class Evaluation {
+
+    private Evaluation() {}
+
+    /**
+     * Softmax probabilities of every particle on every image, computed in batches.
+     *
+     * @param model the particles
+     * @param images the images
+     * @param batchSize images per forward call
+     * @return {@code [n][N][C]}
+     */
+    public static float[][][] particleProbabilities(
+            ParticleBlock model, LabeledImages images, int batchSize) {
+        int n = model.getParticleCount();
+        int d = images.height() * images.width();
+        float[][][] out = new float[n][images.size()][];
+        float[] flat = images.flatPixels();
+        NDManager root = model.getAdapterParameters().get(0).getArray().getManager();
+        for (int from = 0; from < images.size(); from += batchSize) {
+            int b = Math.min(batchSize, images.size() - from);
+            try (NDManager scope = root.newSubManager()) {
+                float[] chunk = new float[b * d];
+                System.arraycopy(flat, from * d, chunk, 0, b * d);
+                NDArray x = scope.create(chunk, new Shape(b, d));
+                NDArray p = model.predict(new NDList(x)).singletonOrThrow().softmax(-1);
+                int c = Math.toIntExact(p.getShape().get(2));
+                float[] v = p.toFloatArray();
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j < b; j++) {
+                        float[] row = new float[c];
+                        System.arraycopy(v, (i * b + j) * c, row, 0, c);
+                        out[i][from + j] = row;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The mean squared distance between the particles' weight perturbations, \( \frac{2}{n(n-1)}
+     * \sum_{i<j} \sum_l \|s A_i B_i - s A_j B_j\|_F^2 \), over the low-rank layers.
+     *
+     * @param model the particles
+     * @return the mean pairwise squared distance; 0 for one particle
+     */
+    public static double meanPairwiseDistance(ParticleBlock model) {
+        int n = model.getParticleCount();
+        if (n < 2 || model.getLayers().isEmpty()) {
+            return 0;
+        }
+        List<LowRankFactors> layers = new ArrayList<>();
+        for (LowRankLinear l : model.getLayers().values()) {
+            layers.add(new LowRankFactors(l.getA().getArray(), l.getB().getArray(), l.getScale()));
+        }
+        try (NDArray d = LowRankKernel.squaredDistances(layers)) {
+            double[] v = d.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).toDoubleArray();
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                for (int j = i + 1; j < n; j++) {
+                    sum += v[i * n + j];
+                }
+            }
+            return sum / (n * (n - 1) / 2.0);
+        }
+    }
+}
