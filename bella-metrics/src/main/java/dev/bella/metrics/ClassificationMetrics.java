@@ -26,10 +26,12 @@ import java.util.List;
  * a check throws {@link IllegalArgumentException} and leaves the accumulator as it was before the
  * call.
  *
- * <p>Sums are kept in double precision whatever the input precision. Accepting the data in several
- * batches gives exactly (bit for bit) the result of one batch, since rows are added in the same
- * order; {@link #combine(ClassificationMetrics)} adds partial sums, so it agrees with the
- * whole-batch result to rounding (about 1e-15 relative).
+ * <p>Sums over examples, and each row's sum of squares, are kept in double precision whatever the
+ * input precision (for float32 input, the row sum that is only compared with the tolerance is
+ * accumulated in float). Accepting the data in several batches gives exactly (bit for bit) the
+ * result of one batch, since rows are added in the same order; {@link
+ * #combine(ClassificationMetrics)} adds partial sums, so it agrees with the whole-batch result to
+ * rounding (about 1e-15 relative).
  *
  * <p>Not thread-safe: give each thread its own accumulator and combine them. Memory is O(M).
  */
@@ -151,7 +153,7 @@ public final class ClassificationMetrics {
         Snapshot before = new Snapshot();
         try {
             for (int n = 0; n < probs.length; n++) {
-                rows(probs[n], 0, c, labels, n, 1, false);
+                rows(probs[n], 0, c, labels, n, 1);
             }
         } catch (IllegalArgumentException e) {
             before.restore();
@@ -193,7 +195,7 @@ public final class ClassificationMetrics {
         checkClasses(classes);
         Snapshot before = new Snapshot();
         try {
-            rows(probs, 0, classes, labels, 0, labels.length, true);
+            rows(probs, 0, classes, labels, 0, labels.length);
         } catch (IllegalArgumentException e) {
             before.restore();
             throw e;
@@ -326,7 +328,7 @@ public final class ClassificationMetrics {
      * non-negative floats. A negative entry (or -0.0) sets a sign bit in the OR of the bits, NaN
      * and infinities spoil the row sum; either sends the row to the exact check.
      */
-    private void rows(float[] p, int o, int c, int[] labels, int n0, int rows, boolean flat) {
+    private void rows(float[] p, int o, int c, int[] labels, int n0, int rows) {
         long[] bCount = binCount;
         long[] bCorrect = binCorrect;
         double[] bConf = binConfidence;
