@@ -917,6 +917,17 @@ public final class BellaTrainer {
         }
 
         /**
+         * Removes every evaluator, including the default {@link PosteriorAccuracy} (for models
+         * whose outputs are not class logits); add others with {@link #addEvaluator}.
+         *
+         * @return this builder
+         */
+        public Builder clearEvaluators() {
+            evaluators.clear();
+            return this;
+        }
+
+        /**
          * Adds a DJL training listener (made fresh for each fit), e.g. {@code
          * ai.djl.training.listener.LoggingTrainingListener::new} for DJL's progress bar. DJL's
          * basic listeners (epoch, evaluator, divergence check) are always included.

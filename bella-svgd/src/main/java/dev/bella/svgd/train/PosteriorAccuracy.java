@@ -27,6 +27,22 @@ public final class PosteriorAccuracy extends AbstractAccuracy {
         NDArray logits = predictions.singletonOrThrow();
         NDArray y = labels.singletonOrThrow();
         Shape s = logits.getShape();
+        Shape ys = y.getShape();
+        boolean shared = ys.dimension() == 1 && s.dimension() == 3 && ys.get(0) == s.get(1);
+        boolean perParticle =
+                ys.dimension() == 2
+                        && s.dimension() == 3
+                        && ys.get(0) == s.get(0)
+                        && ys.get(1) == s.get(1);
+        if (!shared && !perParticle) {
+            throw new IllegalArgumentException(
+                    "PosteriorAccuracy expects logits (particles, batch, classes) with labels"
+                            + " (batch) or (particles, batch), got logits "
+                            + s
+                            + " and labels "
+                            + ys
+                            + "; for other outputs call BellaTrainer.Builder.clearEvaluators()");
+        }
         NDArray probs = logits.softmax(-1);
         if (y.getShape().dimension() == 2) {
             NDArray correct =

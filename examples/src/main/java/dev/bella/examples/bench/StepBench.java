@@ -1,0 +1,185 @@
+package dev.bella.examples.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.training.Trainer;
+import ai.djl.training.dataset.ArrayDataset;
+import ai.djl.training.listener.TrainingListenerAdapter;
+import com.google.gson.GsonBuilder;
+import dev.bella.core.Bella;
+import dev.bella.core.BellaConfig;
+import dev.bella.core.ParticleBlock;
+import dev.bella.svgd.train.BellaTrainer;
+import dev.bella.svgd.train.Method;
+import dev.bella.svgd.train.ParticleLoss;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./bella bench step}: one training step (batched forward, backward, update) of Bella
+ * particles trained by SVGD versus as an ensemble, on the MLP stack of CLIP ViT-B/32 (24 layers, r
+ * = 4, 50 tokens per image). The two methods alternate round by round so that machine load affects
+ * both alike.
+ */
+@Command(
+        name = "step",
+        mixinStandardHelpOptions = true,
+        description = "SVGD step vs ensemble step at the ViT-B/32 MLP sizes (docs/benchmarks.md).")
+public final class StepBench implements Callable<Integer> {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(
+            names = "--particles",
+            defaultValue = "5",
+            description = "particles n (${DEFAULT-VALUE})")
+    int particles;
+
+    @Option(names = "--rank", defaultValue = "4", description = "adapter rank r (${DEFAULT-VALUE})")
+    int rank;
+
+    @Option(
+            names = "--batch",
+            defaultValue = "2",
+            description = "images per step (${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--rounds", defaultValue = "4", description = "alternations (${DEFAULT-VALUE})")
+    int rounds;
+
+    @Option(
+            names = "--steps",
+            defaultValue = "4",
+            description = "steps per round (${DEFAULT-VALUE}); the first is discarded")
+    int steps;
+
+    @Option(names = "--json", description = "print one JSON object")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (particles <= 0 || rank <= 0 || batch <= 0 || rounds <= 0 || steps < 2) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--particles, --rank, --batch and --rounds must be positive and --steps >= 2,"
+                            + " got "
+                            + particles
+                            + ", "
+                            + rank
+                            + ", "
+                            + batch
+                            + ", "
+                            + rounds
+                            + ", "
+                            + steps);
+        }
+        Map<String, Object> r = run();
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(new GsonBuilder().create().toJson(r));
+        } else {
+            r.forEach((k, v) -> out.printf("%-20s %s%n", k, v));
+        }
+        out.flush();
+        return 0;
+    }
+
+    Map<String, Object> run() throws Exception {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            SequentialBlock stack = BenchSupport.vitMlpStack(manager);
+            manager.getEngine().setRandomSeed(3);
+            int size = batch * steps;
+            ArrayDataset data =
+                    new ArrayDataset.Builder()
+                            .setData(manager.randomNormal(new Shape(size, 50, BenchSupport.WIDTH)))
+                            .optLabels(manager.zeros(new Shape(size)))
+                            .setSampling(batch, false)
+                            .build();
+            BellaConfig config =
+                    BellaConfig.builder()
+                            .optTargetRegex(".*")
+                            .optParticles(particles)
+                            .optRank(rank)
+                            .optBInitStd(0.01)
+                            .build();
+            List<Double> svgd = new ArrayList<>();
+            List<Double> ensemble = new ArrayList<>();
+            try (ParticleBlock model = Bella.wrap(stack, config)) {
+                for (int round = 0; round < rounds; round++) {
+                    for (Method m : Method.values()) {
+                        List<Double> times = m == Method.SVGD ? svgd : ensemble;
+                        StepTimer timer = new StepTimer();
+                        BellaTrainer.builder()
+                                .optMethod(m)
+                                .optLoss(new MeanSquare())
+                                .clearEvaluators()
+                                .optBatchSize(batch)
+                                .optEpochs(1)
+                                .addTrainingListener(() -> timer)
+                                .build()
+                                .fit(model, data, null);
+                        times.addAll(timer.durations.subList(1, timer.durations.size()));
+                    }
+                }
+            }
+            double svgdMs = median(svgd);
+            double ensMs = median(ensemble);
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("particles", particles);
+            r.put("rank", rank);
+            r.put("batch", batch);
+            r.put("tokens", 50);
+            r.put("svgd_step_ms", round(svgdMs));
+            r.put("ensemble_step_ms", round(ensMs));
+            r.put("svgd_overhead", round(svgdMs / ensMs - 1));
+            r.put("samples", svgd.size());
+            return r;
+        }
+    }
+
+    /** Records the time between consecutive training batches. */
+    private static final class StepTimer extends TrainingListenerAdapter {
+        final List<Double> durations = new ArrayList<>();
+        private long last = System.nanoTime();
+
+        @Override
+        public void onTrainingBatch(Trainer trainer, BatchData batchData) {
+            long now = System.nanoTime();
+            durations.add((now - last) / 1e6);
+            last = now;
+        }
+    }
+
+    /** A cheap stand-in loss: the mean square of each particle's outputs. */
+    private static final class MeanSquare extends ParticleLoss {
+        MeanSquare() {
+            super("mean_square");
+        }
+
+        @Override
+        public NDArray perParticle(NDList labels, NDList predictions) {
+            NDArray y = predictions.singletonOrThrow();
+            long n = y.getShape().get(0);
+            return y.reshape(n, -1).pow(2).mean(new int[] {1});
+        }
+    }
+
+    private static double median(List<Double> v) {
+        double[] a = v.stream().mapToDouble(Double::doubleValue).toArray();
+        return BenchSupport.median(a);
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+}
