@@ -383,13 +383,22 @@ public final class ClassificationMetrics {
                     throw Checks.badRow(where, p, o, c, exactSum(p, o, c));
                 }
                 // every entry is >= 0 here (-0.0 included): the largest bits are the largest value
-                float mx = Float.intBitsToFloat(Math.max(Math.max(m0, m1), Math.max(m2, m3)));
+                int mb = Math.max(Math.max(m0, m1), Math.max(m2, m3));
+                float mx = Float.intBitsToFloat(mb);
                 int y = labels[n];
                 if (y < 0 || y >= c) {
                     Checks.label(labels, n, c);
                 }
                 float py = p[o + y];
-                boolean hit = py == mx && firstMaxAt(p, o, y, mx);
+                boolean hit = py == mx;
+                if (hit && y > 0) {
+                    int lanes =
+                            (m0 == mb ? 1 : 0)
+                                    | (m1 == mb ? 2 : 0)
+                                    | (m2 == mb ? 4 : 0)
+                                    | (m3 == mb ? 8 : 0);
+                    hit = noEarlierMax(p, o, y, mx, lanes, c & ~3);
+                }
                 double confidence = mx;
                 int bin = (int) (confidence * m);
                 if (bin >= m) {
@@ -462,18 +471,29 @@ public final class ClassificationMetrics {
         add(mx, py, q0 + q1, hit);
     }
 
-    /** Whether no entry before {@code y} equals the maximum (ties predict the first class). */
-    private static boolean firstMaxAt(float[] p, int o, int y, float mx) {
-        int k = o;
-        int end = o + y;
-        for (; k + 3 < end; k += 4) {
-            if (p[k] == mx | p[k + 1] == mx | p[k + 2] == mx | p[k + 3] == mx) {
-                return false;
+    /**
+     * Whether no entry before {@code y} equals the row maximum {@code mx}, so that the predicted
+     * class (first argmax) is {@code y}. Only the lanes whose maximum is the row maximum (bit l of
+     * {@code lanes}) can hold such an entry: element {@code r < main} of the row belongs to lane
+     * {@code r % 4}, the tail {@code r >= main} to lane 0. Usually one lane is scanned, a quarter
+     * of the prefix.
+     */
+    private static boolean noEarlierMax(float[] p, int o, int y, float mx, int lanes, int main) {
+        int limit = Math.min(y, main);
+        for (int lane = 0; lane < 4; lane++) {
+            if ((lanes & (1 << lane)) != 0) {
+                for (int r = lane; r < limit; r += 4) {
+                    if (p[o + r] == mx) {
+                        return false;
+                    }
+                }
             }
         }
-        for (; k < end; k++) {
-            if (p[k] == mx) {
-                return false;
+        if ((lanes & 1) != 0) {
+            for (int r = main; r < y; r++) {
+                if (p[o + r] == mx) {
+                    return false;
+                }
             }
         }
         return true;

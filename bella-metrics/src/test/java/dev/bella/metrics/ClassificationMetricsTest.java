@@ -268,6 +268,39 @@ class ClassificationMetricsTest {
         assertThat(ClassificationMetrics.of(tie, new int[] {1}).accuracy()).isEqualTo(1.0);
     }
 
+    @Test
+    void accuracyWithManyTiesEqualsNaiveFirstArgmax() {
+        // Quantised rows (values k/8) tie at the maximum often; compare with a plain first-argmax
+        // loop over many row lengths (the fast path splits rows into 4 lanes and a tail).
+        Random rnd = new Random(12);
+        for (int c = 1; c <= 13; c++) {
+            int n = 400;
+            float[][] p = new float[n][c];
+            int[] y = new int[n];
+            int expected = 0;
+            for (int i = 0; i < n; i++) {
+                int left = 8;
+                while (left > 0) { // distribute 8 eighths over the columns
+                    p[i][rnd.nextInt(c)] += 0.125f;
+                    left--;
+                }
+                y[i] = rnd.nextInt(c);
+                int best = 0;
+                for (int k = 1; k < c; k++) {
+                    if (p[i][k] > p[i][best]) {
+                        best = k;
+                    }
+                }
+                if (best == y[i]) {
+                    expected++;
+                }
+            }
+            assertThat(ClassificationMetrics.of(p, y).accuracy())
+                    .as("C = %d", c)
+                    .isEqualTo((double) expected / n);
+        }
+    }
+
     // ---- bad input, each by name ----
 
     @Test
