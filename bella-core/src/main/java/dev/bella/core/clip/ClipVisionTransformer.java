@@ -132,7 +132,7 @@ public final class ClipVisionTransformer extends AbstractBlock {
      * @param patches the patch convolution's output, {@code (batch, width, g, g)}
      * @param classEmbedding {@code (width)}
      * @param positionalEmbedding {@code (g * g + 1, width)}
-     * @return the tokens, {@code (batch, g * g + 1, width)}
+     * @return the tokens, {@code (batch, g * g + 1, width)}, attached to the patches' manager
      */
     public static NDArray embed(
             NDArray patches, NDArray classEmbedding, NDArray positionalEmbedding) {
@@ -140,7 +140,9 @@ public final class ClipVisionTransformer extends AbstractBlock {
         long batch = s.get(0);
         long width = s.get(1);
         NDArray sequence = patches.reshape(batch, width, -1).transpose(0, 2, 1);
-        NDArray cls = classEmbedding.reshape(1, 1, width).broadcast(new Shape(batch, 1, width));
+        // Every result must derive from the input (DJL attaches a result to its first operand's
+        // manager): an op led by a parameter would leave the activations in the weights' manager.
+        NDArray cls = sequence.get(":, 0:1, :").zerosLike().add(classEmbedding);
         return cls.concat(sequence, 1).add(positionalEmbedding);
     }
 

@@ -52,6 +52,8 @@ class ClipReferenceTest {
             NDList out = intermediates(tower, scope);
             assertThat(out.size()).isEqualTo(2 + ClipFixtures.TINY.getLayers());
             for (NDArray a : out) {
+                // Activations live in the caller's scope, never in the weights' manager.
+                assertThat(a.getManager()).as(a.getName()).isSameAs(scope);
                 ClipFixtures.Tensor expected = reference.get(a.getName());
                 assertThat(a.getShape().getShape()).isEqualTo(expected.shape());
                 double diff = ClipFixtures.maxAbsDiff(a, expected.values());

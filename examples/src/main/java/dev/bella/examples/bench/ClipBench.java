@@ -136,6 +136,7 @@ public final class ClipBench implements Callable<Integer> {
             r.put("forward", forward(manager, vit));
             r.put("storage", storage(vit, baseBytes));
         }
+        r.put("process_peak_rss_bytes", peakRss());
         r.put("loadavg_after", loadAverage());
         return r;
     }
@@ -195,6 +196,7 @@ public final class ClipBench implements Callable<Integer> {
             f.put("single_gflops", round(gflop * batch / (ms[0] / 1000.0)));
             f.put("particles_gflops", round(gflop * batch * particles / (ms[1] / 1000.0)));
             f.put("roofline_gemm_gflops", round(BenchSupport.gemmGflops(manager, 1024)));
+            f.put("process_peak_rss_bytes", peakRss());
             return f;
         }
     }
@@ -276,6 +278,22 @@ public final class ClipBench implements Callable<Integer> {
         m.put("cpu", cpu);
         m.put("java", System.getProperty("java.version"));
         return m;
+    }
+
+    /** The process's peak resident set size (VmHWM), or -1 where /proc is missing. */
+    private static long peakRss() {
+        try {
+            for (String line :
+                    Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.UTF_8)) {
+                if (line.startsWith("VmHWM:")) {
+                    String[] f = line.substring(6).trim().split("\\s+");
+                    return Long.parseLong(f[0]) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
     }
 
     /** The 1, 5 and 15 minute load averages, or an empty list where /proc is missing. */
