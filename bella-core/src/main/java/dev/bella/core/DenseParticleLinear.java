@@ -66,9 +66,15 @@ public final class DenseParticleLinear extends Linear {
         Shape ws = weight.getShape();
         long n = ws.get(0);
         Shape in = input.getShape();
-        NDArray y = input.reshape(n, -1, ws.get(2)).matMul(weight.transpose(0, 2, 1));
+        // DJL attaches a result to its first operand's manager: keep every intermediate in the
+        // input's manager, never in the weights'.
+        NDArray wt = weight.transpose(0, 2, 1);
+        wt.attach(input.getManager());
+        NDArray y = input.reshape(n, -1, ws.get(2)).matMul(wt);
         if (bias != null) {
-            y = y.add(bias.expandDims(1));
+            NDArray b = bias.expandDims(1);
+            b.attach(input.getManager());
+            y = y.add(b);
         }
         return y.reshape(in.slice(0, in.dimension() - 1).add(ws.get(1)));
     }

@@ -251,6 +251,13 @@ public final class BellaTrainer {
                     }
                 } finally {
                     model.setAdaptersTrainable(false);
+                    if (opt instanceof AutoCloseable) {
+                        try {
+                            ((AutoCloseable) opt).close();
+                        } catch (Exception e) {
+                            logger.warn("could not free the optimizer state: {}", e.toString());
+                        }
+                    }
                 }
             }
         }
@@ -363,7 +370,10 @@ public final class BellaTrainer {
             NDArray objective = perParticle.mul(datasetScale).sum();
             if (priorPrecision > 0) {
                 for (Parameter p : params.values()) {
-                    objective = objective.add(p.getArray().pow(2).sum().mul(priorPrecision / 2));
+                    // A result joins its first operand's manager: move the first one to the batch.
+                    NDArray square = p.getArray().square();
+                    square.attach(batch.getManager());
+                    objective = objective.add(square.sum().mul(priorPrecision / 2));
                 }
             }
             collector.backward(objective);
@@ -424,6 +434,9 @@ public final class BellaTrainer {
             }
             g.a().subi(g.a());
             g.b().subi(g.b());
+            // getGradient() hands out a new native handle each call: release it (not the buffer)
+            g.a().close();
+            g.b().close();
             l++;
         }
         for (int t = 0; t < dense.size(); t++) {
@@ -433,6 +446,7 @@ public final class BellaTrainer {
                 applyDirection(opt, denseIds.get(t), dense.get(t), densePhi.get(t));
             }
             denseGrads.get(t).subi(denseGrads.get(t));
+            denseGrads.get(t).close();
         }
         TrainingListener.BatchData batchData =
                 new TrainingListener.BatchData(
@@ -463,8 +477,13 @@ public final class BellaTrainer {
     private void checkGradient(NDArray grad, String name, long step) {
         long n = grad.getShape().get(0);
         float[] sums;
-        try (NDArray s = grad.reshape(n, -1).sum(new int[] {1}).toType(DataType.FLOAT32, false)) {
-            sums = s.toFloatArray();
+        try (NDManager scope = grad.getManager().newSubManager()) {
+            scope.tempAttachAll(grad);
+            sums =
+                    grad.reshape(n, -1)
+                            .sum(new int[] {1})
+                            .toType(DataType.FLOAT32, false)
+                            .toFloatArray();
         }
         for (int i = 0; i < sums.length; i++) {
             if (!Float.isFinite(sums[i])) {

@@ -2,6 +2,7 @@ package dev.bella.svgd.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.ParameterTracker;
 import ai.djl.training.tracker.Tracker;
@@ -19,7 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * keyed by the parameter ids the trainer passes (stable names such as {@code
  * "transformer.resblocks.0.mlp.c_fc.lora_A"}).
  */
-public final class ResumableAdamW extends Optimizer {
+public final class ResumableAdamW extends Optimizer implements AutoCloseable {
 
     private final ParameterTracker learningRate;
     private final float beta1;
@@ -28,6 +29,7 @@ public final class ResumableAdamW extends Optimizer {
     private final Map<String, NDArray> means = new ConcurrentHashMap<>();
     private final Map<String, NDArray> variances = new ConcurrentHashMap<>();
     private final Map<String, Integer> steps = new ConcurrentHashMap<>();
+    private NDManager stateManager;
 
     private ResumableAdamW(Builder b) {
         super(b);
@@ -58,8 +60,8 @@ public final class ResumableAdamW extends Optimizer {
             throw new IllegalStateException(
                     "learning rate " + lr + " or weight decay " + wd + " is not finite");
         }
-        NDArray m = means.computeIfAbsent(parameterId, k -> weight.zerosLike());
-        NDArray v = variances.computeIfAbsent(parameterId, k -> weight.zerosLike());
+        NDArray m = means.computeIfAbsent(parameterId, k -> newState(weight));
+        NDArray v = variances.computeIfAbsent(parameterId, k -> newState(weight));
         weight.getNDArrayInternal()
                 .adamUpdate(
                         new NDList(weight, grad, m, v),
@@ -74,6 +76,27 @@ public final class ResumableAdamW extends Optimizer {
                         epsilon,
                         true,
                         true);
+    }
+
+    /** State arrays live in the optimizer's own manager, freed by {@link #close}. */
+    private synchronized NDArray newState(NDArray like) {
+        if (stateManager == null) {
+            stateManager = NDManager.newBaseManager(like.getDevice());
+        }
+        NDArray z = like.zerosLike();
+        z.attach(stateManager);
+        return z;
+    }
+
+    /** Frees the moment estimates; the optimizer must not be used afterwards. */
+    @Override
+    public synchronized void close() {
+        if (stateManager != null) {
+            stateManager.close();
+            stateManager = null;
+        }
+        means.clear();
+        variances.clear();
     }
 
     /**
@@ -126,7 +149,7 @@ public final class ResumableAdamW extends Optimizer {
         }
     }
 
-    private static NDArray copyLike(Map<String, NDArray> arrays, String name, NDArray like) {
+    private NDArray copyLike(Map<String, NDArray> arrays, String name, NDArray like) {
         NDArray a = arrays.get(name);
         if (a == null || !a.getShape().equals(like.getShape())) {
             throw new IllegalArgumentException(
@@ -137,7 +160,7 @@ public final class ResumableAdamW extends Optimizer {
                             + ", expected shape "
                             + like.getShape());
         }
-        NDArray copy = like.zerosLike();
+        NDArray copy = newState(like);
         copy.addi(a.toType(like.getDataType(), false));
         return copy;
     }

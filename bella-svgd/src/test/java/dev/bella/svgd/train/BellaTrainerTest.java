@@ -344,6 +344,45 @@ class BellaTrainerTest {
     }
 
     @Test
+    void trainingLeavesNoArraysBehindInTheModel() throws Exception {
+        ArrayDataset train = blobs(64, 1);
+        BellaConfig config =
+                BellaConfig.builder()
+                        .optTargets("0")
+                        .optFullRankTargets("2")
+                        .optParticles(3)
+                        .optFullRankInitStd(0.01)
+                        .build();
+        try (ParticleBlock model = Bella.wrap(base, config)) {
+            NDManager modelManager = model.getAdapterParameters().get(0).getArray().getManager();
+            BellaTrainer trainer =
+                    BellaTrainer.builder().optEpochs(2).optPriorPrecision(0.1).build();
+            trainer.fit(model, train, null);
+            int after1 = modelManager.getManagedArrays().size();
+            java.util.Set<Object> before =
+                    java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            before.addAll(modelManager.getManagedArrays());
+            trainer.fit(model, train, null);
+            for (NDArray a : modelManager.getManagedArrays()) {
+                if (!before.contains(a)) {
+                    System.err.println(
+                            "LEAK "
+                                    + a.getShape()
+                                    + " "
+                                    + a.getName()
+                                    + " "
+                                    + a.getManager().getName()
+                                    + " "
+                                    + a.getUid());
+                }
+            }
+            trainer.fit(model, train, null);
+            // Arrays the first fit created (e.g. gradient buffers) may stay; later fits add none.
+            assertThat(modelManager.getManagedArrays()).hasSize(after1);
+        }
+    }
+
+    @Test
     void singleParticleSvgdIsMap() throws Exception {
         try (Posterior p = BellaTrainer.builder().build().fit(wrap(1), blobs(32, 1), null)) {
             assertThat(p.provenance().history().get(0).meanKernel()).isEqualTo(1.0);
