@@ -1,0 +1,87 @@
+package dev.bella.svgd.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.dataset.ArrayDataset;
+import dev.bella.core.Bella;
+import dev.bella.core.ParticleBlock;
+import dev.bella.core.clip.ClipClassifier;
+import dev.bella.core.clip.ClipTargets;
+import dev.bella.core.clip.ClipVisionConfig;
+import dev.bella.core.clip.ClipVisionTransformer;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 5: one SVGD step of 5 Bella particles on the full-size CLIP ViT-B/32 (seeded random
+ * weights), the paper's configuration: rank 4 on the 24 MLP layers plus a per-particle head.
+ */
+class ClipSvgdStepTest {
+
+    @Test
+    void oneSvgdStepOfFiveParticlesOnViTB32() throws Exception {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ClipVisionTransformer tower =
+                    ClipVisionTransformer.random(ClipVisionConfig.vitB32(), manager, 1);
+            ClipClassifier clip = ClipClassifier.withTrainableHead(tower, 10, 2, manager);
+            manager.getEngine().setRandomSeed(3);
+            ArrayDataset data =
+                    new ArrayDataset.Builder()
+                            .setData(manager.randomUniform(0, 1, new Shape(2, 3, 224, 224)))
+                            .optLabels(manager.create(new float[] {3, 7}))
+                            .setSampling(2, false)
+                            .build();
+            try (ParticleBlock particles =
+                    Bella.wrap(
+                            clip,
+                            ClipTargets.bellaConfig()
+                                    .optFullRankTargets("head")
+                                    .optFullRankInitStd(0.01)
+                                    .optBInitStd(0.01)
+                                    .optParticles(5)
+                                    .build())) {
+                assertThat(particles.getLayers()).hasSize(24);
+                // 368,640 per particle in the MLPs (SPEC §1) plus a 512 -> 10 head with bias.
+                assertThat(particles.summary().trainablePerParticle())
+                        .isEqualTo(368_640 + 512 * 10 + 10);
+                List<float[]> before = new ArrayList<>();
+                for (Parameter p : particles.getAdapterParameters()) {
+                    before.add(p.getArray().toFloatArray());
+                }
+                Posterior p =
+                        BellaTrainer.builder()
+                                .optBatchSize(2)
+                                .optMaxSteps(1)
+                                .optLearningRate(1e-3f)
+                                .build()
+                                .fit(particles, data, null);
+                EpochStats s = p.provenance().history().get(0);
+                assertThat(s.steps()).isEqualTo(1);
+                assertThat(s.trainLoss()).isFinite();
+                assertThat(s.squaredBandwidth()).isPositive().isFinite();
+                assertThat(s.meanKernel()).isBetween(0.0, 1.0);
+                // Every trainable tensor moved; every particle of the head moved.
+                List<Parameter> after = particles.getAdapterParameters();
+                for (int i = 0; i < after.size(); i++) {
+                    assertThat(after.get(i).getArray().toFloatArray())
+                            .as(after.get(i).getName())
+                            .isNotEqualTo(before.get(i));
+                }
+                NDArray head =
+                        particles
+                                .getDenseLayers()
+                                .values()
+                                .iterator()
+                                .next()
+                                .getParticleWeight()
+                                .getArray();
+                assertThat(head.getShape()).isEqualTo(new Shape(5, 10, 512));
+            }
+        }
+    }
+}
