@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             dev.bella.examples.bench.ParticlesBench.class,
             dev.bella.examples.bench.KernelBench.class,
+            dev.bella.examples.bench.StepBench.class,
             dev.bella.examples.bench.MetricsBench.class,
             dev.bella.examples.bench.ClipBench.class
         })
