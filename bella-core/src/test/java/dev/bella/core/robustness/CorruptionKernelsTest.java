@@ -1,0 +1,121 @@
+package dev.bella.core.robustness;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class CorruptionKernelsTest {
+
+    @Test
+    void poissonHasTheRightMeanAndVarianceOnBothBranches() {
+        double[] lambdas = {0.5, 3, 9.5, 10, 40, 500};
+        for (double lambda : lambdas) {
+            SplittableRandom rng = new SplittableRandom(99);
+            int n = 100_000;
+            double sum = 0;
+            double sq = 0;
+            for (int i = 0; i < n; i++) {
+                long k = CorruptionKernels.poisson(lambda, rng);
+                assertThat(k).isNotNegative();
+                sum += k;
+                sq += (double) k * k;
+            }
+            double mean = sum / n;
+            double var = sq / n - mean * mean;
+            double se = Math.sqrt(lambda / n);
+            assertThat(mean).as("mean at %s", lambda).isCloseTo(lambda, within(5 * se));
+            assertThat(var / lambda).as("variance at %s", lambda).isCloseTo(1, within(0.03));
+        }
+        assertThat(CorruptionKernels.poisson(0, new SplittableRandom(1))).isZero();
+    }
+
+    @Test
+    void logGammaMatchesFactorials() {
+        double f = 1;
+        for (int k = 1; k <= 30; k++) {
+            f *= k;
+            assertThat(CorruptionKernels.logGamma(k + 1)).isCloseTo(Math.log(f), within(1e-10));
+        }
+        assertThat(CorruptionKernels.logGamma(1.5))
+                .isCloseTo(Math.log(Math.sqrt(Math.PI) / 2), within(1e-10));
+    }
+
+    @Test
+    void normalsAreStandard() {
+        CorruptionKernels.Normals z = new CorruptionKernels.Normals(new SplittableRandom(4));
+        int n = 200_000;
+        double sum = 0;
+        double sq = 0;
+        for (int i = 0; i < n; i++) {
+            double v = z.next();
+            sum += v;
+            sq += v * v;
+        }
+        assertThat(sum / n).isCloseTo(0, within(0.01));
+        assertThat(sq / n).isCloseTo(1, within(0.01));
+    }
+
+    @Test
+    void distanceTransformIsTheBruteForceDistanceToTheNearestDryPixel() {
+        SplittableRandom rng = new SplittableRandom(5);
+        int h = 13;
+        int w = 17;
+        for (int trial = 0; trial < 20; trial++) {
+            double wetFraction = 0.2 + 0.04 * trial;
+            double[] liquid = new double[h * w];
+            for (int k = 0; k < liquid.length; k++) {
+                liquid[k] = rng.nextDouble() < wetFraction ? 0.7 : 0;
+            }
+            double[] d = CorruptionKernels.distanceToDry(liquid, h, w);
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    double best = Double.POSITIVE_INFINITY;
+                    for (int yy = 0; yy < h; yy++) {
+                        for (int xx = 0; xx < w; xx++) {
+                            if (liquid[yy * w + xx] == 0) {
+                                best = Math.min(best, Math.hypot(y - yy, x - xx));
+                            }
+                        }
+                    }
+                    if (Double.isInfinite(best)) {
+                        assertThat(d[y * w + x]).isGreaterThan(1e4);
+                    } else {
+                        assertThat(d[y * w + x]).isCloseTo(best, within(1e-9));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void pilBoxRowsAreNormalisedAveragesAndUpsamplingPicksOnePixel() {
+        double[][] down = CorruptionKernels.pilBox(32, 20);
+        for (double[] row : down) {
+            double s = 0;
+            for (double v : row) {
+                s += v;
+            }
+            assertThat(s).isCloseTo(1, within(1e-12));
+        }
+        double[][] up = CorruptionKernels.pilBox(20, 32);
+        for (double[] row : up) {
+            int nonZero = 0;
+            for (double v : row) {
+                nonZero += v != 0 ? 1 : 0;
+            }
+            assertThat(nonZero).isEqualTo(1);
+        }
+        // An integer factor is plain block averaging.
+        double[][] half = CorruptionKernels.pilBox(8, 4);
+        assertThat(half[1]).containsExactly(0, 0, 0.5, 0.5, 0, 0, 0, 0);
+    }
+
+    @Test
+    void smallImagesKeepTheReferencePixelSizesAndLargeOnesScale() {
+        assertThat(CorruptionKernels.pixelScale(8, 8)).isEqualTo(1);
+        assertThat(CorruptionKernels.pixelScale(32, 32)).isEqualTo(1);
+        assertThat(CorruptionKernels.pixelScale(224, 300)).isEqualTo(7);
+    }
+}
