@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             DemoCommand.class,
             MetricsCommand.class,
             BenchCommand.class,
+            ServeCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class BellaCli implements Runnable {

@@ -1,0 +1,278 @@
+package dev.bella.examples.cli;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.initializer.NormalInitializer;
+import dev.bella.core.Bella;
+import dev.bella.core.BellaConfig;
+import dev.bella.core.ParticleBlock;
+import dev.bella.core.serve.UncertaintyPredictor;
+import dev.bella.examples.serve.UncertaintyServer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./bella serve}: serves a Bella model as a JSON web service ({@code POST /predict}, {@code
+ * GET /health}; see {@code docs/serving.md}) until the process is stopped (Ctrl-C).
+ *
+ * <p>The model, for now, is the network of {@code ./bella demo}: a 64-128-10 MLP for scikit-learn's
+ * digits (8x8 pixels in [0, 1], flattened to 64 values) with seeded random weights, wrapped into
+ * low-rank particles. Its answers are not meaningful digits, but they exercise the whole path:
+ * validation, batched prediction of all particles, uncertainty, JSON.
+ */
+@Command(
+        name = "serve",
+        mixinStandardHelpOptions = true,
+        description =
+                "Serve a Bella model over HTTP: POST /predict (JSON in, predictions with"
+                        + " uncertainty out), GET /health.")
+public final class ServeCommand implements Callable<Integer> {
+
+    /** Digits: 8x8 pixels, flattened. */
+    public static final int FEATURES = 64;
+
+    /** Digits: ten classes. */
+    public static final int CLASSES = 10;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(
+            names = "--port",
+            defaultValue = "8080",
+            description = "port to listen on; 0 picks a free one and prints it (${DEFAULT-VALUE})")
+    int port;
+
+    @Option(
+            names = "--host",
+            defaultValue = "127.0.0.1",
+            description =
+                    "address to bind (${DEFAULT-VALUE}: this machine only; 0.0.0.0 for every"
+                            + " interface)")
+    String host;
+
+    @Option(
+            names = "--threads",
+            defaultValue = "0",
+            description = "worker threads; 0 = the number of processors (${DEFAULT-VALUE})")
+    int threads;
+
+    @Option(
+            names = "--max-inputs",
+            defaultValue = "256",
+            description = "most inputs in one request; more get 413 (${DEFAULT-VALUE})")
+    int maxInputs;
+
+    @Option(
+            names = "--max-body-bytes",
+            defaultValue = "1048576",
+            description = "largest request body; larger get 413 (${DEFAULT-VALUE})")
+    int maxBodyBytes;
+
+    @Option(
+            names = "--input-limit",
+            defaultValue = "1e6",
+            description =
+                    "largest accepted |input value|; larger get 400, so no input can overflow the"
+                            + " model's logits (${DEFAULT-VALUE})")
+    float inputLimit;
+
+    @Option(
+            names = "--particles",
+            defaultValue = "5",
+            description = "particles n (${DEFAULT-VALUE})")
+    int particles;
+
+    @Option(names = "--rank", defaultValue = "4", description = "adapter rank r (${DEFAULT-VALUE})")
+    int rank;
+
+    @Option(
+            names = "--seed",
+            defaultValue = "0",
+            description = "seed of the weights and adapters (${DEFAULT-VALUE})")
+    long seed;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        Running running = start();
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf(
+                "Serving a %d-particle digits model (%d inputs, %d classes) on %s%n"
+                        + "  POST %s/predict  {\"inputs\": [[64 numbers], ...]}%n"
+                        + "  GET  %s/health%n"
+                        + "Port %d. Stop with Ctrl-C.%n",
+                particles,
+                FEATURES,
+                CLASSES,
+                running.server().getUri(),
+                running.server().getUri(),
+                running.server().getUri(),
+                running.server().getPort());
+        out.flush();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime()
+                .addShutdownHook(
+                        new Thread(
+                                () -> {
+                                    running.close();
+                                    stopped.countDown();
+                                },
+                                "bella-serve-shutdown"));
+        stopped.await();
+        return 0;
+    }
+
+    /**
+     * Builds the model and starts the server with this command's options, for {@link #call()} and
+     * for tests that parse the options and then drive the server.
+     *
+     * @return the running service; close it to stop the server and free the model
+     * @throws IOException if the address cannot be bound
+     * @throws CommandLine.ParameterException if an option is out of range
+     */
+    public Running start() throws IOException {
+        if (particles <= 0 || rank <= 0 || maxInputs <= 0 || maxBodyBytes <= 0 || threads < 0) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--particles, --rank, --max-inputs and --max-body-bytes must be positive and"
+                            + " --threads non-negative, got "
+                            + particles
+                            + ", "
+                            + rank
+                            + ", "
+                            + maxInputs
+                            + ", "
+                            + maxBodyBytes
+                            + ", "
+                            + threads);
+        }
+        if (!(inputLimit > 0 && Float.isFinite(inputLimit))) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--input-limit must be positive and finite, got " + inputLimit);
+        }
+        InetAddress address = InetAddress.getByName(host);
+        NDManager manager = NDManager.newBaseManager();
+        ParticleBlock model = null;
+        UncertaintyPredictor predictor = null;
+        try {
+            model = digitsModel(manager, particles, rank, seed);
+            predictor =
+                    UncertaintyPredictor.builder(model, new Shape(FEATURES))
+                            .optManager(manager)
+                            .optInputRange(-inputLimit, inputLimit)
+                            .build();
+            UncertaintyServer.Builder b =
+                    UncertaintyServer.builder(predictor)
+                            .optAddress(address)
+                            .optPort(port)
+                            .optMaxInputs(maxInputs)
+                            .optMaxBodyBytes(maxBodyBytes);
+            if (threads > 0) {
+                b.optThreads(threads);
+            }
+            return new Running(b.build().start(), predictor, model, manager);
+        } catch (IOException | RuntimeException e) {
+            if (predictor != null) {
+                predictor.close();
+            }
+            if (model != null) {
+                model.close();
+            }
+            manager.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The network of {@code ./bella demo} for scikit-learn's digits: {@code Linear(128) -> relu ->
+     * Linear(10)} on 64 inputs, weights drawn from N(0, 0.2^2) with the engine seeded by {@code
+     * seed}, both linears adapted by {@code particles} low-rank particles with non-zero B (std 0.3)
+     * so that the particles disagree.
+     *
+     * @param manager owns the base weights
+     * @param particles the number of particles n
+     * @param rank the adapter rank r
+     * @param seed the seed of the weights and adapters
+     * @return the particles; their output is logits {@code (n, b, 10)}
+     */
+    public static ParticleBlock digitsModel(NDManager manager, int particles, int rank, long seed) {
+        manager.getEngine().setRandomSeed((int) seed);
+        SequentialBlock base =
+                new SequentialBlock()
+                        .add(Linear.builder().setUnits(128).build())
+                        .add(Activation::relu)
+                        .add(Linear.builder().setUnits(CLASSES).build());
+        base.setInitializer(new NormalInitializer(0.2f), p -> true);
+        base.initialize(manager, DataType.FLOAT32, new Shape(1, FEATURES));
+        BellaConfig config =
+                BellaConfig.builder()
+                        .optTargets("0", "2")
+                        .optParticles(particles)
+                        .optRank(rank)
+                        .optSeed(seed)
+                        .optBInitStd(0.3)
+                        .build();
+        return Bella.wrap(base, config);
+    }
+
+    /** A running service: the server and what it serves. Closing stops and frees all of it. */
+    public static final class Running implements AutoCloseable {
+        private final UncertaintyServer server;
+        private final UncertaintyPredictor predictor;
+        private final ParticleBlock model;
+        private final NDManager manager;
+        private boolean closed;
+
+        Running(
+                UncertaintyServer server,
+                UncertaintyPredictor predictor,
+                ParticleBlock model,
+                NDManager manager) {
+            this.server = server;
+            this.predictor = predictor;
+            this.model = model;
+            this.manager = manager;
+        }
+
+        /**
+         * Returns the server.
+         *
+         * @return the running server
+         */
+        public UncertaintyServer server() {
+            return server;
+        }
+
+        /**
+         * Returns the predictor the server answers with.
+         *
+         * @return the predictor
+         */
+        public UncertaintyPredictor predictor() {
+            return predictor;
+        }
+
+        /** Stops the server, then frees the predictor, the model and the base weights. */
+        @Override
+        public synchronized void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            server.close();
+            predictor.close();
+            model.close();
+            manager.close();
+        }
+    }
+}
