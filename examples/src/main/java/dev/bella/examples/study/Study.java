@@ -1,0 +1,440 @@
+package dev.bella.examples.study;
+
+import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.dataset.ArrayDataset;
+import ai.djl.training.initializer.XavierInitializer;
+import ai.djl.translate.TranslateException;
+import dev.bella.core.Bella;
+import dev.bella.core.BellaConfig;
+import dev.bella.core.MergedParticle;
+import dev.bella.core.ParticleBlock;
+import dev.bella.ensemble.Baselines;
+import dev.bella.ensemble.EnsembleBella;
+import dev.bella.examples.data.Digits;
+import dev.bella.examples.data.LabeledImages;
+import dev.bella.metrics.MetricsReport;
+import dev.bella.svgd.LowRankSvgd;
+import dev.bella.svgd.train.BellaTrainer;
+import dev.bella.svgd.train.Method;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+/**
+ * The end-to-end study behind {@code ./bella demo} (paper §5 in miniature).
+ *
+ * <ol>
+ *   <li>Data: the in-distribution classes are split at seeded random into a source split
+ *       (pre-training), a target split (fine-tuning) and a test split; images of classes never
+ *       trained on are the OOD set (digits: train on 0–7, OOD = 8 and 9; Fashion-MNIST: OOD = MNIST
+ *       digits).
+ *   <li>Pre-training: an MLP is trained in full on the source split and frozen; it is cached, so a
+ *       re-run skips this step.
+ *   <li>Fine-tuning on the target split: a single LoRA adapter, Ensemble Bella and SVGD Bella (rank
+ *       {@code r} on both dense layers), and a full-rank ensemble of fine-tuned copies.
+ *   <li>Evaluation on the test split and the OOD set: accuracy, NLL, ECE, MCE, Brier, OOD AUROC by
+ *       entropy and by mutual information, accuracy under corruptions and FGSM, trainable values,
+ *       bytes stored, training time.
+ * </ol>
+ */
+public final class Study {
+
+    private final StudySettings settings;
+    private final PrintWriter progress;
+
+    /**
+     * Creates a study.
+     *
+     * @param settings what to run
+     * @param progress where progress lines go
+     */
+    public Study(StudySettings settings, PrintWriter progress) {
+        this.settings = settings;
+        this.progress = progress;
+    }
+
+    /** The data of one study: splits and OOD images. */
+    record Data(
+            LabeledImages source,
+            LabeledImages target,
+            LabeledImages test,
+            LabeledImages ood,
+            String idDescription,
+            String oodDescription,
+            int hidden) {}
+
+    /**
+     * Runs the study and writes its report.
+     *
+     * @return one result per method
+     * @throws IOException if data cannot be read or results written
+     * @throws TranslateException if a batch cannot be made
+     */
+    public List<MethodResult> run() throws IOException, TranslateException {
+        Data data = load();
+        progress.printf(
+                Locale.ROOT,
+                "data: %s; source %d, target %d, test %d images; OOD: %s, %d images%n",
+                data.idDescription(),
+                data.source().size(),
+                data.target().size(),
+                data.test().size(),
+                data.oodDescription(),
+                data.ood().size());
+        progress.flush();
+        List<MethodResult> results = new ArrayList<>();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            SequentialBlock base = baseNetwork(manager, data);
+            ArrayDataset target = data.target().toDataset(manager, settings.batchSize());
+            int n = settings.particles();
+            BellaConfig lora =
+                    BellaConfig.builder()
+                            .optTargets("0", "2")
+                            .optRank(settings.rank())
+                            .optSeed(settings.seed())
+                            .build();
+            results.add(
+                    fineTune(
+                            "Single LoRA (r=" + settings.rank() + ")",
+                            base,
+                            lora.toBuilder().optParticles(1).build(),
+                            () -> trainer().optMethod(Method.ENSEMBLE),
+                            target,
+                            data));
+            results.add(
+                    fineTune(
+                            "Ensemble Bella (n=" + n + ")",
+                            base,
+                            lora.toBuilder().optParticles(n).build(),
+                            () -> configure(EnsembleBella.trainer()),
+                            target,
+                            data));
+            results.add(
+                    fineTune(
+                            "SVGD Bella (n=" + n + ")",
+                            base,
+                            lora.toBuilder().optParticles(n).build(),
+                            () ->
+                                    trainer()
+                                            .optMethod(Method.SVGD)
+                                            .optSvgd(
+                                                    LowRankSvgd.builder()
+                                                            .optGamma(settings.gamma())
+                                                            .build()),
+                            target,
+                            data));
+            results.add(
+                    fineTune(
+                            "Full-rank ensemble (n=" + n + ")",
+                            base,
+                            Baselines.fullRank(base, n, settings.seed(), 0.01),
+                            () -> configure(EnsembleBella.trainer()),
+                            target,
+                            data));
+        }
+        StudyReport.write(settings, data, results, progress);
+        return results;
+    }
+
+    private BellaTrainer.Builder trainer() {
+        return configure(BellaTrainer.builder());
+    }
+
+    private BellaTrainer.Builder configure(BellaTrainer.Builder b) {
+        return b.optEpochs(settings.epochs())
+                .optBatchSize(settings.batchSize())
+                .optLearningRate(settings.learningRate())
+                .optSeed(settings.seed());
+    }
+
+    private MethodResult fineTune(
+            String name,
+            SequentialBlock base,
+            BellaConfig config,
+            Supplier<BellaTrainer.Builder> trainer,
+            ArrayDataset target,
+            Data data)
+            throws IOException, TranslateException {
+        progress.printf(Locale.ROOT, "fine-tuning %s ...%n", name);
+        progress.flush();
+        try (ParticleBlock model = Bella.wrap(base, config)) {
+            long t0 = System.nanoTime();
+            BellaTrainer.Builder b = trainer.get();
+            b.addTrainingListener(() -> new ProgressListener(progress, name, settings.epochs()));
+            b.build().fit(model, target, null);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            Path adapters = settings.out().resolve("adapters").resolve(slug(name));
+            model.saveAdapters(adapters);
+            long bytes = directorySize(adapters);
+            MetricsReport report = evaluate(model, data);
+            double[] eps = {0.001, 0.005, 0.01, 0.03};
+            double[] corruption = new double[0];
+            double[] fgsm = new double[0];
+            if (settings.robustness()) {
+                corruption = Robustness.corruptionAccuracy(model, data.test(), settings.seed());
+                fgsm = Robustness.fgsmAccuracy(model, data.test(), eps);
+            }
+            progress.printf(
+                    Locale.ROOT,
+                    "  %s: accuracy %.4f, NLL %.4f, ECE %.4f, %.1f s%n",
+                    name,
+                    report.classification().accuracy(),
+                    report.classification().nll(),
+                    report.classification().ece(),
+                    seconds);
+            progress.flush();
+            return new MethodResult(
+                    name,
+                    model.getParticleCount(),
+                    model.summary().trainablePerParticle(),
+                    model.summary().trainableTotal(),
+                    bytes,
+                    seconds,
+                    report,
+                    corruption,
+                    eps,
+                    fgsm);
+        }
+    }
+
+    /** Metrics on the test split with the OOD images appended and flagged. */
+    private MetricsReport evaluate(ParticleBlock model, Data data) {
+        float[][][] id = Evaluation.particleProbabilities(model, data.test(), 512);
+        float[][][] ood = Evaluation.particleProbabilities(model, data.ood(), 512);
+        int n = id.length;
+        int nId = data.test().size();
+        int nOod = data.ood().size();
+        float[][][] all = new float[n][nId + nOod][];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(id[i], 0, all[i], 0, nId);
+            System.arraycopy(ood[i], 0, all[i], nId, nOod);
+        }
+        int[] labels = new int[nId + nOod];
+        boolean[] isOod = new boolean[nId + nOod];
+        System.arraycopy(data.test().labels(), 0, labels, 0, nId);
+        for (int j = nId; j < labels.length; j++) {
+            isOod[j] = true;
+        }
+        return MetricsReport.builder()
+                .setParticleProbabilities(all)
+                .setLabels(labels)
+                .optOod(isOod)
+                .build();
+    }
+
+    private Data load() throws IOException {
+        if (settings.dataset().equals("digits")) {
+            LabeledImages all = Digits.load();
+            LabeledImages id = all.firstClasses(8);
+            LabeledImages[] parts = id.split(settings.seed(), 0.4, 0.3, 0.3);
+            return new Data(
+                    parts[0],
+                    parts[1],
+                    parts[2],
+                    all.classesFrom(8),
+                    "scikit-learn digits 0-7 (8x8)",
+                    "digits 8 and 9, never trained on",
+                    128);
+        }
+        return FashionStudyData.load(settings);
+    }
+
+    /** The pre-trained MLP: from the cache, or trained in full on the source split and cached. */
+    private SequentialBlock baseNetwork(NDManager manager, Data data)
+            throws IOException, TranslateException {
+        int inputs = data.source().height() * data.source().width();
+        int classes = data.source().classes();
+        SequentialBlock mlp =
+                new SequentialBlock()
+                        .add(Linear.builder().setUnits(data.hidden()).build())
+                        .add(Activation::relu)
+                        .add(Linear.builder().setUnits(classes).build());
+        String key =
+                String.format(
+                        Locale.ROOT,
+                        "%s-mlp%d-%d-%d-seed%d-ep%d.params",
+                        settings.dataset(),
+                        inputs,
+                        data.hidden(),
+                        classes,
+                        settings.seed(),
+                        settings.pretrainEpochs());
+        Path cached = settings.cache().resolve(key);
+        if (Files.isRegularFile(cached)) {
+            try (DataInputStream in =
+                    new DataInputStream(new BufferedInputStream(Files.newInputStream(cached)))) {
+                mlp.loadParameters(manager, in);
+                progress.printf(Locale.ROOT, "pre-trained base loaded from %s%n", cached);
+                progress.flush();
+                return mlp;
+            } catch (MalformedModelException | IOException | RuntimeException e) {
+                progress.printf(
+                        Locale.ROOT,
+                        "cached base %s is unusable (%s); pre-training again%n",
+                        cached,
+                        e);
+                mlp =
+                        new SequentialBlock()
+                                .add(Linear.builder().setUnits(data.hidden()).build())
+                                .add(Activation::relu)
+                                .add(Linear.builder().setUnits(classes).build());
+            }
+        }
+        progress.printf(
+                Locale.ROOT,
+                "pre-training the base MLP %d-%d-%d on the source split (%d epochs) ...%n",
+                inputs,
+                data.hidden(),
+                classes,
+                settings.pretrainEpochs());
+        progress.flush();
+        mlp.setInitializer(new XavierInitializer(), Parameter.Type.WEIGHT);
+        manager.getEngine().setRandomSeed((int) settings.seed());
+        mlp.initialize(manager, DataType.FLOAT32, new Shape(1, inputs));
+        ArrayDataset source = data.source().toDataset(manager, settings.batchSize());
+        try (ParticleBlock one = Bella.wrap(mlp, Baselines.fullRank(mlp, 1, settings.seed(), 0))) {
+            BellaTrainer.builder()
+                    .optMethod(Method.ENSEMBLE)
+                    .optEpochs(settings.pretrainEpochs())
+                    .optBatchSize(settings.batchSize())
+                    .optLearningRate(0.005f)
+                    .optSeed(settings.seed())
+                    .addTrainingListener(
+                            () ->
+                                    new ProgressListener(
+                                            progress, "pre-training", settings.pretrainEpochs()))
+                    .build()
+                    .fit(one, source, null);
+            try (MergedParticle trained = one.merge(0)) {
+                Files.createDirectories(settings.cache());
+                Path tmp = Files.createTempFile(settings.cache(), ".base-", ".tmp");
+                try (DataOutputStream out =
+                        new DataOutputStream(
+                                new BufferedOutputStream(Files.newOutputStream(tmp)))) {
+                    trained.getBlock().saveParameters(out);
+                }
+                Files.move(
+                        tmp,
+                        cached,
+                        StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        SequentialBlock fresh =
+                new SequentialBlock()
+                        .add(Linear.builder().setUnits(data.hidden()).build())
+                        .add(Activation::relu)
+                        .add(Linear.builder().setUnits(classes).build());
+        try (DataInputStream in =
+                new DataInputStream(new BufferedInputStream(Files.newInputStream(cached)))) {
+            fresh.loadParameters(manager, in);
+        } catch (MalformedModelException e) {
+            throw new IOException("cannot read back the base just cached in " + cached, e);
+        }
+        return fresh;
+    }
+
+    static String slug(String name) {
+        return name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("-$", "");
+    }
+
+    private static long directorySize(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            long total = 0;
+            for (Path f : (Iterable<Path>) files::iterator) {
+                total += Files.size(f);
+            }
+            return total;
+        }
+    }
+
+    /**
+     * Shows training progress: on a terminal a bar per epoch, redrawn in place; otherwise one line
+     * per epoch. Each line ends with the epoch's training loss and accuracy.
+     */
+    static final class ProgressListener extends ai.djl.training.listener.TrainingListenerAdapter {
+        private static final int WIDTH = 30;
+        private final PrintWriter out;
+        private final String name;
+        private final int epochs;
+        private final boolean terminal = System.console() != null;
+        private int epoch;
+        private long batches;
+        private double lossSum;
+
+        ProgressListener(PrintWriter out, String name, int epochs) {
+            this.out = out;
+            this.name = name;
+            this.epochs = epochs;
+        }
+
+        @Override
+        public void onTrainingBatch(ai.djl.training.Trainer trainer, BatchData batchData) {
+            batches++;
+            ai.djl.training.dataset.Batch b = batchData.getBatch();
+            if (terminal && b.getProgressTotal() > 0) {
+                long done = Math.min(WIDTH, (b.getProgress() + 1) * WIDTH / b.getProgressTotal());
+                out.printf(
+                        Locale.ROOT,
+                        "\r  %s  epoch %d/%d [%s%s]",
+                        name,
+                        epoch + 1,
+                        epochs,
+                        "=".repeat((int) done),
+                        " ".repeat(WIDTH - (int) done));
+                out.flush();
+            }
+        }
+
+        @Override
+        public void onEpoch(ai.djl.training.Trainer trainer) {
+            epoch++;
+            String stats = "";
+            ai.djl.metric.Metrics m = trainer.getMetrics();
+            if (m != null) {
+                String loss =
+                        ai.djl.training.listener.EvaluatorTrainingListener.metricName(
+                                trainer.getLoss(),
+                                ai.djl.training.listener.EvaluatorTrainingListener.TRAIN_EPOCH);
+                if (m.hasMetric(loss)) {
+                    stats =
+                            String.format(
+                                    Locale.ROOT, " loss %.4f", m.latestMetric(loss).getValue());
+                }
+            }
+            if (terminal) {
+                out.printf(
+                        Locale.ROOT,
+                        "\r  %s  epoch %d/%d [%s]%s%s",
+                        name,
+                        epoch,
+                        epochs,
+                        "=".repeat(WIDTH),
+                        stats,
+                        epoch == epochs ? "\n" : "");
+            } else {
+                out.printf(Locale.ROOT, "  %s  epoch %d/%d%s%n", name, epoch, epochs, stats);
+            }
+            out.flush();
+            batches = 0;
+        }
+    }
+}

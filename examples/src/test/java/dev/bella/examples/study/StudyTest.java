@@ -1,0 +1,98 @@
+package dev.bella.examples.study;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.bella.examples.cli.BellaCli;
+import dev.bella.metrics.Metric;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A short run of the study (few epochs) checks its protocol, results and report. */
+class StudyTest {
+
+    @TempDir Path dir;
+
+    @Test
+    void shortDigitsStudyComparesTheFourMethodsAndWritesTheReport() throws Exception {
+        StudySettings s =
+                new StudySettings(
+                        "digits",
+                        null,
+                        null,
+                        dir.resolve("out"),
+                        dir.resolve("cache"),
+                        3,
+                        4,
+                        0.01,
+                        4,
+                        3,
+                        32,
+                        0.01f,
+                        0,
+                        true);
+        StringWriter console = new StringWriter();
+        List<MethodResult> results = new Study(s, new PrintWriter(console)).run();
+        assertThat(results)
+                .extracting(MethodResult::name)
+                .containsExactly(
+                        "Single LoRA (r=4)",
+                        "Ensemble Bella (n=3)",
+                        "SVGD Bella (n=3)",
+                        "Full-rank ensemble (n=3)");
+        for (MethodResult r : results) {
+            assertThat(r.report().classification().accuracy()).as(r.name()).isGreaterThan(0.8);
+            assertThat(r.report().get(Metric.OOD_AUROC_ENTROPY).orElseThrow()).isBetween(0.5, 1.0);
+            assertThat(r.corruptionAccuracy()).hasSize(5);
+            assertThat(r.fgsmAccuracy()).hasSize(4);
+            // Robustness can only cost accuracy: the strongest FGSM step is no better than clean.
+            assertThat(r.fgsmAccuracy()[3])
+                    .isLessThanOrEqualTo(r.report().classification().accuracy());
+            assertThat(Files.list(s.out().resolve("adapters").resolve(Study.slug(r.name()))))
+                    .isNotEmpty();
+        }
+        // 64-128-8 MLP at r = 4: 4 (64 + 128) + 4 (128 + 8) values per particle.
+        assertThat(results.get(0).trainablePerParticle()).isEqualTo(4 * (64 + 128) + 4 * (128 + 8));
+        assertThat(results.get(3).trainablePerParticle()).isEqualTo(64 * 128 + 128 + 128 * 8 + 8);
+        assertThat(results.get(1).adapterBytes()).isLessThan(results.get(3).adapterBytes());
+        String report = Files.readString(s.out().resolve("report.md"));
+        assertThat(report).contains("| SVGD Bella (n=3) |").contains("FGSM 0.03");
+        assertThat(s.out().resolve("plots/svgd-bella-n-3/reliability.png")).exists();
+        // The base was cached: a second run loads it instead of pre-training.
+        StringWriter again = new StringWriter();
+        new Study(s, new PrintWriter(again)).run();
+        assertThat(again.toString()).contains("pre-trained base loaded from");
+    }
+
+    @Test
+    void demoRejectsBadOptionsWithTheValue() {
+        StringWriter err = new StringWriter();
+        int code =
+                BellaCli.newCommandLine()
+                        .setErr(new PrintWriter(err))
+                        .setOut(new PrintWriter(new StringWriter()))
+                        .execute("demo", "--data", "cifar");
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("cifar");
+        err.getBuffer().setLength(0);
+        code =
+                BellaCli.newCommandLine()
+                        .setErr(new PrintWriter(err))
+                        .setOut(new PrintWriter(new StringWriter()))
+                        .execute("demo", "--data", "fashion-mnist");
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("IDX");
+        err.getBuffer().setLength(0);
+        code =
+                BellaCli.newCommandLine()
+                        .setErr(new PrintWriter(err))
+                        .setOut(new PrintWriter(new StringWriter()))
+                        .execute("demo", "--particles", "1");
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("particles = 1");
+    }
+}
