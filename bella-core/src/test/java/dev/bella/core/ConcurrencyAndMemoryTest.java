@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -77,33 +78,40 @@ class ConcurrencyAndMemoryTest {
     }
 
     /**
-     * 10,000 forward calls (after 10,000 warm-up calls), each scoped in a sub-manager, leave no
-     * native array behind: the count of arrays alive in the base manager and the model's manager is
-     * the same before and after, and the process's resident memory (VmRSS) grows by less than 64
-     * MB.
+     * Forward calls, each scoped in a sub-manager, leave no native array behind: after 10,000
+     * warm-up calls, three rounds of 5,000 calls each leave the count of arrays alive in the base
+     * manager unchanged, and at least one round grows the process's resident memory (VmRSS) by less
+     * than 8 MB. A leak of even 2 kB a call grows every round by 10 MB; one-off growth (the Java
+     * heap expanding, allocator arenas) shows in one round only, which is why a single before/after
+     * difference is not used.
      */
     @Test
-    void tenThousandForwardsDoNotGrowNativeMemory() throws IOException {
+    void forwardsDoNotGrowNativeMemory() throws IOException {
         try (NDManager manager = NDManager.newBaseManager()) {
             SequentialBlock base = TestModels.mlp(manager, 32, 64, 10);
             BellaConfig config = BellaConfig.builder().optTargets("0", "2").build();
             try (ParticleBlock particles = Bella.wrap(base, config)) {
                 NDArray x = manager.randomNormal(new Shape(4, 32));
-                // The allocator's arenas fill up during the first thousands of calls; measure
-                // after.
                 for (int i = 0; i < 10_000; i++) {
                     forward(manager, particles, x);
                 }
                 int arraysBefore = manager.getManagedArrays().size();
-                System.gc();
-                long rssBefore = rssKiB();
-                for (int i = 0; i < 10_000; i++) {
-                    forward(manager, particles, x);
+                long[] growth = new long[3];
+                for (int round = 0; round < growth.length; round++) {
+                    System.gc();
+                    long rssBefore = rssKiB();
+                    for (int i = 0; i < 5_000; i++) {
+                        forward(manager, particles, x);
+                    }
+                    System.gc();
+                    growth[round] = rssKiB() - rssBefore;
+                    assertThat(manager.getManagedArrays()).hasSize(arraysBefore);
                 }
-                System.gc();
-                long rssAfter = rssKiB();
-                assertThat(manager.getManagedArrays()).hasSize(arraysBefore);
-                assertThat(rssAfter - rssBefore).isLessThan(32 * 1024);
+                assertThat(Arrays.stream(growth).min().orElseThrow())
+                        .as(
+                                "VmRSS growth per round of 5,000 calls, KiB: %s",
+                                Arrays.toString(growth))
+                        .isLessThan(8 * 1024);
             }
         }
     }

@@ -14,6 +14,8 @@ import dev.bella.metrics.MetricsReport;
  * @param report metrics on the test split with the OOD images flagged
  * @param corruptionAccuracy accuracy per severity 1..5, averaged over the corruptions (empty if not
  *     evaluated)
+ * @param shiftAuroc AUROC of the predictive entropy separating test images corrupted at severity 5
+ *     from clean ones (NaN if not evaluated)
  * @param fgsmEpsilons the FGSM step sizes
  * @param fgsmAccuracy accuracy under FGSM at each step size (empty if not evaluated)
  */
@@ -26,5 +28,6 @@ public record MethodResult(
         double trainSeconds,
         MetricsReport report,
         double[] corruptionAccuracy,
+        double shiftAuroc,
         double[] fgsmEpsilons,
         double[] fgsmAccuracy) {}

@@ -9,6 +9,7 @@ import dev.bella.core.robustness.Corruption;
 import dev.bella.core.robustness.Fgsm;
 import dev.bella.core.robustness.FgsmCurve;
 import dev.bella.examples.data.LabeledImages;
+import dev.bella.metrics.Ranking;
 
 /**
  * Accuracy of the posterior predictive under corruptions and FGSM (paper Figure 2 and Table 4 in
@@ -21,28 +22,60 @@ final class Robustness {
     private Robustness() {}
 
     /**
-     * Accuracy on corrupted test images: every {@link Corruption} at each severity 1..5, averaged
-     * over the corruptions.
+     * What the corruptions do to a method.
+     *
+     * @param accuracy the mean accuracy over the corruptions per severity, index 0 = severity 1
+     * @param shiftAuroc the AUROC of the predictive entropy separating the corrupted test images at
+     *     the strongest severity (all corruptions pooled) from the clean ones: how well the
+     *     uncertainty flags shifted inputs
+     */
+    record CorruptionResult(double[] accuracy, double shiftAuroc) {}
+
+    /**
+     * Accuracy on corrupted test images, every {@link Corruption} at each severity 1..5, and how
+     * well the predictive entropy tells the most corrupted images from clean ones.
      *
      * @param model the particles, taking flat images {@code (b, height * width)}
      * @param test the test images
      * @param seed the seed of the random corruptions
-     * @return the mean accuracy per severity, index 0 = severity 1
+     * @return the accuracies and the shift AUROC
      */
-    static double[] corruptionAccuracy(ParticleBlock model, LabeledImages test, long seed) {
+    static CorruptionResult corruptions(ParticleBlock model, LabeledImages test, long seed) {
         int severities = Corruption.MAX_SEVERITY - Corruption.MIN_SEVERITY + 1;
         double[] mean = new double[severities];
         Corruption[] all = Corruption.values();
-        for (Corruption c : all) {
+        int n = test.size();
+        double[] entropy = new double[n * (all.length + 1)];
+        boolean[] shifted = new boolean[entropy.length];
+        evaluate(model, test, null, 0, seed, entropy, 0);
+        for (int k = 0; k < all.length; k++) {
             for (int s = 0; s < severities; s++) {
-                mean[s] += accuracy(model, test, c, Corruption.MIN_SEVERITY + s, seed) / all.length;
+                int severity = Corruption.MIN_SEVERITY + s;
+                boolean last = severity == Corruption.MAX_SEVERITY;
+                int offset = (k + 1) * n;
+                mean[s] +=
+                        evaluate(model, test, all[k], severity, seed, last ? entropy : null, offset)
+                                / all.length;
+                if (last) {
+                    java.util.Arrays.fill(shifted, offset, offset + n, true);
+                }
             }
         }
-        return mean;
+        return new CorruptionResult(mean, Ranking.auroc(entropy, shifted));
     }
 
-    private static double accuracy(
-            ParticleBlock model, LabeledImages test, Corruption c, int severity, long seed) {
+    /**
+     * Accuracy of the posterior predictive on the test images, corrupted if {@code c} is given;
+     * stores each image's predictive entropy into {@code entropy} from {@code offset} if given.
+     */
+    private static double evaluate(
+            ParticleBlock model,
+            LabeledImages test,
+            Corruption c,
+            int severity,
+            long seed,
+            double[] entropy,
+            int offset) {
         int h = test.height();
         int w = test.width();
         int d = h * w;
@@ -55,17 +88,26 @@ final class Robustness {
                 float[] chunk = new float[b * d];
                 System.arraycopy(flat, from * d, chunk, 0, b * d);
                 NDArray x = scope.create(chunk, new Shape(b, h, w));
-                NDArray corrupted = c.apply(x, severity, seed, from).reshape(b, d);
-                long[] predicted =
-                        model.predict(new NDList(corrupted))
+                NDArray input = c == null ? x : c.apply(x, severity, seed, from);
+                NDArray mean =
+                        model.predict(new NDList(input.reshape(b, d)))
                                 .singletonOrThrow()
                                 .softmax(2)
-                                .mean(new int[] {0})
-                                .argMax(1)
-                                .toLongArray();
+                                .mean(new int[] {0});
+                long[] predicted = mean.argMax(1).toLongArray();
+                int classes = Math.toIntExact(mean.getShape().get(1));
+                float[] p = entropy == null ? null : mean.toFloatArray();
                 for (int j = 0; j < b; j++) {
                     if (predicted[j] == labels[from + j]) {
                         correct++;
+                    }
+                    if (p != null) {
+                        double hj = 0;
+                        for (int k = 0; k < classes; k++) {
+                            double v = p[j * classes + k];
+                            hj -= v > 0 ? v * Math.log(v) : 0;
+                        }
+                        entropy[offset + from + j] = hj;
                     }
                 }
             }

@@ -187,9 +187,13 @@ public final class Study {
             MetricsReport report = evaluate(model, data);
             double[] eps = {0.001, 0.005, 0.01, 0.03};
             double[] corruption = new double[0];
+            double shiftAuroc = Double.NaN;
             double[] fgsm = new double[0];
             if (settings.robustness()) {
-                corruption = Robustness.corruptionAccuracy(model, data.test(), settings.seed());
+                Robustness.CorruptionResult c =
+                        Robustness.corruptions(model, data.test(), settings.seed());
+                corruption = c.accuracy();
+                shiftAuroc = c.shiftAuroc();
                 fgsm = Robustness.fgsmAccuracy(model, data.test(), eps);
             }
             progress.printf(
@@ -210,6 +214,7 @@ public final class Study {
                     seconds,
                     report,
                     corruption,
+                    shiftAuroc,
                     eps,
                     fgsm);
         }

@@ -80,12 +80,14 @@ final class StudyReport {
             for (double e : first.fgsmEpsilons()) {
                 md.append(" FGSM ").append(e).append(" |");
             }
+            md.append(" shift AUROC (entropy) |");
             md.append("\n|---|---:|");
             md.append(
                     "---:|"
                             .repeat(
                                     first.corruptionAccuracy().length
-                                            + first.fgsmEpsilons().length));
+                                            + first.fgsmEpsilons().length
+                                            + 1));
             md.append("\n");
             for (MethodResult r : results) {
                 md.append("| ").append(r.name()).append(" | ");
@@ -98,6 +100,7 @@ final class StudyReport {
                 for (double a : r.fgsmAccuracy()) {
                     md.append(String.format(Locale.ROOT, " %.4f |", a));
                 }
+                md.append(String.format(Locale.ROOT, " %.4f |", r.shiftAuroc()));
                 md.append("\n");
             }
             md.append("\nCorrupted: mean accuracy over the ")
@@ -109,7 +112,10 @@ final class StudyReport {
                                     .collect(Collectors.joining(", ")))
                     .append(
                             ") at each severity. FGSM against the posterior predictive, pixels"
-                                    + " clipped to [0, 1].\n");
+                                    + " clipped to [0, 1]. Shift AUROC: the predictive entropy"
+                                    + " as a score separating the test images corrupted at"
+                                    + " severity 5 (all corruptions pooled) from the clean ones."
+                                    + "\n");
         }
         md.append("\n## Pictures\n\n");
         boolean plots = MetricsPlots.isAvailable();

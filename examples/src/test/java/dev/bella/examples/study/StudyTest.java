@@ -48,6 +48,10 @@ class StudyTest {
             assertThat(r.report().classification().accuracy()).as(r.name()).isGreaterThan(0.8);
             assertThat(r.report().get(Metric.OOD_AUROC_ENTROPY).orElseThrow()).isBetween(0.5, 1.0);
             assertThat(r.corruptionAccuracy()).hasSize(5);
+            // Stronger corruptions cost accuracy on average, and the entropy flags them better
+            // than chance.
+            assertThat(r.corruptionAccuracy()[4]).isLessThan(r.corruptionAccuracy()[0]);
+            assertThat(r.shiftAuroc()).as(r.name()).isBetween(0.5, 1.0);
             assertThat(r.fgsmAccuracy()).hasSize(4);
             // Robustness can only cost accuracy: the strongest FGSM step is no better than clean.
             assertThat(r.fgsmAccuracy()[3])
