@@ -31,6 +31,7 @@ public final class DenseParticleLinear extends Linear {
     private final int particles;
     private final Parameter weight;
     private final Parameter bias;
+    private ParticleRange range;
 
     DenseParticleLinear(String path, Parameter weight, Parameter bias, Shape[] inputShapes) {
         super(Linear.builder().setUnits(weight.getArray().getShape().get(1)).optBias(bias != null));
@@ -96,24 +97,33 @@ public final class DenseParticleLinear extends Linear {
                             + ") but got shape "
                             + shape);
         }
-        if (shape.get(0) % particles != 0) {
+        int[] r = range == null ? null : range.get();
+        int n = r == null ? particles : r[1] - r[0];
+        if (shape.get(0) % n != 0) {
             throw new IllegalArgumentException(
                     "layer '"
                             + path
-                            + "' holds "
-                            + particles
+                            + "' runs "
+                            + n
                             + " particles, but the first axis of"
                             + " its input "
                             + shape
                             + " is not a multiple of "
-                            + particles);
+                            + n);
         }
         Device device = x.getDevice();
+        NDArray bv = parameterStore.getValue(bias, device, training);
         return new NDList(
                 denseParticleLinear(
                         x,
-                        parameterStore.getValue(weight, device, training),
-                        parameterStore.getValue(bias, device, training)));
+                        ParticleBlock.slice(
+                                parameterStore.getValue(weight, device, training), r, x),
+                        bv == null ? null : ParticleBlock.slice(bv, r, x)));
+    }
+
+    /** Shares the particle range of the block this layer belongs to. */
+    void setRange(ParticleRange range) {
+        this.range = range;
     }
 
     @Override

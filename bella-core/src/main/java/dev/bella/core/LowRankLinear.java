@@ -44,6 +44,7 @@ public final class LowRankLinear extends Linear {
     private final Parameter bias;
     private final Parameter a;
     private final Parameter b;
+    private ParticleRange range;
 
     LowRankLinear(
             String path,
@@ -152,16 +153,18 @@ public final class LowRankLinear extends Linear {
                             + ") but got shape "
                             + shape);
         }
-        if (shape.get(0) % particles != 0) {
+        int[] r = range == null ? null : range.get();
+        int n = r == null ? particles : r[1] - r[0];
+        if (shape.get(0) % n != 0) {
             throw new IllegalArgumentException(
                     "layer '"
                             + path
-                            + "' holds "
-                            + particles
+                            + "' runs "
+                            + n
                             + " particles, but the first axis of its input "
                             + shape
                             + " is not a multiple of "
-                            + particles
+                            + n
                             + "; layers before an adapted layer must keep the batch on axis 0");
         }
         Device device = x.getDevice();
@@ -170,9 +173,14 @@ public final class LowRankLinear extends Linear {
                         x,
                         parameterStore.getValue(weight, device, training),
                         parameterStore.getValue(bias, device, training),
-                        parameterStore.getValue(a, device, training),
-                        parameterStore.getValue(b, device, training),
+                        ParticleBlock.slice(parameterStore.getValue(a, device, training), r, x),
+                        ParticleBlock.slice(parameterStore.getValue(b, device, training), r, x),
                         scale));
+    }
+
+    /** Shares the particle range of the block this layer belongs to. */
+    void setRange(ParticleRange range) {
+        this.range = range;
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.bella.core;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
@@ -37,6 +38,7 @@ import java.util.function.Function;
  * <p>Thread safety: forward passes only read the parameters, so several threads may predict at
  * once, each with its own {@link NDManager} for inputs and outputs (see {@link #predict}).
  * Training, {@link #loadAdapters} and {@link #close} must not run concurrently with anything else.
+ * A {@link #forwardRange} limits only its own call on its own thread.
  */
 public final class ParticleBlock extends AbstractBlock implements AutoCloseable {
 
@@ -51,6 +53,7 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
     private final NDManager manager;
     private final boolean ownsManager;
     private BaseFingerprint fingerprint;
+    private final ParticleRange range = new ParticleRange();
 
     ParticleBlock(
             Block base,
@@ -73,6 +76,12 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
         this.ownsManager = ownsManager;
         this.fingerprint = fingerprint;
         this.inputShapes = new Shape[0];
+        for (LowRankLinear l : this.layers.values()) {
+            l.setRange(range);
+        }
+        for (DenseParticleLinear d : this.denseLayers.values()) {
+            d.setRange(range);
+        }
     }
 
     @Override
@@ -81,14 +90,23 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
             NDList inputs,
             boolean training,
             PairList<String, Object> params) {
-        checkInputs(inputs, false);
+        checkInputs(inputs, false, particles);
+        return broadcastForward(parameterStore, inputs, training, params, particles);
+    }
+
+    private NDList broadcastForward(
+            ParameterStore parameterStore,
+            NDList inputs,
+            boolean training,
+            PairList<String, Object> params,
+            int count) {
         NDList flat = new NDList(inputs.size());
         for (NDArray x : inputs) {
             Shape s = x.getShape();
-            Shape tiled = new Shape(particles).addAll(s);
+            Shape tiled = new Shape(count).addAll(s);
             flat.add(x.expandDims(0).broadcast(tiled).reshape(flatShape(tiled)));
         }
-        return unflatten(inner.forward(parameterStore, flat, training, params));
+        return unflatten(inner.forward(parameterStore, flat, training, params), count);
     }
 
     /**
@@ -100,12 +118,93 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
      * @return per-particle outputs, each with {@code n} on the first axis
      */
     public NDList forwardParticles(ParameterStore parameterStore, NDList inputs, boolean training) {
-        checkInputs(inputs, true);
+        checkInputs(inputs, true, particles);
+        return perParticleForward(parameterStore, inputs, training, particles);
+    }
+
+    private NDList perParticleForward(
+            ParameterStore parameterStore, NDList inputs, boolean training, int count) {
         NDList flat = new NDList(inputs.size());
         for (NDArray x : inputs) {
             flat.add(x.reshape(flatShape(x.getShape())));
         }
-        return unflatten(inner.forward(parameterStore, flat, training, null));
+        return unflatten(inner.forward(parameterStore, flat, training, null), count);
+    }
+
+    /**
+     * Runs only particles {@code [from, to)}: the input {@code (b, ...)} is broadcast to them and
+     * the output is {@code (to - from, b, ...)}, equal to rows {@code from..to-1} of a full
+     * forward. Gradients reach only those particles' adapters. Training the particles in such
+     * chunks, one backward pass each, keeps the activations of {@code to - from} particles in
+     * memory instead of all {@code n} (see {@code BellaTrainer.Builder#optParticleChunk}).
+     *
+     * <p>The range applies to this call on this thread only; other threads' forwards of the same
+     * model are unaffected.
+     *
+     * @param parameterStore the parameter store
+     * @param inputs each {@code (b, ...)}
+     * @param from the first particle, {@code >= 0}
+     * @param to one past the last particle, {@code from < to <= n}
+     * @param training whether this is a training pass
+     * @return each {@code (to - from, b, ...)}
+     * @throws IllegalArgumentException if the range is empty or outside {@code [0, n)}
+     */
+    public NDList forwardRange(
+            ParameterStore parameterStore, NDList inputs, int from, int to, boolean training) {
+        checkRange(from, to);
+        checkInputs(inputs, false, to - from);
+        return range.with(
+                from,
+                to,
+                () -> broadcastForward(parameterStore, inputs, training, null, to - from));
+    }
+
+    /**
+     * Runs particles {@code [from, to)} each on its own input: {@code (to - from, b, ...) -> (to -
+     * from, b, ...)}; as {@link #forwardRange}, for per-particle minibatches.
+     *
+     * @param parameterStore the parameter store
+     * @param inputs per-particle inputs, each with {@code to - from} on the first axis
+     * @param from the first particle, {@code >= 0}
+     * @param to one past the last particle, {@code from < to <= n}
+     * @param training whether this is a training pass
+     * @return per-particle outputs, each with {@code to - from} on the first axis
+     * @throws IllegalArgumentException if the range is empty or outside {@code [0, n)}, or an
+     *     input's first axis is not {@code to - from}
+     */
+    public NDList forwardParticlesRange(
+            ParameterStore parameterStore, NDList inputs, int from, int to, boolean training) {
+        checkRange(from, to);
+        checkInputs(inputs, true, to - from);
+        return range.with(
+                from, to, () -> perParticleForward(parameterStore, inputs, training, to - from));
+    }
+
+    private void checkRange(int from, int to) {
+        if (from < 0 || to > particles || from >= to) {
+            throw new IllegalArgumentException(
+                    "particle range ["
+                            + from
+                            + ", "
+                            + to
+                            + ") must be non-empty and within [0, "
+                            + particles
+                            + "]");
+        }
+    }
+
+    /**
+     * Rows {@code r[0]..r[1]-1} of a per-particle parameter, in {@code like}'s manager (DJL would
+     * put the view in the parameter's manager, where it would outlive the forward pass); the whole
+     * parameter if {@code r} is null.
+     */
+    static NDArray slice(NDArray parameter, int[] r, NDArray like) {
+        if (r == null) {
+            return parameter;
+        }
+        NDArray view = parameter.get(new NDIndex("{}:{}", r[0], r[1]));
+        view.attach(like.getManager());
+        return view;
     }
 
     /**
@@ -123,22 +222,20 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
         return forward(new ParameterStore(callerManager, false), inputs, false);
     }
 
-    private void checkInputs(NDList inputs, boolean perParticle) {
+    private static void checkInputs(NDList inputs, boolean perParticle, int count) {
         if (inputs.isEmpty()) {
             throw new IllegalArgumentException("a ParticleBlock needs at least one input array");
         }
         for (int i = 0; i < inputs.size(); i++) {
             Shape s = inputs.get(i).getShape();
-            if (perParticle ? s.dimension() < 2 || s.get(0) != particles : s.dimension() < 1) {
+            if (perParticle ? s.dimension() < 2 || s.get(0) != count : s.dimension() < 1) {
                 throw new IllegalArgumentException(
                         "input "
                                 + i
                                 + " has shape "
                                 + s
                                 + ", expected "
-                                + (perParticle
-                                        ? "(" + particles + ", batch, ...)"
-                                        : "(batch, ...)"));
+                                + (perParticle ? "(" + count + ", batch, ...)" : "(batch, ...)"));
             }
         }
     }
@@ -147,11 +244,11 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
         return new Shape(perParticle.get(0) * perParticle.get(1)).addAll(perParticle.slice(2));
     }
 
-    private NDList unflatten(NDList out) {
+    private static NDList unflatten(NDList out, int count) {
         NDList result = new NDList(out.size());
         for (NDArray y : out) {
             Shape s = y.getShape();
-            result.add(y.reshape(new Shape(particles, s.get(0) / particles).addAll(s.slice(1))));
+            result.add(y.reshape(new Shape(count, s.get(0) / count).addAll(s.slice(1))));
         }
         return result;
     }

@@ -285,6 +285,66 @@ class ParticleBlockTest {
     }
 
     @Test
+    void aParticleRangeGivesThoseRowsOfTheFullForward() {
+        SequentialBlock base = TestModels.mlp(manager, 6, 8, 4);
+        BellaConfig config =
+                BellaConfig.builder()
+                        .optTargets("0")
+                        .optFullRankTargets("2")
+                        .optParticles(5)
+                        .optBInitStd(0.5)
+                        .optFullRankInitStd(0.1)
+                        .build();
+        try (ParticleBlock particles = Bella.wrap(base, config)) {
+            ai.djl.training.ParameterStore store =
+                    new ai.djl.training.ParameterStore(manager, false);
+            NDArray x = input(3, 6, 9);
+            NDArray all = particles.predict(new NDList(x)).singletonOrThrow();
+            NDArray xs = input(5 * 3, 6, 10).reshape(5, 3, 6);
+            NDArray allOwn = particles.forwardParticles(store, new NDList(xs), false).head();
+            int[][] ranges = {{0, 5}, {1, 3}, {4, 5}, {0, 1}};
+            for (int[] r : ranges) {
+                NDArray y = particles.forwardRange(store, new NDList(x), r[0], r[1], false).head();
+                assertThat(y.getShape()).isEqualTo(new Shape(r[1] - r[0], 3, 4));
+                NDArray own =
+                        particles
+                                .forwardParticlesRange(
+                                        store,
+                                        new NDList(xs.get("{}:{}", r[0], r[1])),
+                                        r[0],
+                                        r[1],
+                                        false)
+                                .head();
+                for (int i = r[0]; i < r[1]; i++) {
+                    assertThat(y.get(i - r[0]).toFloatArray())
+                            .as("range %d..%d, particle %d", r[0], r[1], i)
+                            .containsExactly(all.get(i).toFloatArray(), within(1e-5f));
+                    assertThat(own.get(i - r[0]).toFloatArray())
+                            .containsExactly(allOwn.get(i).toFloatArray(), within(1e-5f));
+                }
+            }
+            // The particles differ, so matching rows is not trivial; the range does not stick.
+            assertThat(all.get(1).toFloatArray()).isNotEqualTo(all.get(2).toFloatArray());
+            assertThat(particles.predict(new NDList(x)).head().getShape())
+                    .isEqualTo(new Shape(5, 3, 4));
+            for (int[] bad : new int[][] {{-1, 2}, {3, 3}, {2, 6}, {4, 2}}) {
+                assertThatThrownBy(
+                                () ->
+                                        particles.forwardRange(
+                                                store, new NDList(x), bad[0], bad[1], false))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("[" + bad[0] + ", " + bad[1] + ")");
+            }
+            assertThatThrownBy(
+                            () ->
+                                    particles.forwardParticlesRange(
+                                            store, new NDList(xs), 1, 3, false))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("(2, batch, ...)");
+        }
+    }
+
+    @Test
     void badInputsFailWithTheValueInTheMessage() {
         SequentialBlock base = TestModels.mlp(manager, 6, 8, 4);
         BellaConfig config = BellaConfig.builder().optTargets("0").optParticles(2).build();

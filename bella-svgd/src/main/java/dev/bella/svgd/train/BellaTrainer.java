@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
@@ -102,6 +103,7 @@ public final class BellaTrainer {
     private final int batchSize;
     private final long seed;
     private final boolean perParticleDataOrder;
+    private final int particleChunk;
     private final Path checkpointDir;
     private final Path resumeFrom;
     private final List<Supplier<Evaluator>> evaluators;
@@ -123,6 +125,7 @@ public final class BellaTrainer {
         this.batchSize = b.batchSize;
         this.seed = b.seed;
         this.perParticleDataOrder = b.perParticleDataOrder;
+        this.particleChunk = b.particleChunk;
         this.checkpointDir = b.checkpointDir;
         this.resumeFrom = b.resumeFrom;
         this.evaluators = List.copyOf(b.evaluators);
@@ -360,23 +363,57 @@ public final class BellaTrainer {
         NDList labels = batch.getLabels();
         NDList predictions;
         NDArray perParticle;
-        try (GradientCollector collector = trainer.newGradientCollector()) {
-            predictions =
-                    perParticleDataOrder
-                            ? model.forwardParticles(
-                                    new ParameterStore(batch.getManager(), false), data, true)
-                            : trainer.forward(data, labels);
-            perParticle = loss.perParticle(labels, predictions);
-            NDArray objective = perParticle.mul(datasetScale).sum();
-            if (priorPrecision > 0) {
-                for (Parameter p : params.values()) {
-                    // A result joins its first operand's manager: move the first one to the batch.
-                    NDArray square = p.getArray().square();
-                    square.attach(batch.getManager());
-                    objective = objective.add(square.sum().mul(priorPrecision / 2));
+        int n = model.getParticleCount();
+        if (particleChunk == 0 || particleChunk >= n) {
+            try (GradientCollector collector = trainer.newGradientCollector()) {
+                predictions =
+                        perParticleDataOrder
+                                ? model.forwardParticles(
+                                        new ParameterStore(batch.getManager(), false), data, true)
+                                : trainer.forward(data, labels);
+                perParticle = loss.perParticle(labels, predictions);
+                NDArray objective = perParticle.mul(datasetScale).sum();
+                collector.backward(withPrior(objective, params, batch.getManager()));
+            }
+        } else {
+            NDList[] chunkPredictions = new NDList[(n + particleChunk - 1) / particleChunk];
+            NDArray[] chunkLosses = new NDArray[chunkPredictions.length];
+            try (GradientCollector collector = trainer.newGradientCollector()) {
+                for (int c = 0; c < chunkPredictions.length; c++) {
+                    int from = c * particleChunk;
+                    int to = Math.min(n, from + particleChunk);
+                    // Everything a chunk computes lives in its own manager, freed after its
+                    // backward pass, so only one chunk's activations are alive at a time.
+                    try (NDManager scope = batch.getManager().newSubManager()) {
+                        ParameterStore store = new ParameterStore(scope, false);
+                        NDList x = copyInto(data, perParticleDataOrder, from, to, scope);
+                        NDList y = copyInto(labels, perParticleDataOrder, from, to, scope);
+                        NDList out =
+                                perParticleDataOrder
+                                        ? model.forwardParticlesRange(store, x, from, to, true)
+                                        : model.forwardRange(store, x, from, to, true);
+                        NDArray chunkLoss = loss.perParticle(y, out);
+                        NDArray objective = chunkLoss.mul(datasetScale).sum();
+                        collector.backward(
+                                c == 0 ? withPrior(objective, params, scope) : objective);
+                        chunkLosses[c] = keep(chunkLoss, batch.getManager());
+                        NDList kept = new NDList(out.size());
+                        for (NDArray o : out) {
+                            kept.add(keep(o, batch.getManager()));
+                        }
+                        chunkPredictions[c] = kept;
+                    }
                 }
             }
-            collector.backward(objective);
+            perParticle = NDArrays.concat(new NDList(chunkLosses), 0);
+            predictions = new NDList(chunkPredictions[0].size());
+            for (int k = 0; k < chunkPredictions[0].size(); k++) {
+                NDList parts = new NDList(chunkPredictions.length);
+                for (NDList p : chunkPredictions) {
+                    parts.add(p.get(k));
+                }
+                predictions.add(NDArrays.concat(parts, 0));
+            }
         }
         checkLosses(perParticle, step);
         List<LowRankFactors> factors = new ArrayList<>();
@@ -454,6 +491,46 @@ public final class BellaTrainer {
                         Collections.singletonMap(data.head().getDevice(), labels),
                         Collections.singletonMap(data.head().getDevice(), predictions));
         trainer.notifyListeners(listener -> listener.onTrainingBatch(trainer, batchData));
+    }
+
+    /** Adds \( \frac{\lambda}{2} \sum \|\theta\|^2 \) over the adapters when a prior is set. */
+    private NDArray withPrior(NDArray objective, Map<String, Parameter> params, NDManager scope) {
+        if (priorPrecision <= 0) {
+            return objective;
+        }
+        for (Parameter p : params.values()) {
+            // A result joins its first operand's manager: move the first one to the scope.
+            NDArray square = p.getArray().square();
+            square.attach(scope);
+            objective = objective.add(square.sum().mul(priorPrecision / 2));
+        }
+        return objective;
+    }
+
+    /**
+     * Copies arrays into {@code scope} (so that every result computed from them lands there too),
+     * keeping rows {@code [from, to)} of per-particle arrays.
+     */
+    private static NDList copyInto(
+            NDList arrays, boolean perParticle, int from, int to, NDManager scope) {
+        NDList out = new NDList(arrays.size());
+        for (NDArray a : arrays) {
+            NDArray part = perParticle ? a.get(new NDIndex("{}:{}", from, to)) : a;
+            NDArray copy = part.duplicate();
+            copy.attach(scope);
+            if (part != a) {
+                part.close();
+            }
+            out.add(copy);
+        }
+        return out;
+    }
+
+    /** A copy of {@code a}'s values without its autograd history, in {@code manager}. */
+    private static NDArray keep(NDArray a, NDManager manager) {
+        NDArray copy = a.stopGradient().duplicate();
+        copy.attach(manager);
+        return copy;
     }
 
     /** Hands \( -\phi \) to the optimizer as the gradient, then frees \( \phi \). */
@@ -730,6 +807,7 @@ public final class BellaTrainer {
         private int batchSize = 32;
         private long seed;
         private boolean perParticleDataOrder;
+        private int particleChunk;
         private Path checkpointDir;
         private Path resumeFrom;
         private final List<Supplier<Evaluator>> evaluators = new ArrayList<>();
@@ -896,6 +974,29 @@ public final class BellaTrainer {
          */
         public Builder optPerParticleDataOrder(boolean perParticle) {
             this.perParticleDataOrder = perParticle;
+            return this;
+        }
+
+        /**
+         * Runs each training step's forward and backward passes in chunks of this many particles
+         * (default 0: all particles in one pass). Gradients are accumulated over the chunks before
+         * the SVGD update, so the update is the same up to floating-point rounding, but only one
+         * chunk's activations are in memory at a time: with chunks of 1, training n particles needs
+         * about the activation memory of one model. The arithmetic is unchanged (every layer
+         * already runs on each particle's copy of the batch); smaller chunks only mean smaller
+         * matrix products.
+         *
+         * @param particles particles per chunk, {@code >= 0}; 0 or {@code >= n} for no chunking
+         * @return this builder
+         * @throws IllegalArgumentException if {@code particles < 0}
+         */
+        public Builder optParticleChunk(int particles) {
+            if (particles < 0) {
+                throw new IllegalArgumentException(
+                        "particle chunk must be >= 0 (0 = all particles at once), got "
+                                + particles);
+            }
+            this.particleChunk = particles;
             return this;
         }
 
