@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
@@ -49,7 +50,8 @@ import org.slf4j.LoggerFactory;
  *       {@code (n, d_in, r)} and {@code <path>.lora_B} {@code (n, r, d_out)}; for every full-rank
  *       layer, {@code <path>.weight} {@code (n, d_out, d_in)} and {@code <path>.bias} {@code (n,
  *       d_out)}; written with DJL's {@link NDList#encode(OutputStream, NDList.Encoding) safetensors
- *       encoder}; the file name carries the first 16 hex digits of its SHA-256;
+ *       encoder} in float32, or float16 on request (half the size); the file name carries the first
+ *       16 hex digits of its SHA-256;
  *   <li>{@code adapter_config.json}: the manifest (format version, configuration, layer names and
  *       shapes, library and DJL versions, the data file's name, size and SHA-256, and the
  *       fingerprint of the frozen base).
@@ -114,26 +116,74 @@ public final class AdapterStore {
      */
     public static void save(ParticleBlock model, Path dir, Map<String, String> metadata)
             throws IOException {
-        Files.createDirectories(dir);
-        NDList tensors = new NDList();
+        save(model, dir, metadata, DataType.FLOAT32);
+    }
+
+    /**
+     * Saves a model's adapters in a chosen floating-point type, with extra provenance entries.
+     * {@link DataType#FLOAT16} halves the files; values are rounded to the nearest half-precision
+     * number (about 3 significant digits, relative error at most 2<sup>-11</sup>) and converted
+     * back to the model's type on load.
+     *
+     * @param model the particle model
+     * @param dir the directory, created if missing
+     * @param metadata string entries stored under {@code "metadata"} in the manifest
+     * @param storage {@link DataType#FLOAT32} or {@link DataType#FLOAT16}
+     * @throws IOException if writing fails; the previous save in {@code dir} stays intact
+     * @throws IllegalArgumentException if {@code storage} is another type, or a value does not fit
+     *     it (beyond float16's largest value, 65504); nothing is written then
+     */
+    public static void save(
+            ParticleBlock model, Path dir, Map<String, String> metadata, DataType storage)
+            throws IOException {
+        if (storage != DataType.FLOAT32 && storage != DataType.FLOAT16) {
+            throw new IllegalArgumentException(
+                    "adapters can be stored as float32 or float16, got "
+                            + storage
+                            + " (bfloat16 aborts DJL 0.36's PyTorch engine)");
+        }
+        try (NDManager scope = model.getManager().newSubManager()) {
+            write(model, dir, metadata, storage, scope);
+        }
+    }
+
+    private static void write(
+            ParticleBlock model,
+            Path dir,
+            Map<String, String> metadata,
+            DataType storage,
+            NDManager scope)
+            throws IOException {
+        Map<String, NDArray> named = new LinkedHashMap<>();
         for (Map.Entry<String, LowRankLinear> e : model.getLayers().entrySet()) {
-            NDArray a = e.getValue().getA().getArray();
-            NDArray b = e.getValue().getB().getArray();
-            a.setName(e.getKey() + ".lora_A");
-            b.setName(e.getKey() + ".lora_B");
-            tensors.add(a);
-            tensors.add(b);
+            named.put(e.getKey() + ".lora_A", e.getValue().getA().getArray());
+            named.put(e.getKey() + ".lora_B", e.getValue().getB().getArray());
         }
         for (Map.Entry<String, DenseParticleLinear> e : model.getDenseLayers().entrySet()) {
-            NDArray w = e.getValue().getParticleWeight().getArray();
-            w.setName(e.getKey() + ".weight");
-            tensors.add(w);
+            named.put(e.getKey() + ".weight", e.getValue().getParticleWeight().getArray());
             if (e.getValue().getParticleBias() != null) {
-                NDArray b = e.getValue().getParticleBias().getArray();
-                b.setName(e.getKey() + ".bias");
-                tensors.add(b);
+                named.put(e.getKey() + ".bias", e.getValue().getParticleBias().getArray());
             }
         }
+        // Copies in the storage type, named as in the file; the model's own arrays are untouched.
+        NDList tensors = new NDList(named.size());
+        for (Map.Entry<String, NDArray> e : named.entrySet()) {
+            NDArray copy = e.getValue().toType(storage, true);
+            copy.attach(scope);
+            if (storage != e.getValue().getDataType() && !copy.isInfinite().none().getBoolean()) {
+                throw new IllegalArgumentException(
+                        "tensor '"
+                                + e.getKey()
+                                + "' has values beyond the range of "
+                                + storage
+                                + " (largest magnitude "
+                                + largestMagnitude(e.getValue(), scope)
+                                + "); save it as float32");
+            }
+            copy.setName(e.getKey());
+            tensors.add(copy);
+        }
+        Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, ".adapter_model-", ".tmp");
         String sha;
         long bytes;
@@ -151,22 +201,11 @@ public final class AdapterStore {
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(tmp);
             throw e;
-        } finally {
-            for (Map.Entry<String, LowRankLinear> e : model.getLayers().entrySet()) {
-                e.getValue().getA().getArray().setName("lora_A");
-                e.getValue().getB().getArray().setName("lora_B");
-            }
-            for (DenseParticleLinear d : model.getDenseLayers().values()) {
-                d.getParticleWeight().getArray().setName("weight");
-                if (d.getParticleBias() != null) {
-                    d.getParticleBias().getArray().setName("bias");
-                }
-            }
         }
         String dataName = DATA_PREFIX + sha.substring(0, 16) + DATA_SUFFIX;
         Files.move(tmp, dir.resolve(dataName), StandardCopyOption.ATOMIC_MOVE);
 
-        JsonObject manifest = manifestJson(model, dataName, bytes, sha, metadata);
+        JsonObject manifest = manifestJson(model, dataName, bytes, sha, storage, metadata);
         Path tmpManifest = Files.createTempFile(dir, ".adapter_config-", ".tmp");
         try {
             Files.writeString(tmpManifest, GSON.toJson(manifest), StandardCharsets.UTF_8);
@@ -184,11 +223,18 @@ public final class AdapterStore {
         removeStale(dir, dataName);
     }
 
+    private static float largestMagnitude(NDArray a, NDManager scope) {
+        NDArray abs = a.abs();
+        abs.attach(scope);
+        return abs.max().getFloat();
+    }
+
     private static JsonObject manifestJson(
             ParticleBlock model,
             String dataName,
             long bytes,
             String sha,
+            DataType storage,
             Map<String, String> metadata) {
         BellaConfig c = model.getConfig();
         JsonObject root = new JsonObject();
@@ -234,8 +280,7 @@ public final class AdapterStore {
         data.addProperty("file", dataName);
         data.addProperty("bytes", bytes);
         data.addProperty("sha256", sha);
-        data.addProperty(
-                "dtype", model.getAdapterParameters().get(0).getArray().getDataType().toString());
+        data.addProperty("dtype", storage.toString());
         root.add("tensors", data);
         BaseFingerprint fp = model.getBaseFingerprint();
         JsonObject base = new JsonObject();

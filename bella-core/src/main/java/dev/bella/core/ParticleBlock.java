@@ -513,6 +513,20 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
     }
 
     /**
+     * Saves the adapters in float32 or float16, atomically; see {@link AdapterStore#save(
+     * ParticleBlock, Path, Map, DataType)}. Float16 halves the files (5 CLIP ViT-B/32 particles:
+     * 3.7 MB instead of 7.4 MB) at about 3 significant digits; loading converts back.
+     *
+     * @param dir the directory, created if missing
+     * @param storage {@link DataType#FLOAT32} or {@link DataType#FLOAT16}
+     * @throws IOException if writing fails; the previous adapters in {@code dir} stay intact
+     * @throws IllegalArgumentException for another type, or a value beyond float16's range
+     */
+    public void saveAdapters(Path dir, DataType storage) throws IOException {
+        AdapterStore.save(this, dir, Map.of(), storage);
+    }
+
+    /**
      * Replaces this model's adapter values with those saved in a directory (for resuming). The file
      * must have been saved from a model with the same configuration and base.
      *

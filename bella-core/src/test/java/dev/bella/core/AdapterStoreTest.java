@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.SequentialBlock;
 import com.google.gson.JsonObject;
@@ -242,6 +244,86 @@ class AdapterStoreTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'2.lora_B'")
                 .hasMessageContaining("NaN");
+    }
+
+    @Test
+    void float16HalvesTheFileAndRoundsEachValueToHalfPrecision() throws IOException {
+        Path f32 = dir.resolve("f32");
+        Path f16 = dir.resolve("f16");
+        BellaConfig withHead =
+                BellaConfig.builder()
+                        .optTargets("0")
+                        .optFullRankTargets("2")
+                        .optParticles(3)
+                        .optRank(2)
+                        .optBInitStd(0.3)
+                        .optFullRankInitStd(0.1)
+                        .optSeed(5)
+                        .build();
+        try (ParticleBlock saved = Bella.wrap(base, withHead)) {
+            saved.getLayers().get("0").getB().getArray().muli(1000);
+            saved.saveAdapters(f32);
+            saved.saveAdapters(f16, DataType.FLOAT16);
+            // safetensors: an 8-byte little-endian header length, the JSON header, the data.
+            long data32 = safetensorsDataBytes(onlySafetensors(f32));
+            long data16 = safetensorsDataBytes(onlySafetensors(f16));
+            long values = saved.summary().trainableTotal();
+            assertThat(data32).isEqualTo(4 * values);
+            assertThat(data16).isEqualTo(2 * values);
+            assertThat(Files.readString(f16.resolve(AdapterStore.MANIFEST))).contains("float16");
+            List<float[]> original = values(saved);
+            try (ParticleBlock loaded = Bella.load(f16, base)) {
+                List<float[]> back = values(loaded);
+                assertThat(loaded.getAdapterParameters().get(0).getArray().getDataType())
+                        .isEqualTo(DataType.FLOAT32);
+                boolean anyRounded = false;
+                for (int i = 0; i < original.size(); i++) {
+                    for (int j = 0; j < original.get(i).length; j++) {
+                        float v = original.get(i)[j];
+                        float w = back.get(i)[j];
+                        // IEEE half precision: 11 significant bits for normal numbers, a spacing
+                        // of 2^-24 below 2^-14.
+                        double bound = Math.max(Math.abs(v) * Math.pow(2, -11), Math.pow(2, -25));
+                        assertThat((double) Math.abs(w - v))
+                                .as("tensor %d value %d: %s -> %s", i, j, v, w)
+                                .isLessThanOrEqualTo(bound);
+                        anyRounded |= w != v;
+                    }
+                }
+                assertThat(anyRounded).as("float16 must actually round something").isTrue();
+            }
+            // A value beyond float16's range is refused before anything is written.
+            saved.getLayers().get("0").getA().getArray().set(new NDIndex("0, 0, 0"), 1e6f);
+            assertThatThrownBy(() -> saved.saveAdapters(f16, DataType.FLOAT16))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("0.lora_A")
+                    .hasMessageContaining("1000000");
+            assertThatThrownBy(() -> saved.saveAdapters(f16, DataType.INT8))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("int8");
+            try (ParticleBlock loaded = Bella.load(f16, base)) {
+                assertThat(values(loaded).get(0)[0]).isNotEqualTo(1e6f);
+            }
+        }
+    }
+
+    private static long safetensorsDataBytes(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        long header =
+                java.nio.ByteBuffer.wrap(bytes, 0, 8)
+                        .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                        .getLong();
+        return bytes.length - 8 - header;
+    }
+
+    private static Path onlySafetensors(Path d) throws IOException {
+        try (Stream<Path> s = Files.list(d)) {
+            List<Path> files =
+                    s.filter(f -> f.getFileName().toString().endsWith(".safetensors"))
+                            .collect(Collectors.toList());
+            assertThat(files).hasSize(1);
+            return files.get(0);
+        }
     }
 
     @Test
