@@ -7,8 +7,18 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
+import ai.djl.training.Trainer;
 import ai.djl.training.initializer.NormalInitializer;
+import ai.djl.training.listener.TrainingListenerAdapter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /** Shared pieces of the benchmarks: timing, the ViT-B/32 MLP stack, the GEMM roofline. */
 public final class BenchSupport {
@@ -165,5 +175,78 @@ public final class BenchSupport {
         a.close();
         b.close();
         return 2.0 * n * n * n / (ms * 1e6);
+    }
+
+    /** nproc, CPU model and Java version, for benchmark records. */
+    static Map<String, Object> machine() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("nproc", Runtime.getRuntime().availableProcessors());
+        String cpu = "unknown";
+        try {
+            for (String line :
+                    Files.readAllLines(Path.of("/proc/cpuinfo"), StandardCharsets.UTF_8)) {
+                if (line.startsWith("model name")) {
+                    cpu = line.substring(line.indexOf(':') + 1).trim();
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            // not Linux: leave "unknown"
+        }
+        m.put("cpu", cpu);
+        m.put("java", System.getProperty("java.version"));
+        return m;
+    }
+
+    /** The process's peak resident set size (VmHWM), or -1 where /proc is missing. */
+    static long peakRss() {
+        return procStatusBytes("VmHWM:");
+    }
+
+    /** The process's resident set size now (VmRSS), or -1 where /proc is missing. */
+    static long rss() {
+        return procStatusBytes("VmRSS:");
+    }
+
+    private static long procStatusBytes(String key) {
+        try {
+            for (String line :
+                    Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.UTF_8)) {
+                if (line.startsWith(key)) {
+                    String[] f = line.substring(key.length()).trim().split("\\s+");
+                    return Long.parseLong(f[0]) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /** The 1, 5 and 15 minute load averages, or an empty list where /proc is missing. */
+    static List<Double> loadAverage() {
+        List<Double> out = new ArrayList<>();
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            for (int i = 0; i < 3 && i < f.length; i++) {
+                out.add(Double.parseDouble(f[i]));
+            }
+        } catch (IOException | NumberFormatException e) {
+            out.clear();
+        }
+        return out;
+    }
+
+    /** Records the time between consecutive training batches (the first from construction). */
+    static final class StepTimer extends TrainingListenerAdapter {
+        final List<Double> durations = new ArrayList<>();
+        private long last = System.nanoTime();
+
+        @Override
+        public void onTrainingBatch(Trainer trainer, BatchData batchData) {
+            long now = System.nanoTime();
+            durations.add((now - last) / 1e6);
+            last = now;
+        }
     }
 }

@@ -3,6 +3,7 @@ package dev.bella.examples.bench;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
 import com.google.gson.GsonBuilder;
 import dev.bella.core.Bella;
@@ -12,7 +13,6 @@ import dev.bella.core.clip.ClipVisionConfig;
 import dev.bella.core.clip.ClipVisionTransformer;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -125,8 +125,8 @@ public final class ClipBench implements Callable<Integer> {
     Map<String, Object> run() throws Exception {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("model", "CLIP ViT-B/32 visual tower, random weights, float32");
-        r.put("machine", machine());
-        r.put("loadavg_before", loadAverage());
+        r.put("machine", BenchSupport.machine());
+        r.put("loadavg_before", BenchSupport.loadAverage());
         ClipVisionConfig config = ClipVisionConfig.vitB32();
         long baseBytes = config.parameterCount() * Float.BYTES;
         try (NDManager manager = NDManager.newBaseManager()) {
@@ -136,8 +136,8 @@ public final class ClipBench implements Callable<Integer> {
             r.put("forward", forward(manager, vit));
             r.put("storage", storage(vit, baseBytes));
         }
-        r.put("process_peak_rss_bytes", peakRss());
-        r.put("loadavg_after", loadAverage());
+        r.put("process_peak_rss_bytes", BenchSupport.peakRss());
+        r.put("loadavg_after", BenchSupport.loadAverage());
         return r;
     }
 
@@ -196,7 +196,7 @@ public final class ClipBench implements Callable<Integer> {
             f.put("single_gflops", round(gflop * batch / (ms[0] / 1000.0)));
             f.put("particles_gflops", round(gflop * batch * particles / (ms[1] / 1000.0)));
             f.put("roofline_gemm_gflops", round(BenchSupport.gemmGflops(manager, 1024)));
-            f.put("process_peak_rss_bytes", peakRss());
+            f.put("process_peak_rss_bytes", BenchSupport.peakRss());
             return f;
         }
     }
@@ -208,13 +208,21 @@ public final class ClipBench implements Callable<Integer> {
         try {
             for (int n : storage) {
                 Path dir = root.resolve("n" + n);
+                Path dir16 = root.resolve("n" + n + "-f16");
                 long trainable;
                 try (ParticleBlock model =
                         Bella.wrap(
                                 vit,
                                 ClipTargets.bellaConfig().optParticles(n).optRank(rank).build())) {
                     model.saveAdapters(dir);
+                    model.saveAdapters(dir16, DataType.FLOAT16);
                     trainable = model.summary().trainableTotal();
+                }
+                long total16 = 0;
+                try (Stream<Path> files = Files.list(dir16)) {
+                    for (Path p : (Iterable<Path>) files::iterator) {
+                        total16 += Files.size(p);
+                    }
                 }
                 long total = 0;
                 long data = 0;
@@ -234,6 +242,8 @@ public final class ClipBench implements Callable<Integer> {
                 row.put("adapter_bytes", total);
                 row.put("adapter_data_bytes", data);
                 row.put("adapter_over_base", round4(total / (double) baseBytes));
+                row.put("adapter_float16_bytes", total16);
+                row.put("adapter_float16_over_base", round4(total16 / (double) baseBytes));
                 row.put("base_plus_adapters_bytes", baseBytes + total);
                 row.put("full_copies_bytes", (long) n * baseBytes);
                 rows.add(row);
@@ -258,56 +268,6 @@ public final class ClipBench implements Callable<Integer> {
         double attention = 2 * 2 * t * t * w;
         double block = 2 * t * w * (3 * w) + attention + 2 * t * w * w + 2 * 2 * t * w * m;
         return (conv + c.getLayers() * block + 2 * w * c.getOutputDim()) / 1e9;
-    }
-
-    private static Map<String, Object> machine() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("nproc", Runtime.getRuntime().availableProcessors());
-        String cpu = "unknown";
-        try {
-            for (String line :
-                    Files.readAllLines(Path.of("/proc/cpuinfo"), StandardCharsets.UTF_8)) {
-                if (line.startsWith("model name")) {
-                    cpu = line.substring(line.indexOf(':') + 1).trim();
-                    break;
-                }
-            }
-        } catch (IOException e) {
-            // not Linux: leave "unknown"
-        }
-        m.put("cpu", cpu);
-        m.put("java", System.getProperty("java.version"));
-        return m;
-    }
-
-    /** The process's peak resident set size (VmHWM), or -1 where /proc is missing. */
-    private static long peakRss() {
-        try {
-            for (String line :
-                    Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.UTF_8)) {
-                if (line.startsWith("VmHWM:")) {
-                    String[] f = line.substring(6).trim().split("\\s+");
-                    return Long.parseLong(f[0]) * 1024;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return -1;
-        }
-        return -1;
-    }
-
-    /** The 1, 5 and 15 minute load averages, or an empty list where /proc is missing. */
-    private static List<Double> loadAverage() {
-        List<Double> out = new ArrayList<>();
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-            for (int i = 0; i < 3 && i < f.length; i++) {
-                out.add(Double.parseDouble(f[i]));
-            }
-        } catch (IOException | NumberFormatException e) {
-            out.clear();
-        }
-        return out;
     }
 
     private static void deleteTree(Path root) throws IOException {

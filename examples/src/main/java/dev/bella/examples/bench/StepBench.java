@@ -5,9 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.SequentialBlock;
-import ai.djl.training.Trainer;
 import ai.djl.training.dataset.ArrayDataset;
-import ai.djl.training.listener.TrainingListenerAdapter;
 import com.google.gson.GsonBuilder;
 import dev.bella.core.Bella;
 import dev.bella.core.BellaConfig;
@@ -118,7 +116,7 @@ public final class StepBench implements Callable<Integer> {
                 for (int round = 0; round < rounds; round++) {
                     for (Method m : Method.values()) {
                         List<Double> times = m == Method.SVGD ? svgd : ensemble;
-                        StepTimer timer = new StepTimer();
+                        BenchSupport.StepTimer timer = new BenchSupport.StepTimer();
                         BellaTrainer.builder()
                                 .optMethod(m)
                                 .optLoss(new MeanSquare())
@@ -144,19 +142,6 @@ public final class StepBench implements Callable<Integer> {
             r.put("svgd_overhead", round(svgdMs / ensMs - 1));
             r.put("samples", svgd.size());
             return r;
-        }
-    }
-
-    /** Records the time between consecutive training batches. */
-    private static final class StepTimer extends TrainingListenerAdapter {
-        final List<Double> durations = new ArrayList<>();
-        private long last = System.nanoTime();
-
-        @Override
-        public void onTrainingBatch(Trainer trainer, BatchData batchData) {
-            long now = System.nanoTime();
-            durations.add((now - last) / 1e6);
-            last = now;
         }
     }
 

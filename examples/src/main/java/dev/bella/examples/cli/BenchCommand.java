@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
             dev.bella.examples.bench.KernelBench.class,
             dev.bella.examples.bench.StepBench.class,
             dev.bella.examples.bench.MetricsBench.class,
-            dev.bella.examples.bench.ClipBench.class
+            dev.bella.examples.bench.ClipBench.class,
+            dev.bella.examples.bench.ClipTrainBench.class
         })
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
