@@ -105,7 +105,9 @@ public final class LowRankLinear extends Linear {
         if (scale != 1.0) {
             low = low.mul(scale);
         }
-        return base.add(low.matMul(b).reshape(base.getShape()));
+        // In place: saves one output-sized buffer per layer. Autograd allows it, since the base
+        // product's backward needs its inputs, not its output.
+        return base.addi(low.matMul(b).reshape(base.getShape()));
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.bella.core;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -54,6 +55,13 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
     private final boolean ownsManager;
     private BaseFingerprint fingerprint;
     private final ParticleRange range = new ParticleRange();
+    private volatile long inferenceChunkElements = DEFAULT_INFERENCE_CHUNK_ELEMENTS;
+
+    /**
+     * The default of {@link #setInferenceChunkElements}: 2<sup>20</sup> input values per batched
+     * pass.
+     */
+    public static final long DEFAULT_INFERENCE_CHUNK_ELEMENTS = 1L << 20;
 
     ParticleBlock(
             Block base,
@@ -91,7 +99,75 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
             boolean training,
             PairList<String, Object> params) {
         checkInputs(inputs, false, particles);
-        return broadcastForward(parameterStore, inputs, training, params, particles);
+        int chunk = training ? particles : inferenceChunk(inputs);
+        if (chunk >= particles) {
+            return broadcastForward(parameterStore, inputs, training, params, particles);
+        }
+        List<NDList> parts = new ArrayList<>();
+        for (int start = 0; start < particles; start += chunk) {
+            int from = start;
+            int to = Math.min(particles, from + chunk);
+            parts.add(
+                    range.with(
+                            from,
+                            to,
+                            () ->
+                                    broadcastForward(
+                                            parameterStore, inputs, false, params, to - from)));
+        }
+        NDList out = new NDList(parts.get(0).size());
+        for (int k = 0; k < parts.get(0).size(); k++) {
+            NDList pieces = new NDList(parts.size());
+            for (NDList p : parts) {
+                pieces.add(p.get(k));
+            }
+            out.add(NDArrays.concat(pieces, 0));
+        }
+        return out;
+    }
+
+    /** Particles per batched inference pass, so that a pass sees at most the configured size. */
+    private int inferenceChunk(NDList inputs) {
+        long limit = inferenceChunkElements;
+        if (limit <= 0) {
+            return particles;
+        }
+        long perParticle = 0;
+        for (NDArray x : inputs) {
+            perParticle += x.getShape().size();
+        }
+        return (int) Math.max(1, Math.min(particles, limit / Math.max(1, perParticle)));
+    }
+
+    /**
+     * Sets how large an inference forward (such as {@link #predict}) may grow before the particles
+     * run in several passes: a pass takes as many particles as keep {@code particles x input
+     * values} at or below {@code maxElements}, at least one. Broadcasting a small input to all
+     * particles in one pass runs larger, faster matrix products; past a size, one pass over all
+     * particles is slower than several (at the ViT-B/32 MLP sizes, 20 particles on 8 images took 3x
+     * as long in one pass as one particle at a time; see docs/benchmarks.md). Outputs are the same
+     * either way, up to floating-point rounding. Training passes are not split here (see {@code
+     * BellaTrainer.Builder#optParticleChunk}).
+     *
+     * @param maxElements input values per pass ({@link #DEFAULT_INFERENCE_CHUNK_ELEMENTS} by
+     *     default); 0 to always run all particles in one pass
+     * @throws IllegalArgumentException if {@code maxElements < 0}
+     */
+    public void setInferenceChunkElements(long maxElements) {
+        if (maxElements < 0) {
+            throw new IllegalArgumentException(
+                    "maxElements must be >= 0 (0 = never split), got " + maxElements);
+        }
+        this.inferenceChunkElements = maxElements;
+    }
+
+    /**
+     * Returns the inference pass size set by {@link #setInferenceChunkElements}.
+     *
+     * @return the maximum input values per pass, 0 for no limit
+     */
+    public long getInferenceChunkElements() {
+        return inferenceChunkElements;
     }
 
     private NDList broadcastForward(

@@ -345,6 +345,35 @@ class ParticleBlockTest {
     }
 
     @Test
+    void largeInferencePassesAreSplitWithoutChangingTheOutput() {
+        SequentialBlock base = TestModels.mlp(manager, 6, 8, 4);
+        BellaConfig config =
+                BellaConfig.builder().optTargets("0", "2").optParticles(5).optBInitStd(0.5).build();
+        try (ParticleBlock particles = Bella.wrap(base, config)) {
+            NDArray x = input(3, 6, 11);
+            assertThat(particles.getInferenceChunkElements())
+                    .isEqualTo(ParticleBlock.DEFAULT_INFERENCE_CHUNK_ELEMENTS);
+            particles.setInferenceChunkElements(0);
+            float[] onePass = particles.predict(new NDList(x)).head().toFloatArray();
+            // 18 input values a particle: limits of 18, 40 and 50 give passes of 1, 2 and 2 + 3.
+            for (long limit : new long[] {1, 18, 40, 50}) {
+                particles.setInferenceChunkElements(limit);
+                NDArray y = particles.predict(new NDList(x)).head();
+                assertThat(y.getShape()).isEqualTo(new Shape(5, 3, 4));
+                assertThat(y.toFloatArray())
+                        .as("limit %d", limit)
+                        .containsExactly(onePass, within(1e-5f));
+            }
+            // The particles differ, so a pass that mixed up particles would be caught.
+            assertThat(java.util.Arrays.copyOfRange(onePass, 0, 12))
+                    .isNotEqualTo(java.util.Arrays.copyOfRange(onePass, 12, 24));
+            assertThatThrownBy(() -> particles.setInferenceChunkElements(-2))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("-2");
+        }
+    }
+
+    @Test
     void badInputsFailWithTheValueInTheMessage() {
         SequentialBlock base = TestModels.mlp(manager, 6, 8, 4);
         BellaConfig config = BellaConfig.builder().optTargets("0").optParticles(2).build();
