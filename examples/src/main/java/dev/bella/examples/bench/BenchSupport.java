@@ -10,7 +10,9 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.Trainer;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.training.listener.TrainingListenerAdapter;
+import com.google.gson.GsonBuilder;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +21,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import picocli.CommandLine;
 
 /** Shared pieces of the benchmarks: timing, the ViT-B/32 MLP stack, the GEMM roofline. */
 public final class BenchSupport {
@@ -248,5 +251,20 @@ public final class BenchSupport {
             durations.add((now - last) / 1e6);
             last = now;
         }
+    }
+
+    /**
+     * Prints a benchmark's result: one compact JSON object with {@code --json}, indented JSON
+     * otherwise.
+     */
+    static void print(
+            CommandLine.Model.CommandSpec spec, Map<String, Object> result, boolean json) {
+        PrintWriter out = spec.commandLine().getOut();
+        GsonBuilder gson = new GsonBuilder();
+        if (!json) {
+            gson.setPrettyPrinting();
+        }
+        out.println(gson.create().toJson(result));
+        out.flush();
     }
 }

@@ -5,14 +5,12 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
-import com.google.gson.GsonBuilder;
 import dev.bella.core.Bella;
 import dev.bella.core.ParticleBlock;
 import dev.bella.core.clip.ClipTargets;
 import dev.bella.core.clip.ClipVisionConfig;
 import dev.bella.core.clip.ClipVisionTransformer;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -112,13 +110,7 @@ public final class ClipBench implements Callable<Integer> {
                             + warmup);
         }
         Map<String, Object> result = run();
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) {
-            out.println(new GsonBuilder().create().toJson(result));
-        } else {
-            out.println(new GsonBuilder().setPrettyPrinting().create().toJson(result));
-        }
-        out.flush();
+        BenchSupport.print(spec, result, json);
         return 0;
     }
 

@@ -3,7 +3,6 @@ package dev.bella.examples.bench;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.dataset.ArrayDataset;
-import com.google.gson.GsonBuilder;
 import dev.bella.core.Bella;
 import dev.bella.core.BellaConfig;
 import dev.bella.core.ParticleBlock;
@@ -14,7 +13,6 @@ import dev.bella.core.clip.ClipVisionTransformer;
 import dev.bella.ensemble.Baselines;
 import dev.bella.svgd.train.BellaTrainer;
 import dev.bella.svgd.train.Method;
-import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -113,13 +111,7 @@ public final class ClipTrainBench implements Callable<Integer> {
                             + particleChunk);
         }
         Map<String, Object> r = run();
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) {
-            out.println(new GsonBuilder().create().toJson(r));
-        } else {
-            out.println(new GsonBuilder().setPrettyPrinting().create().toJson(r));
-        }
-        out.flush();
+        BenchSupport.print(spec, r, json);
         return 0;
     }
 

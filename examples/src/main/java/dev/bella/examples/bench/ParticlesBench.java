@@ -5,11 +5,9 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.SequentialBlock;
-import com.google.gson.GsonBuilder;
 import dev.bella.core.Bella;
 import dev.bella.core.BellaConfig;
 import dev.bella.core.ParticleBlock;
-import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -81,13 +79,7 @@ public final class ParticlesBench implements Callable<Integer> {
                             + repeats);
         }
         Map<String, Object> result = run();
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) {
-            out.println(new GsonBuilder().create().toJson(result));
-        } else {
-            result.forEach((k, v) -> out.printf("%-20s %s%n", k, v));
-        }
-        out.flush();
+        BenchSupport.print(spec, result, json);
         return 0;
     }
 

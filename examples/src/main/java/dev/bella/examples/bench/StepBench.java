@@ -6,14 +6,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.dataset.ArrayDataset;
-import com.google.gson.GsonBuilder;
 import dev.bella.core.Bella;
 import dev.bella.core.BellaConfig;
 import dev.bella.core.ParticleBlock;
 import dev.bella.svgd.train.BellaTrainer;
 import dev.bella.svgd.train.Method;
 import dev.bella.svgd.train.ParticleLoss;
-import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -82,13 +80,7 @@ public final class StepBench implements Callable<Integer> {
                             + steps);
         }
         Map<String, Object> r = run();
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) {
-            out.println(new GsonBuilder().create().toJson(r));
-        } else {
-            r.forEach((k, v) -> out.printf("%-20s %s%n", k, v));
-        }
-        out.flush();
+        BenchSupport.print(spec, r, json);
         return 0;
     }
 

@@ -25,10 +25,11 @@ import picocli.CommandLine.Option;
  * {@code ./bella serve}: serves a Bella model as a JSON web service ({@code POST /predict}, {@code
  * GET /health}; see {@code docs/serving.md}) until the process is stopped (Ctrl-C).
  *
- * <p>The model, for now, is the network of {@code ./bella demo}: a 64-128-10 MLP for scikit-learn's
- * digits (8x8 pixels in [0, 1], flattened to 64 values) with seeded random weights, wrapped into
- * low-rank particles. Its answers are not meaningful digits, but they exercise the whole path:
- * validation, batched prediction of all particles, uncertainty, JSON.
+ * <p>The model, for now, is an MLP shaped like the study's ({@code ./bella demo}) but for all ten
+ * digits: 64-128-10 for scikit-learn's digits (8x8 pixels in [0, 1], flattened to 64 values) with
+ * seeded random weights, wrapped into low-rank particles. Its answers are not meaningful digits,
+ * but they exercise the whole path: validation, batched prediction of all particles, uncertainty,
+ * JSON.
  */
 @Command(
         name = "serve",
@@ -194,10 +195,10 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     /**
-     * The network of {@code ./bella demo} for scikit-learn's digits: {@code Linear(128) -> relu ->
-     * Linear(10)} on 64 inputs, weights drawn from N(0, 0.2^2) with the engine seeded by {@code
-     * seed}, both linears adapted by {@code particles} low-rank particles with non-zero B (std 0.3)
-     * so that the particles disagree.
+     * An MLP shaped like the study's, for all ten digits: {@code Linear(128) -> relu -> Linear(10)}
+     * on 64 inputs, weights drawn from N(0, 0.2^2) with the engine seeded by {@code seed}, both
+     * linears adapted by {@code particles} low-rank particles with non-zero B (std 0.3) so that the
+     * particles disagree.
      *
      * @param manager owns the base weights
      * @param particles the number of particles n
