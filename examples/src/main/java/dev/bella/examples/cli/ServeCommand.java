@@ -12,9 +12,11 @@ import dev.bella.core.BellaConfig;
 import dev.bella.core.ParticleBlock;
 import dev.bella.core.serve.UncertaintyPredictor;
 import dev.bella.examples.serve.UncertaintyServer;
+import dev.bella.examples.study.StudyModels;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -90,10 +92,13 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(
             names = "--particles",
             defaultValue = "5",
-            description = "particles n (${DEFAULT-VALUE})")
+            description = "particles n of the random model (${DEFAULT-VALUE})")
     int particles;
 
-    @Option(names = "--rank", defaultValue = "4", description = "adapter rank r (${DEFAULT-VALUE})")
+    @Option(
+            names = "--rank",
+            defaultValue = "4",
+            description = "adapter rank r of the random model (${DEFAULT-VALUE})")
     int rank;
 
     @Option(
@@ -102,20 +107,37 @@ public final class ServeCommand implements Callable<Integer> {
             description = "seed of the weights and adapters (${DEFAULT-VALUE})")
     long seed;
 
+    @Option(
+            names = "--study",
+            paramLabel = "DIR",
+            description =
+                    "serve particles a study trained: the --out directory of ./bella demo"
+                            + " (default: a seeded random digits model)")
+    Path study;
+
+    @Option(
+            names = "--method",
+            defaultValue = "svgd-bella-n-5",
+            description = "which of the study's models (${DEFAULT-VALUE}; see its adapters/)")
+    String method;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         Running running = start();
         PrintWriter out = spec.commandLine().getOut();
+        UncertaintyPredictor p = running.predictor();
         out.printf(
-                "Serving a %d-particle digits model (%d inputs, %d classes) on %s%n"
-                        + "  POST %s/predict  {\"inputs\": [[64 numbers], ...]}%n"
+                "Serving %s: %d particles, %d inputs, %d classes, on %s%n"
+                        + "  POST %s/predict  {\"inputs\": [[%d numbers], ...]}%n"
                         + "  GET  %s/health%n"
                         + "Port %d. Stop with Ctrl-C.%n",
-                particles,
-                FEATURES,
-                CLASSES,
+                study == null ? "a seeded random digits model" : study.resolve(method),
+                p.getParticleCount(),
+                p.getInputSize(),
+                p.getClassCount(),
                 running.server().getUri(),
                 running.server().getUri(),
+                p.getInputSize(),
                 running.server().getUri(),
                 running.server().getPort());
         out.flush();
@@ -166,9 +188,15 @@ public final class ServeCommand implements Callable<Integer> {
         ParticleBlock model = null;
         UncertaintyPredictor predictor = null;
         try {
-            model = digitsModel(manager, particles, rank, seed);
+            Shape input = new Shape(FEATURES);
+            if (study == null) {
+                model = digitsModel(manager, particles, rank, seed);
+            } else {
+                input = StudyModels.inputShape(StudyModels.readShape(study));
+                model = StudyModels.load(study, method, manager);
+            }
             predictor =
-                    UncertaintyPredictor.builder(model, new Shape(FEATURES))
+                    UncertaintyPredictor.builder(model, input)
                             .optManager(manager)
                             .optInputRange(-inputLimit, inputLimit)
                             .build();

@@ -4,10 +4,8 @@ import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.core.Linear;
 import ai.djl.training.dataset.ArrayDataset;
 import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.translate.TranslateException;
@@ -267,11 +265,7 @@ public final class Study {
             throws IOException, TranslateException {
         int inputs = data.source().height() * data.source().width();
         int classes = data.source().classes();
-        SequentialBlock mlp =
-                new SequentialBlock()
-                        .add(Linear.builder().setUnits(data.hidden()).build())
-                        .add(Activation::relu)
-                        .add(Linear.builder().setUnits(classes).build());
+        SequentialBlock mlp = StudyModels.mlp(data.hidden(), classes);
         String key =
                 String.format(
                         Locale.ROOT,
@@ -289,6 +283,10 @@ public final class Study {
                 mlp.loadParameters(manager, in);
                 progress.printf(Locale.ROOT, "pre-trained base loaded from %s%n", cached);
                 progress.flush();
+                StudyModels.saveBase(
+                        settings.out(),
+                        cached,
+                        new StudyModels.BaseShape(inputs, data.hidden(), classes));
                 return mlp;
             } catch (MalformedModelException | IOException | RuntimeException e) {
                 progress.printf(
@@ -296,11 +294,7 @@ public final class Study {
                         "cached base %s is unusable (%s); pre-training again%n",
                         cached,
                         e);
-                mlp =
-                        new SequentialBlock()
-                                .add(Linear.builder().setUnits(data.hidden()).build())
-                                .add(Activation::relu)
-                                .add(Linear.builder().setUnits(classes).build());
+                mlp = StudyModels.mlp(data.hidden(), classes);
             }
         }
         progress.printf(
@@ -343,17 +337,15 @@ public final class Study {
                         StandardCopyOption.REPLACE_EXISTING);
             }
         }
-        SequentialBlock fresh =
-                new SequentialBlock()
-                        .add(Linear.builder().setUnits(data.hidden()).build())
-                        .add(Activation::relu)
-                        .add(Linear.builder().setUnits(classes).build());
+        SequentialBlock fresh = StudyModels.mlp(data.hidden(), classes);
         try (DataInputStream in =
                 new DataInputStream(new BufferedInputStream(Files.newInputStream(cached)))) {
             fresh.loadParameters(manager, in);
         } catch (MalformedModelException e) {
             throw new IOException("cannot read back the base just cached in " + cached, e);
         }
+        StudyModels.saveBase(
+                settings.out(), cached, new StudyModels.BaseShape(inputs, data.hidden(), classes));
         return fresh;
     }
 

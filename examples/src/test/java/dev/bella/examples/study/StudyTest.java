@@ -1,9 +1,17 @@
 package dev.bella.examples.study;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.djl.ndarray.NDManager;
+import dev.bella.core.ParticleBlock;
 import dev.bella.examples.cli.BellaCli;
+import dev.bella.examples.cli.ServeCommand;
+import dev.bella.examples.data.Digits;
+import dev.bella.examples.data.LabeledImages;
+import dev.bella.metrics.ClassificationMetrics;
 import dev.bella.metrics.Metric;
+import dev.bella.metrics.Uncertainty;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -11,6 +19,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** A short run of the study (few epochs) checks its protocol, results and report. */
 class StudyTest {
@@ -66,6 +75,35 @@ class StudyTest {
         String report = Files.readString(s.out().resolve("report.md"));
         assertThat(report).contains("| SVGD Bella (n=3) |").contains("FGSM 0.03");
         assertThat(s.out().resolve("plots/svgd-bella-n-3/reliability.png")).exists();
+        // The study's models load back from its output directory and predict as they did.
+        assertThat(StudyModels.methods(s.out()))
+                .containsExactlyInAnyOrder(
+                        "single-lora-r-4",
+                        "ensemble-bella-n-3",
+                        "svgd-bella-n-3",
+                        "full-rank-ensemble-n-3");
+        try (NDManager manager = NDManager.newBaseManager();
+                ParticleBlock svgd = StudyModels.load(s.out(), "svgd-bella-n-3", manager)) {
+            LabeledImages test = Digits.load().firstClasses(8).split(0, 0.4, 0.3, 0.3)[2];
+            float[][][] probs = Evaluation.particleProbabilities(svgd, test, 512);
+            double accuracy =
+                    ClassificationMetrics.of(Uncertainty.posteriorPredictive(probs), test.labels())
+                            .accuracy();
+            assertThat(accuracy).isEqualTo(results.get(2).report().classification().accuracy());
+        }
+        assertThatThrownBy(() -> StudyModels.load(s.out(), "nope", null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("svgd-bella-n-3");
+        // ./bella serve --study serves them.
+        ServeCommand serve = new ServeCommand();
+        new CommandLine(serve)
+                .parseArgs(
+                        "--port", "0", "--study", s.out().toString(), "--method", "svgd-bella-n-3");
+        try (ServeCommand.Running running = serve.start()) {
+            assertThat(running.predictor().getParticleCount()).isEqualTo(3);
+            assertThat(running.predictor().getInputSize()).isEqualTo(64);
+            assertThat(running.predictor().getClassCount()).isEqualTo(8);
+        }
         // The base was cached: a second run loads it instead of pre-training.
         StringWriter again = new StringWriter();
         new Study(s, new PrintWriter(again)).run();

@@ -1,0 +1,191 @@
+package dev.bella.examples.study;
+
+import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import dev.bella.core.Bella;
+import dev.bella.core.ParticleBlock;
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The trained models a study leaves in its output directory, loaded back for use elsewhere (for
+ * example {@code ./bella serve --study DIR}).
+ *
+ * <p>A study writes {@code base.params} (the frozen MLP, DJL's parameter format), {@code base.json}
+ * (its inputs, hidden units and classes) and one adapter directory per method under {@code
+ * adapters/}.
+ */
+public final class StudyModels {
+
+    /** The frozen base's parameters in a study's output directory. */
+    public static final String BASE_PARAMS = "base.params";
+
+    /** The frozen base's shape in a study's output directory. */
+    public static final String BASE_JSON = "base.json";
+
+    private StudyModels() {}
+
+    /**
+     * The shape of a study's MLP.
+     *
+     * @param inputs input values of one image
+     * @param hidden hidden units
+     * @param classes classes
+     */
+    public record BaseShape(int inputs, int hidden, int classes) {}
+
+    /** Writes the base next to the study's results, atomically; the base file is copied. */
+    static void saveBase(Path out, Path params, BaseShape shape) throws IOException {
+        Files.createDirectories(out);
+        Path tmp = Files.createTempFile(out, ".base-", ".tmp");
+        Files.copy(params, tmp, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(
+                tmp,
+                out.resolve(BASE_PARAMS),
+                StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
+        JsonObject o = new JsonObject();
+        o.addProperty("inputs", shape.inputs());
+        o.addProperty("hidden", shape.hidden());
+        o.addProperty("classes", shape.classes());
+        Path tmpJson = Files.createTempFile(out, ".base-", ".tmp");
+        Files.writeString(tmpJson, o.toString(), StandardCharsets.UTF_8);
+        Files.move(
+                tmpJson,
+                out.resolve(BASE_JSON),
+                StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /**
+     * Builds the study's MLP: {@code Linear(hidden) -> relu -> Linear(classes)}, uninitialised.
+     *
+     * @param hidden hidden units
+     * @param classes classes
+     * @return the block
+     */
+    static SequentialBlock mlp(int hidden, int classes) {
+        return new SequentialBlock()
+                .add(Linear.builder().setUnits(hidden).build())
+                .add(Activation::relu)
+                .add(Linear.builder().setUnits(classes).build());
+    }
+
+    /**
+     * Reads the shape of a study's base.
+     *
+     * @param studyDir the study's output directory ({@code --out})
+     * @return the shape
+     * @throws IOException if the file cannot be read
+     * @throws IllegalArgumentException if it is missing or malformed (the message names it)
+     */
+    public static BaseShape readShape(Path studyDir) throws IOException {
+        Path json = studyDir.resolve(BASE_JSON);
+        if (!Files.isRegularFile(json)) {
+            throw new IllegalArgumentException(
+                    "no "
+                            + BASE_JSON
+                            + " in "
+                            + studyDir
+                            + ": pass the --out directory of a finished ./bella demo run");
+        }
+        try {
+            JsonObject o = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+            BaseShape s =
+                    new BaseShape(
+                            o.get("inputs").getAsInt(),
+                            o.get("hidden").getAsInt(),
+                            o.get("classes").getAsInt());
+            if (s.inputs() < 1 || s.hidden() < 1 || s.classes() < 2) {
+                throw new IllegalArgumentException(json + " holds an impossible shape " + s);
+            }
+            return s;
+        } catch (JsonParseException | IllegalStateException | NullPointerException e) {
+            throw new IllegalArgumentException(
+                    json + " is not a study base description: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Lists the methods whose adapters a study saved.
+     *
+     * @param studyDir the study's output directory
+     * @return the adapter directory names, sorted (for example {@code svgd-bella-n-5})
+     * @throws IOException if the directory cannot be listed
+     */
+    public static List<String> methods(Path studyDir) throws IOException {
+        Path adapters = studyDir.resolve("adapters");
+        List<String> out = new ArrayList<>();
+        if (Files.isDirectory(adapters)) {
+            try (Stream<Path> s = Files.list(adapters)) {
+                s.filter(Files::isDirectory)
+                        .map(p -> p.getFileName().toString())
+                        .sorted()
+                        .forEach(out::add);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Loads one method's particles on the study's frozen base.
+     *
+     * @param studyDir the study's output directory
+     * @param method an adapter directory name from {@link #methods}
+     * @param manager owns the base weights
+     * @return the particles; close them when done
+     * @throws IOException if a file cannot be read
+     * @throws IllegalArgumentException if the study or method is missing (the message lists the
+     *     methods there are) or the files do not match
+     */
+    public static ParticleBlock load(Path studyDir, String method, NDManager manager)
+            throws IOException {
+        BaseShape shape = readShape(studyDir);
+        List<String> methods = methods(studyDir);
+        if (!methods.contains(method)) {
+            throw new IllegalArgumentException(
+                    "no adapters for method '"
+                            + method
+                            + "' in "
+                            + studyDir.resolve("adapters")
+                            + "; the study saved "
+                            + methods);
+        }
+        SequentialBlock base = mlp(shape.hidden(), shape.classes());
+        Path params = studyDir.resolve(BASE_PARAMS);
+        try (InputStream in = Files.newInputStream(params);
+                DataInputStream data = new DataInputStream(new BufferedInputStream(in))) {
+            base.loadParameters(manager, data);
+        } catch (MalformedModelException e) {
+            throw new IllegalArgumentException(
+                    params + " is not the base of " + shape + ": " + e.getMessage(), e);
+        }
+        return Bella.load(studyDir.resolve("adapters").resolve(method), base);
+    }
+
+    /**
+     * The input shape of one example for a study's models.
+     *
+     * @param shape the base's shape
+     * @return {@code (inputs)}
+     */
+    public static Shape inputShape(BaseShape shape) {
+        return new Shape(shape.inputs());
+    }
+}
