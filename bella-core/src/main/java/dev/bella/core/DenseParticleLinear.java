@@ -31,7 +31,7 @@ public final class DenseParticleLinear extends Linear {
     private final int particles;
     private final Parameter weight;
     private final Parameter bias;
-    private ParticleRange range;
+    private ParticleRange range = ParticleRange.ALL;
 
     DenseParticleLinear(String path, Parameter weight, Parameter bias, Shape[] inputShapes) {
         super(Linear.builder().setUnits(weight.getArray().getShape().get(1)).optBias(bias != null));
@@ -97,8 +97,7 @@ public final class DenseParticleLinear extends Linear {
                             + ") but got shape "
                             + shape);
         }
-        int[] r = range == null ? null : range.get();
-        int n = r == null ? particles : r[1] - r[0];
+        int n = range.count(particles);
         if (shape.get(0) % n != 0) {
             throw new IllegalArgumentException(
                     "layer '"
@@ -112,13 +111,11 @@ public final class DenseParticleLinear extends Linear {
                             + n);
         }
         Device device = x.getDevice();
-        NDArray bv = parameterStore.getValue(bias, device, training);
         return new NDList(
                 denseParticleLinear(
                         x,
-                        ParticleBlock.slice(
-                                parameterStore.getValue(weight, device, training), r, x),
-                        bv == null ? null : ParticleBlock.slice(bv, r, x)));
+                        range.slice(parameterStore.getValue(weight, device, training), x),
+                        range.slice(parameterStore.getValue(bias, device, training), x)));
     }
 
     /** Shares the particle range of the block this layer belongs to. */

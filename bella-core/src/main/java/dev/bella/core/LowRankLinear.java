@@ -44,7 +44,7 @@ public final class LowRankLinear extends Linear {
     private final Parameter bias;
     private final Parameter a;
     private final Parameter b;
-    private ParticleRange range;
+    private ParticleRange range = ParticleRange.ALL;
 
     LowRankLinear(
             String path,
@@ -155,8 +155,7 @@ public final class LowRankLinear extends Linear {
                             + ") but got shape "
                             + shape);
         }
-        int[] r = range == null ? null : range.get();
-        int n = r == null ? particles : r[1] - r[0];
+        int n = range.count(particles);
         if (shape.get(0) % n != 0) {
             throw new IllegalArgumentException(
                     "layer '"
@@ -175,8 +174,8 @@ public final class LowRankLinear extends Linear {
                         x,
                         parameterStore.getValue(weight, device, training),
                         parameterStore.getValue(bias, device, training),
-                        ParticleBlock.slice(parameterStore.getValue(a, device, training), r, x),
-                        ParticleBlock.slice(parameterStore.getValue(b, device, training), r, x),
+                        range.slice(parameterStore.getValue(a, device, training), x),
+                        range.slice(parameterStore.getValue(b, device, training), x),
                         scale));
     }
 

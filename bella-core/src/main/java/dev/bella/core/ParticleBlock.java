@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
@@ -267,20 +266,6 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
                             + particles
                             + "]");
         }
-    }
-
-    /**
-     * Rows {@code r[0]..r[1]-1} of a per-particle parameter, in {@code like}'s manager (DJL would
-     * put the view in the parameter's manager, where it would outlive the forward pass); the whole
-     * parameter if {@code r} is null.
-     */
-    static NDArray slice(NDArray parameter, int[] r, NDArray like) {
-        if (r == null) {
-            return parameter;
-        }
-        NDArray view = parameter.get(new NDIndex("{}:{}", r[0], r[1]));
-        view.attach(like.getManager());
-        return view;
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.bella.core;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import java.util.function.Supplier;
 
 /**
@@ -12,9 +14,28 @@ final class ParticleRange {
 
     private final ThreadLocal<int[]> current = new ThreadLocal<>();
 
-    /** Returns {@code {from, to}} of the running ranged forward, or {@code null} for all. */
-    int[] get() {
-        return current.get();
+    /** A range no forward ever sets: its layers always run all particles. */
+    static final ParticleRange ALL = new ParticleRange();
+
+    /** Returns how many of {@code particles} the running forward on this thread runs. */
+    int count(int particles) {
+        int[] r = current.get();
+        return r == null ? particles : r[1] - r[0];
+    }
+
+    /**
+     * Rows {@code from..to-1} of a per-particle parameter for the running ranged forward, in {@code
+     * like}'s manager (DJL would put the view in the parameter's manager, where it would outlive
+     * the forward pass); the whole parameter, or {@code null}, outside a ranged forward.
+     */
+    NDArray slice(NDArray parameter, NDArray like) {
+        int[] r = current.get();
+        if (r == null || parameter == null) {
+            return parameter;
+        }
+        NDArray view = parameter.get(new NDIndex("{}:{}", r[0], r[1]));
+        view.attach(like.getManager());
+        return view;
     }
 
     /** Runs {@code body} with particles {@code [from, to)} only. */

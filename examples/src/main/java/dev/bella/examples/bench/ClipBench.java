@@ -210,23 +210,9 @@ public final class ClipBench implements Callable<Integer> {
                     model.saveAdapters(dir16, DataType.FLOAT16);
                     trainable = model.summary().trainableTotal();
                 }
-                long total16 = 0;
-                try (Stream<Path> files = Files.list(dir16)) {
-                    for (Path p : (Iterable<Path>) files::iterator) {
-                        total16 += Files.size(p);
-                    }
-                }
-                long total = 0;
-                long data = 0;
-                try (Stream<Path> files = Files.list(dir)) {
-                    for (Path p : (Iterable<Path>) files::iterator) {
-                        long size = Files.size(p);
-                        total += size;
-                        if (p.getFileName().toString().endsWith(".safetensors")) {
-                            data += size;
-                        }
-                    }
-                }
+                long total16 = bytes(dir16, "");
+                long total = bytes(dir, "");
+                long data = bytes(dir, ".safetensors");
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("particles", n);
                 row.put("trainable_parameters", trainable);
@@ -260,6 +246,19 @@ public final class ClipBench implements Callable<Integer> {
         double attention = 2 * 2 * t * t * w;
         double block = 2 * t * w * (3 * w) + attention + 2 * t * w * w + 2 * 2 * t * w * m;
         return (conv + c.getLayers() * block + 2 * w * c.getOutputDim()) / 1e9;
+    }
+
+    /** Bytes of the files in {@code dir} whose names end with {@code suffix}. */
+    private static long bytes(Path dir, String suffix) throws IOException {
+        long total = 0;
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                if (p.getFileName().toString().endsWith(suffix)) {
+                    total += Files.size(p);
+                }
+            }
+        }
+        return total;
     }
 
     private static void deleteTree(Path root) throws IOException {

@@ -5,11 +5,13 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.bella.core.ParticleBlock;
+import dev.bella.core.interop.NDArrays;
 import dev.bella.core.robustness.Corruption;
 import dev.bella.core.robustness.Fgsm;
 import dev.bella.core.robustness.FgsmCurve;
 import dev.bella.examples.data.LabeledImages;
 import dev.bella.metrics.Ranking;
+import dev.bella.metrics.Uncertainty;
 
 /**
  * Accuracy of the posterior predictive under corruptions and FGSM (paper Figure 2 and Table 4 in
@@ -47,14 +49,23 @@ final class Robustness {
         int n = test.size();
         double[] entropy = new double[n * (all.length + 1)];
         boolean[] shifted = new boolean[entropy.length];
-        evaluate(model, test, null, 0, seed, entropy, 0);
+        float[] flat = test.flatPixels();
+        evaluate(model, test, flat, null, 0, seed, entropy, 0);
         for (int k = 0; k < all.length; k++) {
             for (int s = 0; s < severities; s++) {
                 int severity = Corruption.MIN_SEVERITY + s;
                 boolean last = severity == Corruption.MAX_SEVERITY;
                 int offset = (k + 1) * n;
                 mean[s] +=
-                        evaluate(model, test, all[k], severity, seed, last ? entropy : null, offset)
+                        evaluate(
+                                        model,
+                                        test,
+                                        flat,
+                                        all[k],
+                                        severity,
+                                        seed,
+                                        last ? entropy : null,
+                                        offset)
                                 / all.length;
                 if (last) {
                     java.util.Arrays.fill(shifted, offset, offset + n, true);
@@ -65,12 +76,14 @@ final class Robustness {
     }
 
     /**
-     * Accuracy of the posterior predictive on the test images, corrupted if {@code c} is given;
-     * stores each image's predictive entropy into {@code entropy} from {@code offset} if given.
+     * Accuracy of the posterior predictive on the test images ({@code flat}: their pixels, row by
+     * row), corrupted if {@code c} is given; stores each image's predictive entropy into {@code
+     * entropy} from {@code offset} if given.
      */
     private static double evaluate(
             ParticleBlock model,
             LabeledImages test,
+            float[] flat,
             Corruption c,
             int severity,
             long seed,
@@ -79,7 +92,6 @@ final class Robustness {
         int h = test.height();
         int w = test.width();
         int d = h * w;
-        float[] flat = test.flatPixels();
         int[] labels = test.labels();
         long correct = 0;
         for (int from = 0; from < test.size(); from += BATCH) {
@@ -95,20 +107,14 @@ final class Robustness {
                                 .softmax(2)
                                 .mean(new int[] {0});
                 long[] predicted = mean.argMax(1).toLongArray();
-                int classes = Math.toIntExact(mean.getShape().get(1));
-                float[] p = entropy == null ? null : mean.toFloatArray();
                 for (int j = 0; j < b; j++) {
                     if (predicted[j] == labels[from + j]) {
                         correct++;
                     }
-                    if (p != null) {
-                        double hj = 0;
-                        for (int k = 0; k < classes; k++) {
-                            double v = p[j * classes + k];
-                            hj -= v > 0 ? v * Math.log(v) : 0;
-                        }
-                        entropy[offset + from + j] = hj;
-                    }
+                }
+                if (entropy != null) {
+                    double[] hb = Uncertainty.entropy(NDArrays.toFloatMatrix(mean));
+                    System.arraycopy(hb, 0, entropy, offset + from, b);
                 }
             }
         }

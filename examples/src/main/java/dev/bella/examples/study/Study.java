@@ -21,9 +21,7 @@ import dev.bella.metrics.MetricsReport;
 import dev.bella.svgd.LowRankSvgd;
 import dev.bella.svgd.train.BellaTrainer;
 import dev.bella.svgd.train.Method;
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -265,7 +263,6 @@ public final class Study {
             throws IOException, TranslateException {
         int inputs = data.source().height() * data.source().width();
         int classes = data.source().classes();
-        SequentialBlock mlp = StudyModels.mlp(data.hidden(), classes);
         String key =
                 String.format(
                         Locale.ROOT,
@@ -277,26 +274,36 @@ public final class Study {
                         settings.seed(),
                         settings.pretrainEpochs());
         Path cached = settings.cache().resolve(key);
+        SequentialBlock base = null;
         if (Files.isRegularFile(cached)) {
-            try (DataInputStream in =
-                    new DataInputStream(new BufferedInputStream(Files.newInputStream(cached)))) {
-                mlp.loadParameters(manager, in);
+            try {
+                base = StudyModels.readBase(cached, data.hidden(), classes, manager);
                 progress.printf(Locale.ROOT, "pre-trained base loaded from %s%n", cached);
-                progress.flush();
-                StudyModels.saveBase(
-                        settings.out(),
-                        cached,
-                        new StudyModels.BaseShape(inputs, data.hidden(), classes));
-                return mlp;
             } catch (MalformedModelException | IOException | RuntimeException e) {
                 progress.printf(
                         Locale.ROOT,
                         "cached base %s is unusable (%s); pre-training again%n",
                         cached,
                         e);
-                mlp = StudyModels.mlp(data.hidden(), classes);
+            }
+            progress.flush();
+        }
+        if (base == null) {
+            pretrain(manager, data, inputs, classes, cached);
+            try {
+                base = StudyModels.readBase(cached, data.hidden(), classes, manager);
+            } catch (MalformedModelException e) {
+                throw new IOException("cannot read back the base just cached in " + cached, e);
             }
         }
+        StudyModels.saveBase(
+                settings.out(), cached, new StudyModels.BaseShape(inputs, data.hidden(), classes));
+        return base;
+    }
+
+    /** Trains the MLP in full on the source split and writes its parameters to {@code cached}. */
+    private void pretrain(NDManager manager, Data data, int inputs, int classes, Path cached)
+            throws IOException, TranslateException {
         progress.printf(
                 Locale.ROOT,
                 "pre-training the base MLP %d-%d-%d on the source split (%d epochs) ...%n",
@@ -305,6 +312,7 @@ public final class Study {
                 classes,
                 settings.pretrainEpochs());
         progress.flush();
+        SequentialBlock mlp = StudyModels.mlp(data.hidden(), classes);
         mlp.setInitializer(new XavierInitializer(), Parameter.Type.WEIGHT);
         manager.getEngine().setRandomSeed((int) settings.seed());
         mlp.initialize(manager, DataType.FLOAT32, new Shape(1, inputs));
@@ -337,16 +345,6 @@ public final class Study {
                         StandardCopyOption.REPLACE_EXISTING);
             }
         }
-        SequentialBlock fresh = StudyModels.mlp(data.hidden(), classes);
-        try (DataInputStream in =
-                new DataInputStream(new BufferedInputStream(Files.newInputStream(cached)))) {
-            fresh.loadParameters(manager, in);
-        } catch (MalformedModelException e) {
-            throw new IOException("cannot read back the base just cached in " + cached, e);
-        }
-        StudyModels.saveBase(
-                settings.out(), cached, new StudyModels.BaseShape(inputs, data.hidden(), classes));
-        return fresh;
     }
 
     static String slug(String name) {

@@ -88,6 +88,27 @@ public final class StudyModels {
     }
 
     /**
+     * Reads the study's MLP from a DJL parameter file.
+     *
+     * @param params the file
+     * @param hidden hidden units
+     * @param classes classes
+     * @param manager owns the weights
+     * @return the initialised block
+     * @throws IOException if the file cannot be read
+     * @throws MalformedModelException if it does not hold this MLP's parameters
+     */
+    static SequentialBlock readBase(Path params, int hidden, int classes, NDManager manager)
+            throws IOException, MalformedModelException {
+        SequentialBlock base = mlp(hidden, classes);
+        try (InputStream in = Files.newInputStream(params);
+                DataInputStream data = new DataInputStream(new BufferedInputStream(in))) {
+            base.loadParameters(manager, data);
+        }
+        return base;
+    }
+
+    /**
      * Reads the shape of a study's base.
      *
      * @param studyDir the study's output directory ({@code --out})
@@ -167,11 +188,10 @@ public final class StudyModels {
                             + "; the study saved "
                             + methods);
         }
-        SequentialBlock base = mlp(shape.hidden(), shape.classes());
         Path params = studyDir.resolve(BASE_PARAMS);
-        try (InputStream in = Files.newInputStream(params);
-                DataInputStream data = new DataInputStream(new BufferedInputStream(in))) {
-            base.loadParameters(manager, data);
+        SequentialBlock base;
+        try {
+            base = readBase(params, shape.hidden(), shape.classes(), manager);
         } catch (MalformedModelException e) {
             throw new IllegalArgumentException(
                     params + " is not the base of " + shape + ": " + e.getMessage(), e);
