@@ -78,10 +78,8 @@ public record BaseFingerprint(List<Entry> parameters, String sha256) {
         for (Map.Entry<String, Block> e : LayerPaths.walk(tree).entrySet()) {
             Block block = e.getValue();
             for (Parameter p : block.getDirectParameters().values()) {
-                if (block instanceof DenseParticleLinear
-                        || (block instanceof LowRankLinear
-                                && (p == ((LowRankLinear) block).getA()
-                                        || p == ((LowRankLinear) block).getB()))) {
+                if (block instanceof ParticleLinear
+                        && ((ParticleLinear) block).getParticleParameters().containsValue(p)) {
                     continue;
                 }
                 NDArray array = p.getArray();

@@ -69,7 +69,7 @@ public final class Bella {
      *     fit this base (the message names the file and the tensor)
      */
     public static ParticleBlock load(Path dir, Block base) throws IOException {
-        AdapterStore.Manifest manifest = AdapterStore.readManifest(dir);
+        AdapterManifest manifest = AdapterStore.readManifest(dir);
         ParticleBlock model = wrap(base, manifest.config(), false, null);
         try {
             AdapterStore.loadInto(model, dir, manifest);
@@ -110,20 +110,19 @@ public final class Bella {
             Map<Parameter, Parameter> views = new IdentityHashMap<>();
             Function<Parameter, Parameter> view =
                     p -> views.computeIfAbsent(p, q -> frozenView(q, manager));
-            Map<String, LowRankLinear> adapted = new LinkedHashMap<>();
-            Map<String, DenseParticleLinear> copied = new LinkedHashMap<>();
+            Map<String, ParticleLinear> made = new LinkedHashMap<>();
             Block inner =
                     new BlockCopier(
                                     (path, block) -> {
                                         if (dense.contains(path)) {
-                                            DenseParticleLinear d =
+                                            FullRankLinear d =
                                                     copyPerParticle(
                                                             path,
                                                             (Linear) block,
                                                             densePaths.indexOf(path),
                                                             config,
                                                             manager);
-                                            copied.put(path, d);
+                                            made.put(path, d);
                                             return d;
                                         }
                                         if (!targets.contains(path)) {
@@ -138,7 +137,7 @@ public final class Bella {
                                                         initialize,
                                                         view,
                                                         manager);
-                                        adapted.put(path, l);
+                                        made.put(path, l);
                                         return l;
                                     },
                                     view)
@@ -148,8 +147,7 @@ public final class Bella {
                     config,
                     config.getParticles(),
                     inner,
-                    orderedAs(targetPaths, adapted),
-                    orderedAs(densePaths, copied),
+                    inTreeOrder(tree, made),
                     manager,
                     true,
                     fingerprint);
@@ -159,10 +157,13 @@ public final class Bella {
         }
     }
 
-    private static <T> Map<String, T> orderedAs(List<String> order, Map<String, T> layers) {
-        Map<String, T> out = new LinkedHashMap<>();
-        for (String p : order) {
-            out.put(p, layers.get(p));
+    private static Map<String, ParticleLinear> inTreeOrder(
+            Map<String, Block> tree, Map<String, ParticleLinear> layers) {
+        Map<String, ParticleLinear> out = new LinkedHashMap<>();
+        for (String p : tree.keySet()) {
+            if (layers.containsKey(p)) {
+                out.put(p, layers.get(p));
+            }
         }
         return out;
     }
@@ -235,8 +236,8 @@ public final class Bella {
                 path,
                 weight,
                 bias,
-                trainable("lora_A", a),
-                trainable("lora_B", b),
+                ParticleLinear.trainable(AdapterNames.LORA_A, a),
+                ParticleLinear.trainable(AdapterNames.LORA_B, b),
                 config.getScale(),
                 inputShapes);
     }
@@ -245,7 +246,7 @@ public final class Bella {
      * Every particle starts from a copy of the pre-trained weight and bias, plus optional noise
      * drawn from the particle's own stream (tagged apart from the low-rank layers' streams).
      */
-    private static DenseParticleLinear copyPerParticle(
+    private static FullRankLinear copyPerParticle(
             String path, Linear linear, int index, BellaConfig config, NDManager manager) {
         int n = config.getParticles();
         NDArray w = linear.getParameters().get("weight").getArray();
@@ -274,7 +275,7 @@ public final class Bella {
             NDArray b = linear.getParameters().get("bias").getArray();
             NDArray biases = b.stopGradient().expandDims(0).repeat(0, n);
             biases.attach(manager);
-            bias = trainable("bias", biases);
+            bias = ParticleLinear.trainable(AdapterNames.BIAS, biases);
         }
         Shape[] inputShapes;
         try {
@@ -282,7 +283,8 @@ public final class Bella {
         } catch (IllegalStateException e) {
             inputShapes = new Shape[] {new Shape(-1, w.getShape().get(1))};
         }
-        return new DenseParticleLinear(path, trainable("weight", weights), bias, inputShapes);
+        return new FullRankLinear(
+                path, ParticleLinear.trainable(AdapterNames.WEIGHT, weights), bias, inputShapes);
     }
 
     private static void fillGaussian(
@@ -301,17 +303,6 @@ public final class Bella {
             array = cast;
         }
         return array;
-    }
-
-    private static Parameter trainable(String name, NDArray array) {
-        array.setName(name);
-        return Parameter.builder()
-                .setName(name)
-                .setType(Parameter.Type.WEIGHT)
-                .optShape(array.getShape())
-                .optArray(array)
-                .optRequiresGrad(true)
-                .build();
     }
 
     /** A frozen parameter holding a detached view of the original's array (no copy). */

@@ -1,5 +1,9 @@
 package dev.bella.core;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -165,7 +169,7 @@ public final class BellaConfig {
 
     /**
      * Returns the exact-or-suffix names of layers of which every particle gets a full trainable
-     * copy ({@link DenseParticleLinear}) instead of a low-rank adapter.
+     * copy ({@link FullRankLinear}) instead of a low-rank adapter.
      *
      * @return an unmodifiable list, possibly empty
      */
@@ -232,6 +236,122 @@ public final class BellaConfig {
                                 + ", fullRankInitStd="
                                 + fullRankInitStd)
                 + '}';
+    }
+
+    /** The version of the JSON form written by {@link #toJson}; {@link #fromJson} reads it. */
+    public static final int JSON_VERSION = 1;
+
+    /**
+     * Returns this configuration as a JSON object (snake_case keys, with {@code "config_version"}),
+     * the form saved in adapter manifests and provenance records.
+     *
+     * @return a new JSON object
+     */
+    public JsonObject toJson() {
+        JsonObject o = new JsonObject();
+        o.addProperty("config_version", JSON_VERSION);
+        o.addProperty("rank", rank);
+        o.addProperty("alpha", alpha);
+        o.addProperty("particles", particles);
+        o.addProperty("seed", seed);
+        o.addProperty("b_init_std", bInitStd);
+        o.add("targets", strings(targets));
+        if (targetRegex != null) {
+            o.addProperty("target_regex", targetRegex);
+        }
+        o.add("excludes", strings(excludes));
+        o.add("full_rank_targets", strings(fullRankTargets));
+        o.addProperty("full_rank_init_std", fullRankInitStd);
+        return o;
+    }
+
+    /**
+     * Reads a configuration written by {@link #toJson} (or by an adapter manifest of format 1,
+     * which has no {@code "config_version"}).
+     *
+     * @param json the JSON object
+     * @return the configuration, validated as {@link Builder#build} validates it
+     * @throws IllegalArgumentException if a field is missing, of the wrong type, out of range, or
+     *     the version is newer than {@link #JSON_VERSION}; the message names the field
+     */
+    public static BellaConfig fromJson(JsonObject json) {
+        int version = json.has("config_version") ? intField(json, "config_version") : 1;
+        if (version < 1 || version > JSON_VERSION) {
+            throw new IllegalArgumentException(
+                    "config_version "
+                            + version
+                            + " is not supported; this Bella reads versions 1 to "
+                            + JSON_VERSION);
+        }
+        Builder b =
+                builder()
+                        .optRank(intField(json, "rank"))
+                        .optAlpha(number(json, "alpha").doubleValue())
+                        .optParticles(intField(json, "particles"))
+                        .optSeed(number(json, "seed").longValue())
+                        .optBInitStd(number(json, "b_init_std").doubleValue())
+                        .optTargets(stringList(json, "targets"));
+        if (json.has("target_regex") && !json.get("target_regex").isJsonNull()) {
+            b.optTargetRegex(json.get("target_regex").getAsString());
+        }
+        b.optExcludes(stringList(json, "excludes").toArray(new String[0]));
+        b.optFullRankTargets(stringList(json, "full_rank_targets").toArray(new String[0]));
+        if (json.has("full_rank_init_std")) {
+            b.optFullRankInitStd(number(json, "full_rank_init_std").doubleValue());
+        }
+        return b.build();
+    }
+
+    private static JsonArray strings(List<String> values) {
+        JsonArray a = new JsonArray();
+        values.forEach(a::add);
+        return a;
+    }
+
+    private static Number number(JsonObject o, String key) {
+        JsonElement e = o.get(key);
+        if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+            throw new IllegalArgumentException(
+                    "config field '" + key + "' must be a number, found " + describe(e));
+        }
+        return e.getAsNumber();
+    }
+
+    private static int intField(JsonObject o, String key) {
+        double v = number(o, key).doubleValue();
+        if (v != Math.rint(v) || v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(
+                    "config field '" + key + "' must be an integer, found " + o.get(key));
+        }
+        return (int) v;
+    }
+
+    private static List<String> stringList(JsonObject o, String key) {
+        JsonElement e = o.get(key);
+        List<String> out = new ArrayList<>();
+        if (e == null || e.isJsonNull()) {
+            return out;
+        }
+        if (!e.isJsonArray()) {
+            throw new IllegalArgumentException(
+                    "config field '" + key + "' must be an array of strings, found " + describe(e));
+        }
+        for (JsonElement x : e.getAsJsonArray()) {
+            if (!x.isJsonPrimitive() || !x.getAsJsonPrimitive().isString()) {
+                throw new IllegalArgumentException(
+                        "config field '" + key + "' must hold strings only, found " + describe(x));
+            }
+            out.add(x.getAsString());
+        }
+        return out;
+    }
+
+    private static String describe(JsonElement e) {
+        if (e == null) {
+            return "nothing";
+        }
+        String text = e.toString();
+        return text.length() > 80 ? text.substring(0, 80) + "..." : text;
     }
 
     /** Builds a {@link BellaConfig}; {@code set*} for required values, {@code opt*} for others. */

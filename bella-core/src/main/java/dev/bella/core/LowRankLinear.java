@@ -2,16 +2,15 @@ package dev.bella.core;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
-import java.io.DataOutputStream;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * A dense layer shared by {@code n} particles, each with its own low-rank perturbation.
@@ -28,23 +27,17 @@ import java.io.DataOutputStream;
  *
  * <p>Instances are created by {@link Bella#wrap}; the base parameters are frozen views of the
  * wrapped model's arrays (no copy), the adapters are trainable. It extends {@link Linear} so that
- * it can take a {@code Linear}'s place in any block, including a field declared as {@code Linear}.
- * Saving it with DJL's {@code saveParameters} is not supported: save adapters with {@link
- * ParticleBlock#saveAdapters}.
+ * it can take a {@code Linear}'s place in any block (see {@link ParticleLinear}).
  */
-public final class LowRankLinear extends Linear {
+public final class LowRankLinear extends ParticleLinear {
 
-    private final String path;
-    private final long inFeatures;
-    private final long outFeatures;
-    private final int particles;
     private final int rank;
     private final double scale;
     private final Parameter weight;
     private final Parameter bias;
     private final Parameter a;
     private final Parameter b;
-    private ParticleRange range = ParticleRange.ALL;
+    private final Map<String, Parameter> particleParameters;
 
     LowRankLinear(
             String path,
@@ -54,18 +47,20 @@ public final class LowRankLinear extends Linear {
             Parameter b,
             double scale,
             Shape[] inputShapes) {
-        super(Linear.builder().setUnits(weight.getArray().getShape().get(0)).optBias(bias != null));
+        super(
+                path,
+                weight.getArray().getShape().get(1),
+                weight.getArray().getShape().get(0),
+                Math.toIntExact(a.getArray().getShape().get(0)),
+                bias != null,
+                inputShapes);
         Shape ws = weight.getArray().getShape();
         Shape as = a.getArray().getShape();
         Shape bs = b.getArray().getShape();
-        this.path = path;
-        this.outFeatures = ws.get(0);
-        this.inFeatures = ws.get(1);
-        this.particles = Math.toIntExact(as.get(0));
-        this.rank = Math.toIntExact(as.get(2));
+        this.rank = as.dimension() == 3 ? Math.toIntExact(as.get(2)) : -1;
         if (as.dimension() != 3
-                || as.get(1) != inFeatures
-                || !bs.equals(new Shape(particles, rank, outFeatures))) {
+                || as.get(1) != getInFeatures()
+                || !bs.equals(new Shape(getParticles(), rank, getOutFeatures()))) {
             throw new IllegalArgumentException(
                     "adapter shapes of layer '"
                             + path
@@ -81,7 +76,10 @@ public final class LowRankLinear extends Linear {
         this.bias = bias == null ? null : addParameter(bias);
         this.a = addParameter(a);
         this.b = addParameter(b);
-        this.inputShapes = inputShapes;
+        Map<String, Parameter> named = new LinkedHashMap<>();
+        named.put(AdapterNames.LORA_A, a);
+        named.put(AdapterNames.LORA_B, b);
+        this.particleParameters = Collections.unmodifiableMap(named);
     }
 
     /**
@@ -139,114 +137,40 @@ public final class LowRankLinear extends Linear {
     }
 
     @Override
-    protected NDList forwardInternal(
-            ParameterStore parameterStore,
-            NDList inputs,
-            boolean training,
-            PairList<String, Object> params) {
-        NDArray x = inputs.singletonOrThrow();
-        Shape shape = x.getShape();
-        if (shape.dimension() < 2 || shape.get(shape.dimension() - 1) != inFeatures) {
-            throw new IllegalArgumentException(
-                    "layer '"
-                            + path
-                            + "' expects input (particles * batch, ..., "
-                            + inFeatures
-                            + ") but got shape "
-                            + shape);
-        }
-        int n = range.count(particles);
-        if (shape.get(0) % n != 0) {
-            throw new IllegalArgumentException(
-                    "layer '"
-                            + path
-                            + "' runs "
-                            + n
-                            + " particles, but the first axis of its input "
-                            + shape
-                            + " is not a multiple of "
-                            + n
-                            + "; layers before an adapted layer must keep the batch on axis 0");
-        }
+    NDArray forwardRows(NDArray x, ParameterStore store, boolean training, ParticleRange range) {
         Device device = x.getDevice();
-        return new NDList(
-                lowRankLinear(
-                        x,
-                        parameterStore.getValue(weight, device, training),
-                        parameterStore.getValue(bias, device, training),
-                        range.slice(parameterStore.getValue(a, device, training), x),
-                        range.slice(parameterStore.getValue(b, device, training), x),
-                        scale));
-    }
-
-    /** Shares the particle range of the block this layer belongs to. */
-    void setRange(ParticleRange range) {
-        this.range = range;
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputs) {
-        Shape in = inputs[0];
-        return new Shape[] {in.slice(0, in.dimension() - 1).add(outFeatures)};
-    }
-
-    @Override
-    public void initialize(NDManager manager, DataType dataType, Shape... inputShapes) {
-        // Created initialised by Bella.wrap: the base is frozen and the adapters are set.
-    }
-
-    @Override
-    public PairList<String, Shape> describeInput() {
-        return new PairList<>(java.util.List.of("linearInput"), java.util.List.of(inputShapes));
-    }
-
-    @Override
-    public void prepare(Shape[] inputShapes) {}
-
-    @Override
-    protected void beforeInitialize(Shape... inputShapes) {}
-
-    @Override
-    public void saveParameters(DataOutputStream os) {
-        throw new UnsupportedOperationException(
-                "a LowRankLinear cannot be saved with DJL's saveParameters; save the adapters with"
-                        + " ParticleBlock.saveAdapters(dir) and keep the base model's own file");
+        return lowRankLinear(
+                x,
+                store.getValue(weight, device, training),
+                store.getValue(bias, device, training),
+                range.slice(store.getValue(a, device, training), x),
+                range.slice(store.getValue(b, device, training), x),
+                scale);
     }
 
     /**
-     * Returns this layer's path in the wrapped model.
+     * Returns {@code lora_A} \( (n, d_{in}, r) \) and {@code lora_B} \( (n, r, d_{out}) \).
      *
-     * @return the path, e.g. {@code "transformer.resblocks.0.mlp.c_fc"}
+     * @return the two factors by name
      */
-    public String getPath() {
-        return path;
+    @Override
+    public Map<String, Parameter> getParticleParameters() {
+        return particleParameters;
     }
 
     /**
-     * Returns \( d_{in} \).
+     * Returns the number of trainable values per particle, \( r (d_{in} + d_{out}) \).
      *
-     * @return the input features
+     * @return the adapter size of one particle
      */
-    public long getInFeatures() {
-        return inFeatures;
+    @Override
+    public long trainablePerParticle() {
+        return rank * (getInFeatures() + getOutFeatures());
     }
 
-    /**
-     * Returns \( d_{out} \).
-     *
-     * @return the output features
-     */
-    public long getOutFeatures() {
-        return outFeatures;
-    }
-
-    /**
-     * Returns the number of particles held.
-     *
-     * @return {@code n}
-     */
-    public int getParticles() {
-        return particles;
+    @Override
+    public long sharedFrozenValues() {
+        return weight.getArray().size() + (bias == null ? 0 : bias.getArray().size());
     }
 
     /**
@@ -254,6 +178,7 @@ public final class LowRankLinear extends Linear {
      *
      * @return the rank
      */
+    @Override
     public int getRank() {
         return rank;
     }
@@ -304,15 +229,6 @@ public final class LowRankLinear extends Linear {
     }
 
     /**
-     * Returns the number of trainable values per particle, \( r (d_{in} + d_{out}) \).
-     *
-     * @return the adapter size of one particle
-     */
-    public long adapterSizePerParticle() {
-        return rank * (inFeatures + outFeatures);
-    }
-
-    /**
      * Returns particle {@code i}'s merged dense weight \( W_0 + s A_i B_i \) in DJL's layout.
      *
      * @param i the particle index
@@ -337,10 +253,8 @@ public final class LowRankLinear extends Linear {
      * @return a new {@code (d_out, d_in)} array attached to the base weight's manager
      */
     public NDArray mixedWeight(double[] weights) {
-        if (weights.length != particles) {
-            throw new IllegalArgumentException(
-                    "expected " + particles + " particle weights, got " + weights.length);
-        }
+        checkWeights(weights);
+        int particles = getParticles();
         NDArray av = a.getArray();
         NDManager m = av.getManager();
         try (NDManager scope = m.newSubManager()) {
@@ -352,8 +266,9 @@ public final class LowRankLinear extends Linear {
                     av.mul(
                             scope.create(w, new Shape(particles, 1, 1))
                                     .toType(av.getDataType(), false));
-            NDArray aCat = wa.transpose(1, 0, 2).reshape(inFeatures, (long) particles * rank);
-            NDArray bCat = b.getArray().reshape((long) particles * rank, outFeatures);
+            NDArray aCat =
+                    wa.transpose(1, 0, 2).reshape(getInFeatures(), (long) particles * rank);
+            NDArray bCat = b.getArray().reshape((long) particles * rank, getOutFeatures());
             NDArray delta = bCat.transpose().matMul(aCat.transpose()).mul(scale);
             delta.attach(scope);
             NDArray merged = weight.getArray().add(delta);
@@ -362,7 +277,7 @@ public final class LowRankLinear extends Linear {
         }
     }
 
-    /** A single-particle view of this layer sharing its arrays (views; nothing is copied). */
+    @Override
     LowRankLinear select(int i, NDManager viewManager) {
         checkParticle(i);
         NDIndex one = new NDIndex("{}:{}", i, i + 1);
@@ -371,47 +286,26 @@ public final class LowRankLinear extends Linear {
         av.attach(viewManager);
         bv.attach(viewManager);
         return new LowRankLinear(
-                path, weight, bias, frozen("a", av), frozen("b", bv), scale, inputShapes);
+                getPath(),
+                weight,
+                bias,
+                frozen(AdapterNames.LORA_A, av),
+                frozen(AdapterNames.LORA_B, bv),
+                scale,
+                inputShapes());
     }
 
-    /** A plain DJL {@link Linear} holding particle {@code i}'s merged weight. */
-    Linear toMergedLinear(int i, NDManager manager) {
-        return toLinear(mergedWeight(i), manager);
+    @Override
+    Linear mergeParticle(int i, NDManager manager) {
+        return frozenLinear(mergedWeight(i), frozenBias(), manager);
     }
 
-    /** A plain DJL {@link Linear} holding a weighted mix of the particles' perturbations. */
-    Linear toMixedLinear(double[] weights, NDManager manager) {
-        return toLinear(mixedWeight(weights), manager);
+    @Override
+    Linear mergeWeighted(double[] weights, NDManager manager) {
+        return frozenLinear(mixedWeight(weights), frozenBias(), manager);
     }
 
-    private Linear toLinear(NDArray merged, NDManager manager) {
-        merged.attach(manager);
-        Linear linear = Linear.builder().setUnits(outFeatures).optBias(bias != null).build();
-        linear.getParameters().get("weight").setArray(merged);
-        if (bias != null) {
-            NDArray b = bias.getArray().stopGradient();
-            b.attach(manager);
-            linear.getParameters().get("bias").setArray(b);
-        }
-        linear.initialize(manager, merged.getDataType(), new Shape(1, inFeatures));
-        linear.freezeParameters(true);
-        return linear;
-    }
-
-    private void checkParticle(int i) {
-        if (i < 0 || i >= particles) {
-            throw new IllegalArgumentException(
-                    "particle index " + i + " is outside [0, " + particles + ")");
-        }
-    }
-
-    static Parameter frozen(String name, NDArray array) {
-        return Parameter.builder()
-                .setName(name)
-                .setType(Parameter.Type.OTHER)
-                .optShape(array.getShape())
-                .optArray(array)
-                .optRequiresGrad(false)
-                .build();
+    private NDArray frozenBias() {
+        return bias == null ? null : bias.getArray().stopGradient();
     }
 }

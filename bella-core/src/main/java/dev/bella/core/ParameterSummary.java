@@ -61,36 +61,19 @@ public record ParameterSummary(
 
     static ParameterSummary of(ParticleBlock model) {
         Set<Parameter> adapters = Collections.newSetFromMap(new IdentityHashMap<>());
-        adapters.addAll(model.getAdapterParameters());
+        adapters.addAll(model.getParticleParameters().values());
         List<Layer> rows = new ArrayList<>();
         long perParticle = 0;
-        for (Map.Entry<String, LowRankLinear> e : model.getLayers().entrySet()) {
-            LowRankLinear l = e.getValue();
-            long layerFrozen = l.getWeight().getArray().size();
-            if (l.getBias() != null) {
-                layerFrozen += l.getBias().getArray().size();
-            }
+        for (ParticleLinear l : model.getLayers().values()) {
             rows.add(
                     new Layer(
-                            e.getKey(),
+                            l.getPath(),
                             l.getInFeatures(),
                             l.getOutFeatures(),
                             l.getRank(),
-                            l.adapterSizePerParticle(),
-                            layerFrozen));
-            perParticle += l.adapterSizePerParticle();
-        }
-        for (Map.Entry<String, DenseParticleLinear> e : model.getDenseLayers().entrySet()) {
-            DenseParticleLinear d = e.getValue();
-            rows.add(
-                    new Layer(
-                            e.getKey(),
-                            d.getInFeatures(),
-                            d.getOutFeatures(),
-                            0,
-                            d.sizePerParticle(),
-                            0));
-            perParticle += d.sizePerParticle();
+                            l.trainablePerParticle(),
+                            l.sharedFrozenValues()));
+            perParticle += l.trainablePerParticle();
         }
         Set<Parameter> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         long frozen = 0;

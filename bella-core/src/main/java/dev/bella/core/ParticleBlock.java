@@ -18,6 +18,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -48,8 +49,8 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
     private final int particles;
     private final Block base;
     private final Block inner;
-    private final Map<String, LowRankLinear> layers;
-    private final Map<String, DenseParticleLinear> denseLayers;
+    private final Map<String, ParticleLinear> layers;
+    private final Map<String, Parameter> particleParameters;
     private final NDManager manager;
     private final boolean ownsManager;
     private BaseFingerprint fingerprint;
@@ -67,8 +68,7 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
             BellaConfig config,
             int particles,
             Block inner,
-            Map<String, LowRankLinear> layers,
-            Map<String, DenseParticleLinear> denseLayers,
+            Map<String, ParticleLinear> layers,
             NDManager manager,
             boolean ownsManager,
             BaseFingerprint fingerprint) {
@@ -78,16 +78,19 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
         this.particles = particles;
         this.inner = addChildBlock("model", inner);
         this.layers = Collections.unmodifiableMap(new LinkedHashMap<>(layers));
-        this.denseLayers = Collections.unmodifiableMap(new LinkedHashMap<>(denseLayers));
+        Map<String, Parameter> named = new LinkedHashMap<>();
+        for (ParticleLinear layer : this.layers.values()) {
+            for (Map.Entry<String, Parameter> e : layer.getParticleParameters().entrySet()) {
+                named.put(AdapterNames.of(layer.getPath(), e.getKey()), e.getValue());
+            }
+        }
+        this.particleParameters = Collections.unmodifiableMap(named);
         this.manager = manager;
         this.ownsManager = ownsManager;
         this.fingerprint = fingerprint;
         this.inputShapes = new Shape[0];
-        for (LowRankLinear l : this.layers.values()) {
+        for (ParticleLinear l : this.layers.values()) {
             l.setRange(range);
-        }
-        for (DenseParticleLinear d : this.denseLayers.values()) {
-            d.setRange(range);
         }
     }
 
@@ -146,7 +149,7 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
      * particles is slower than several (at the ViT-B/32 MLP sizes, 20 particles on 8 images took 3x
      * as long in one pass as one particle at a time; see docs/benchmarks.md). Outputs are the same
      * either way, up to floating-point rounding. Training passes are not split here (see {@code
-     * BellaTrainer.Builder#optParticleChunk}).
+     * ParticleTrainer.Builder#optParticleChunk}).
      *
      * @param maxElements input values per pass ({@link #DEFAULT_INFERENCE_CHUNK_ELEMENTS} by
      *     default); 0 to always run all particles in one pass
@@ -211,7 +214,7 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
      * the output is {@code (to - from, b, ...)}, equal to rows {@code from..to-1} of a full
      * forward. Gradients reach only those particles' adapters. Training the particles in such
      * chunks, one backward pass each, keeps the activations of {@code to - from} particles in
-     * memory instead of all {@code n} (see {@code BellaTrainer.Builder#optParticleChunk}).
+     * memory instead of all {@code n} (see {@code ParticleTrainer.Builder#optParticleChunk}).
      *
      * <p>The range applies to this call on this thread only; other threads' forwards of the same
      * model are unaffected.
@@ -345,7 +348,7 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
      * @param trainable whether the adapter arrays require gradients
      */
     public void setAdaptersTrainable(boolean trainable) {
-        for (Parameter p : getAdapterParameters()) {
+        for (Parameter p : particleParameters.values()) {
             p.getArray().setRequiresGradient(trainable);
         }
     }
@@ -374,42 +377,43 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
     }
 
     /**
-     * Returns the adapted layers by path, in tree order.
+     * Returns every per-particle layer by path, in tree order: the low-rank layers and the layers
+     * each particle copies in full.
      *
      * @return an unmodifiable ordered map
      */
-    public Map<String, LowRankLinear> getLayers() {
+    public Map<String, ParticleLinear> getLayers() {
         return layers;
     }
 
     /**
-     * Returns the layers every particle holds a full copy of, by path, in tree order.
+     * Returns the per-particle layers of one kind by path, in tree order.
      *
-     * @return an unmodifiable ordered map, empty unless {@code optFullRankTargets} was used
+     * @param kind {@code LowRankLinear.class}, {@code FullRankLinear.class} or {@code
+     *     ParticleLinear.class}
+     * @param <T> the kind
+     * @return an unmodifiable ordered map, empty if the model has no layer of that kind
      */
-    public Map<String, DenseParticleLinear> getDenseLayers() {
-        return denseLayers;
+    public <T extends ParticleLinear> Map<String, T> getLayers(Class<T> kind) {
+        Map<String, T> out = new LinkedHashMap<>();
+        for (Map.Entry<String, ParticleLinear> e : layers.entrySet()) {
+            if (kind.isInstance(e.getValue())) {
+                out.put(e.getKey(), kind.cast(e.getValue()));
+            }
+        }
+        return Collections.unmodifiableMap(out);
     }
 
     /**
-     * Returns every trainable parameter: {@code A} then {@code B} of each low-rank layer, then the
-     * weight and bias of each full-rank layer, in tree order.
+     * Returns every trainable per-particle tensor by its full name ({@link AdapterNames}), in tree
+     * order: {@code <path>.lora_A} and {@code <path>.lora_B} of a low-rank layer, {@code
+     * <path>.weight} and {@code <path>.bias} of a full-rank layer. These names are the ones used in
+     * adapter files, optimizer states and checkpoints.
      *
-     * @return a new list
+     * @return an unmodifiable ordered map
      */
-    public List<Parameter> getAdapterParameters() {
-        List<Parameter> out = new ArrayList<>(2 * layers.size() + 2 * denseLayers.size());
-        for (LowRankLinear l : layers.values()) {
-            out.add(l.getA());
-            out.add(l.getB());
-        }
-        for (DenseParticleLinear d : denseLayers.values()) {
-            out.add(d.getParticleWeight());
-            if (d.getParticleBias() != null) {
-                out.add(d.getParticleBias());
-            }
-        }
-        return out;
+    public Map<String, Parameter> getParticleParameters() {
+        return particleParameters;
     }
 
     /**
@@ -441,21 +445,14 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
     public ParticleBlock select(int i) {
         checkParticle(i);
         NDManager views = manager.newSubManager();
-        Map<String, LowRankLinear> selected = new LinkedHashMap<>();
-        Map<String, DenseParticleLinear> selectedDense = new LinkedHashMap<>();
+        Map<String, ParticleLinear> selected = new LinkedHashMap<>();
         Block tree =
                 new BlockCopier(
                                 (path, block) -> {
-                                    if (block instanceof LowRankLinear) {
-                                        LowRankLinear l = ((LowRankLinear) block).select(i, views);
+                                    if (block instanceof ParticleLinear) {
+                                        ParticleLinear l = ((ParticleLinear) block).select(i, views);
                                         selected.put(path, l);
                                         return l;
-                                    }
-                                    if (block instanceof DenseParticleLinear) {
-                                        DenseParticleLinear d =
-                                                ((DenseParticleLinear) block).select(i, views);
-                                        selectedDense.put(path, d);
-                                        return d;
                                     }
                                     return null;
                                 },
@@ -467,7 +464,6 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
                 1,
                 tree,
                 selected,
-                selectedDense,
                 views,
                 true,
                 fingerprint);
@@ -485,22 +481,9 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
      */
     public MergedParticle merge(int i) {
         checkParticle(i);
-        NDManager dense = NDManager.newBaseManager(manager.getDevice());
-        Block tree =
-                new BlockCopier(
-                                (path, block) -> {
-                                    if (block instanceof LowRankLinear) {
-                                        return ((LowRankLinear) block).toMergedLinear(i, dense);
-                                    }
-                                    if (block instanceof DenseParticleLinear) {
-                                        return ((DenseParticleLinear) block).toLinear(i, dense);
-                                    }
-                                    return null;
-                                },
-                                p -> Bella.frozenView(p, dense))
-                        .copy(inner);
-        return new MergedParticle(i, tree, dense);
+        return mergeEach(i, (l, dense) -> l.mergeParticle(i, dense));
     }
+
 
     /**
      * Merges a weighted mix of the particles into a plain DJL block tree: every adapted layer
@@ -523,22 +506,27 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
             }
         }
         double[] w = weights.clone();
+        return mergeEach(-1, (l, dense) -> l.mergeWeighted(w, dense));
+    }
+
+    /** Copies the tree with every per-particle layer replaced by its merged {@code Linear}. */
+    private MergedParticle mergeEach(
+            int particle, BiFunction<ParticleLinear, NDManager, Block> merge) {
         NDManager dense = NDManager.newBaseManager(manager.getDevice());
-        Block tree =
-                new BlockCopier(
-                                (path, block) -> {
-                                    if (block instanceof LowRankLinear) {
-                                        return ((LowRankLinear) block).toMixedLinear(w, dense);
-                                    }
-                                    if (block instanceof DenseParticleLinear) {
-                                        return ((DenseParticleLinear) block)
-                                                .toMixedLinear(w, dense);
-                                    }
-                                    return null;
-                                },
-                                p -> Bella.frozenView(p, dense))
-                        .copy(inner);
-        return new MergedParticle(-1, tree, dense);
+        try {
+            Block tree =
+                    new BlockCopier(
+                                    (path, block) ->
+                                            block instanceof ParticleLinear
+                                                    ? merge.apply((ParticleLinear) block, dense)
+                                                    : null,
+                                    p -> Bella.frozenView(p, dense))
+                            .copy(inner);
+            return new MergedParticle(particle, tree, dense);
+        } catch (RuntimeException e) {
+            dense.close();
+            throw e;
+        }
     }
 
     /**
@@ -575,7 +563,7 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
 
     /**
      * Saves the adapters in float32 or float16, atomically; see {@link AdapterStore#save(
-     * ParticleBlock, Path, Map, DataType)}. Float16 halves the files (5 CLIP ViT-B/32 particles:
+     * ParticleBlock, Path, Map, DataType, com.google.gson.JsonObject)}. Float16 halves the files (5 CLIP ViT-B/32 particles:
      * 3.7 MB instead of 7.4 MB) at about 3 significant digits; loading converts back.
      *
      * @param dir the directory, created if missing
@@ -584,7 +572,7 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
      * @throws IllegalArgumentException for another type, or a value beyond float16's range
      */
     public void saveAdapters(Path dir, DataType storage) throws IOException {
-        AdapterStore.save(this, dir, Map.of(), storage);
+        AdapterStore.save(this, dir, Map.of(), storage, null);
     }
 
     /**

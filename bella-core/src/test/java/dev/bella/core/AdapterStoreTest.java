@@ -52,7 +52,7 @@ class AdapterStoreTest {
     }
 
     private static List<float[]> values(ParticleBlock p) {
-        return p.getAdapterParameters().stream()
+        return p.getParticleParameters().values().stream()
                 .map(x -> x.getArray().toFloatArray())
                 .collect(Collectors.toList());
     }
@@ -69,7 +69,7 @@ class AdapterStoreTest {
     void roundTripRestoresAdaptersAndOutputs() throws IOException {
         NDArray x = manager.randomNormal(new Shape(2, 6));
         try (ParticleBlock saved = Bella.wrap(base, config)) {
-            saved.getLayers().get("2").getB().getArray().muli(2);
+            saved.getLayers(LowRankLinear.class).get("2").getB().getArray().muli(2);
             saved.saveAdapters(dir);
             try (ParticleBlock loaded = Bella.load(dir, base)) {
                 assertThat(loaded.getConfig()).isEqualTo(config);
@@ -108,7 +108,7 @@ class AdapterStoreTest {
         try (ParticleBlock p = Bella.wrap(base, config)) {
             p.saveAdapters(dir);
             Path first = dataFile();
-            p.getLayers().get("0").getA().getArray().muli(-1);
+            p.getLayers(LowRankLinear.class).get("0").getA().getArray().muli(-1);
             p.saveAdapters(dir);
             try (Stream<Path> s = Files.list(dir)) {
                 List<String> names =
@@ -233,8 +233,8 @@ class AdapterStoreTest {
     @Test
     void nanInSavedAdaptersIsRejectedOnLoad() throws IOException {
         try (ParticleBlock p = Bella.wrap(base, config)) {
-            p.getLayers().get("2").getB().getArray().set(new float[3 * 2 * 4]);
-            NDArray b = p.getLayers().get("2").getB().getArray();
+            p.getLayers(LowRankLinear.class).get("2").getB().getArray().set(new float[3 * 2 * 4]);
+            NDArray b = p.getLayers(LowRankLinear.class).get("2").getB().getArray();
             float[] v = b.toFloatArray();
             v[5] = Float.NaN;
             b.set(v);
@@ -261,7 +261,7 @@ class AdapterStoreTest {
                         .optSeed(5)
                         .build();
         try (ParticleBlock saved = Bella.wrap(base, withHead)) {
-            saved.getLayers().get("0").getB().getArray().muli(1000);
+            saved.getLayers(LowRankLinear.class).get("0").getB().getArray().muli(1000);
             saved.saveAdapters(f32);
             saved.saveAdapters(f16, DataType.FLOAT16);
             // safetensors: an 8-byte little-endian header length, the JSON header, the data.
@@ -274,7 +274,7 @@ class AdapterStoreTest {
             List<float[]> original = values(saved);
             try (ParticleBlock loaded = Bella.load(f16, base)) {
                 List<float[]> back = values(loaded);
-                assertThat(loaded.getAdapterParameters().get(0).getArray().getDataType())
+                assertThat(loaded.getParticleParameters().values().iterator().next().getArray().getDataType())
                         .isEqualTo(DataType.FLOAT32);
                 boolean anyRounded = false;
                 for (int i = 0; i < original.size(); i++) {
@@ -293,7 +293,7 @@ class AdapterStoreTest {
                 assertThat(anyRounded).as("float16 must actually round something").isTrue();
             }
             // A value beyond float16's range is refused before anything is written.
-            saved.getLayers().get("0").getA().getArray().set(new NDIndex("0, 0, 0"), 1e6f);
+            saved.getLayers(LowRankLinear.class).get("0").getA().getArray().set(new NDIndex("0, 0, 0"), 1e6f);
             assertThatThrownBy(() -> saved.saveAdapters(f16, DataType.FLOAT16))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("0.lora_A")

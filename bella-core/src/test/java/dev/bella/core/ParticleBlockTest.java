@@ -70,7 +70,7 @@ class ParticleBlockTest {
                         .build();
         NDArray x = input(4, 7, 2);
         try (ParticleBlock particles = Bella.wrap(base, config)) {
-            LowRankLinear layer = particles.getLayers().get("0");
+            LowRankLinear layer = particles.getLayers(LowRankLinear.class).get("0");
             double s = 6.0 / 2;
             assertThat(layer.getScale()).isEqualTo(s);
             double[][] w0t = TestModels.matrix(layer.getWeight().getArray()); // (out, in)
@@ -102,18 +102,18 @@ class ParticleBlockTest {
         try (ParticleBlock p1 = Bella.wrap(base, config);
                 ParticleBlock p2 = Bella.wrap(base, config);
                 ParticleBlock p3 = Bella.wrap(base, config.toBuilder().optSeed(1).build())) {
-            NDArray a = p1.getLayers().get("0").getA().getArray();
+            NDArray a = p1.getLayers(LowRankLinear.class).get("0").getA().getArray();
             // B = 0, A ~ N(0, 1/d_in): variance of 3 * 400 * 8 draws near 1/400.
-            assertThat(p1.getLayers().get("0").getB().getArray().abs().sum().getFloat()).isZero();
+            assertThat(p1.getLayers(LowRankLinear.class).get("0").getB().getArray().abs().sum().getFloat()).isZero();
             double var = a.pow(2).mean().getFloat();
             assertThat(var).isCloseTo(1.0 / 400, within(0.15 / 400));
             assertThat(a.mean().getFloat()).isCloseTo(0f, within(0.005f));
             // Same seed, same values; particles differ; another seed differs.
             assertThat(a.toFloatArray())
-                    .containsExactly(p2.getLayers().get("0").getA().getArray().toFloatArray());
+                    .containsExactly(p2.getLayers(LowRankLinear.class).get("0").getA().getArray().toFloatArray());
             assertThat(a.get(0).toFloatArray()).isNotEqualTo(a.get(1).toFloatArray());
             assertThat(a.toFloatArray())
-                    .isNotEqualTo(p3.getLayers().get("0").getA().getArray().toFloatArray());
+                    .isNotEqualTo(p3.getLayers(LowRankLinear.class).get("0").getA().getArray().toFloatArray());
         }
     }
 
@@ -195,10 +195,10 @@ class ParticleBlockTest {
         BellaConfig config =
                 BellaConfig.builder().optTargets("left").optParticles(2).optBInitStd(0.5).build();
         try (ParticleBlock particles = Bella.wrap(base, config)) {
-            assertThat(particles.getLayers()).containsOnlyKeys("left");
+            assertThat(particles.getLayers(LowRankLinear.class)).containsOnlyKeys("left");
             NDArray y = particles.predict(new NDList(x)).singletonOrThrow();
             // Reference: merge particle 1's delta into a copy of the weight by hand.
-            LowRankLinear left = particles.getLayers().get("left");
+            LowRankLinear left = particles.getLayers(LowRankLinear.class).get("left");
             NDArray merged = left.mergedWeight(1);
             Linear leftCopy = Linear.builder().setUnits(6).build();
             leftCopy.getParameters().get("weight").setArray(merged);
@@ -229,7 +229,7 @@ class ParticleBlockTest {
         int children = base.getChildren().size();
         BellaConfig config = BellaConfig.builder().optTargets("2").optBInitStd(1).build();
         try (ParticleBlock particles = Bella.wrap(base, config)) {
-            particles.getLayers().get("2").getA().getArray().muli(3);
+            particles.getLayers(LowRankLinear.class).get("2").getA().getArray().muli(3);
             particles.predict(new NDList(input(2, 6, 1)));
             assertThat(particles.getModel()).isNotSameAs(base);
             for (Pair<String, Parameter> p : particles.getModel().getParameters()) {
@@ -252,7 +252,7 @@ class ParticleBlockTest {
         SequentialBlock base = TestModels.mlp(manager, 6, 8, 4);
         BellaConfig config = BellaConfig.builder().optTargets("0", "2").optParticles(2).build();
         try (ParticleBlock particles = Bella.wrap(base, config)) {
-            List<Parameter> adapters = particles.getAdapterParameters();
+            List<Parameter> adapters = List.copyOf(particles.getParticleParameters().values());
             assertThat(adapters).hasSize(4);
             for (Pair<String, Parameter> p : particles.getParameters()) {
                 assertThat(p.getValue().requiresGradient())

@@ -84,7 +84,7 @@ class WrapErrorsTest {
         SequentialBlock base = TestModels.mlp(manager, 6, 8, 4);
         BellaConfig config = BellaConfig.builder().optTargetRegex("\\d").optExcludes("2").build();
         try (ParticleBlock p = Bella.wrap(base, config)) {
-            assertThat(p.getLayers()).containsOnlyKeys("0");
+            assertThat(p.getLayers(LowRankLinear.class)).containsOnlyKeys("0");
         }
         BellaConfig all = BellaConfig.builder().optTargetRegex("0|2").optExcludes("0", "2").build();
         assertThatThrownBy(() -> Bella.wrap(base, all)).hasMessageContaining("excludes=[0, 2]");

@@ -11,8 +11,9 @@ import java.util.stream.Collectors;
 /**
  * Configurations for the full-rank baselines that Bella is compared with (SPEC §3): every particle
  * owns a full copy of every dense layer of a (small) model. Train the result with {@code
- * BellaTrainer} as {@code Method.ENSEMBLE} for an ensemble of fine-tuned copies, or as {@code
- * Method.SVGD} for full-rank SVGD, so the comparison uses the same trainer, data order and metrics.
+ * ParticleTrainer} and the {@link EnsembleRule} for an ensemble of fine-tuned copies, or with
+ * bella-svgd's {@code SvgdRule} for full-rank SVGD, so the comparison uses the same trainer, data
+ * order and metrics.
  */
 public final class Baselines {
 

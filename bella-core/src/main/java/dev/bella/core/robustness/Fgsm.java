@@ -11,7 +11,10 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
-import dev.bella.core.ParticleBlock;
+import dev.bella.core.posterior.ParticlePosterior;
+import dev.bella.core.posterior.PointEstimate;
+import dev.bella.core.posterior.Posterior;
+import dev.bella.core.posterior.Predictive;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -26,16 +29,16 @@ import java.util.List;
  *
  * <p>The attack is on the Bayesian model as a whole: the loss is the negative log-likelihood of the
  * mean of the particles' probabilities (not of any single particle, nor of the mean logits), all
- * particles computed in one batched forward pass. \( \log \bar p \) is evaluated as a log-sum-exp
- * of the particles' log-softmax, so it never underflows to \( -\infty \).
+ * particles computed in one batched forward pass. \( \log \bar p \) is the posterior's own {@link
+ * Posterior#logPredictive}, a log-sum-exp of the particles' log-softmax that never underflows to
+ * \( -\infty \).
  *
- * <p>A model is either a {@link ParticleBlock} (logits {@code (n, b, C)}) or any other DJL {@link
- * Block} that maps {@code (b, ...)} to logits {@code (b, C)}, which is treated as one particle. The
- * model runs in inference mode ({@code training = false}).
+ * <p>A model is any {@link Posterior}: particles ({@link ParticlePosterior}), or one network as a
+ * {@link PointEstimate}. It runs in inference mode ({@code training = false}).
  *
  * <p>Gradients are taken with respect to the input only. While the gradient is computed, every
- * model parameter that requires a gradient (the adapters after {@link
- * ParticleBlock#setAdaptersTrainable}, or a plain block's weights) is switched off and switched
+ * model parameter that requires a gradient (the adapters while they are trained, or a plain
+ * block's weights) is switched off and switched
  * back on afterwards, so no gradient is accumulated into the model. All intermediate arrays live in
  * a sub-manager that is closed before returning; results are attached to the input's manager.
  *
@@ -63,8 +66,8 @@ public final class Fgsm {
      * Computes \( \nabla_x L \), the gradient of the mean negative log posterior-predictive
      * likelihood with respect to the input.
      *
-     * @param model a {@link ParticleBlock} with logits {@code (n, b, C)}, or a block with logits
-     *     {@code (b, C)}
+     * @param model the posterior (particles, or a {@link PointEstimate} of a block with logits
+     *     {@code (b, C)})
      * @param x the inputs {@code (b, ...)}, floating point
      * @param labels the true classes, shape {@code (b)}, integers in {@code [0, C)}
      * @return the gradient, shape of {@code x}, attached to {@code x}'s manager
@@ -72,7 +75,7 @@ public final class Fgsm {
      *     does not have shape {@code (b)} or holds a value outside {@code [0, C)}, or the model's
      *     output is not logits of the expected shape
      */
-    public static NDArray lossGradient(Block model, NDArray x, NDArray labels) {
+    public static NDArray lossGradient(Posterior model, NDArray x, NDArray labels) {
         long b = checkInputs(x, "x");
         long[] y = readLabels(labels, b, "x");
         try (NDManager scope = x.getManager().newSubManager()) {
@@ -87,8 +90,8 @@ public final class Fgsm {
      * A zero gradient component leaves its value unchanged; {@code eps = 0} returns {@code clip(x,
      * lo, hi)} without running the model.
      *
-     * @param model a {@link ParticleBlock} with logits {@code (n, b, C)}, or a block with logits
-     *     {@code (b, C)}
+     * @param model the posterior (particles, or a {@link PointEstimate} of a block with logits
+     *     {@code (b, C)})
      * @param x the inputs {@code (b, ...)}, floating point
      * @param labels the true classes, shape {@code (b)}, integers in {@code [0, C)}
      * @param eps the perturbation size in input units, finite and {@code >= 0}
@@ -99,7 +102,7 @@ public final class Fgsm {
      *     hi} or NaN bounds, or the conditions of {@link #lossGradient}
      */
     public static NDArray attack(
-            Block model, NDArray x, NDArray labels, double eps, double lo, double hi) {
+            Posterior model, NDArray x, NDArray labels, double eps, double lo, double hi) {
         checkEpsilon(eps, "eps");
         checkBounds(lo, hi);
         long b = checkInputs(x, "x");
@@ -122,8 +125,8 @@ public final class Fgsm {
      * Accuracy of the posterior predictive on FGSM-perturbed images with {@link #defaultEpsilons()}
      * and the valid range {@code [0, 1]}.
      *
-     * @param model a {@link ParticleBlock} with logits {@code (n, b, C)}, or a block with logits
-     *     {@code (b, C)}
+     * @param model the posterior (particles, or a {@link PointEstimate} of a block with logits
+     *     {@code (b, C)})
      * @param images the inputs {@code (N, ...)}, floating point, values in {@code [0, 1]}
      * @param labels the true classes, shape {@code (N)}
      * @param batchSize how many images to attack at once, {@code >= 1}
@@ -132,7 +135,7 @@ public final class Fgsm {
      *     double, double, int)}
      */
     public static FgsmCurve accuracyCurve(
-            Block model, NDArray images, NDArray labels, int batchSize) {
+            Posterior model, NDArray images, NDArray labels, int batchSize) {
         return accuracyCurve(model, images, labels, DEFAULT_EPSILONS, 0, 1, batchSize);
     }
 
@@ -142,8 +145,8 @@ public final class Fgsm {
      * every epsilon (FGSM's direction does not depend on epsilon); include {@code 0} among the
      * epsilons for the clean accuracy.
      *
-     * @param model a {@link ParticleBlock} with logits {@code (n, b, C)}, or a block with logits
-     *     {@code (b, C)}
+     * @param model the posterior (particles, or a {@link PointEstimate} of a block with logits
+     *     {@code (b, C)})
      * @param images the inputs {@code (N, ...)}, floating point
      * @param labels the true classes, shape {@code (N)}, integers in {@code [0, C)}
      * @param epsilons the perturbation sizes, each finite and {@code >= 0}, at least one
@@ -155,7 +158,7 @@ public final class Fgsm {
      *     < 1}, empty images, or the conditions of {@link #lossGradient}
      */
     public static FgsmCurve accuracyCurve(
-            Block model,
+            Posterior model,
             NDArray images,
             NDArray labels,
             double[] epsilons,
@@ -187,9 +190,10 @@ public final class Fgsm {
                 NDArray sign = gradient(model, xb, yb, scope).sign();
                 for (int e = 0; e < epsilons.length; e++) {
                     NDArray adv = xb.add(sign.mul(epsilons[e])).clip(lo, hi);
-                    NDArray logits = particleLogits(model, adv, scope);
                     long[] predicted =
-                            logits.softmax(2).mean(new int[] {0}).argMax(1).toLongArray();
+                            Predictive.mean(model.sampleProbabilities(new NDList(adv)))
+                                    .argMax(1)
+                                    .toLongArray();
                     for (int k = 0; k < predicted.length; k++) {
                         if (predicted[k] == yb[k]) {
                             correct[e]++;
@@ -210,14 +214,14 @@ public final class Fgsm {
     // ----------------------------------------------------------------------------------------
 
     /** The input gradient of the loss, in {@code scope}; {@code x} is copied, not modified. */
-    private static NDArray gradient(Block model, NDArray x, long[] labels, NDManager scope) {
+    private static NDArray gradient(Posterior model, NDArray x, long[] labels, NDManager scope) {
         NDArray input = copyInto(x, scope);
         List<NDArray> suspended = suspendParameterGradients(model);
         try {
             try (GradientCollector collector = scope.getEngine().newGradientCollector()) {
                 input.setRequiresGradient(true);
-                NDArray logits = particleLogits(model, input, scope);
-                NDArray loss = meanNegativeLogPredictive(logits, labels, scope);
+                NDArray logPredictive = model.logPredictive(new NDList(input));
+                NDArray loss = meanNegativeLogLikelihood(logPredictive, labels, scope);
                 collector.backward(loss);
             }
             return input.getGradient();
@@ -229,9 +233,20 @@ public final class Fgsm {
     }
 
     /** Switches off every parameter array that records gradients; returns them for restoring. */
-    private static List<NDArray> suspendParameterGradients(Block model) {
+    /**
+     * Stops recording gradients for the posterior's parameters during the attack (so that it does
+     * not add to a training run's gradients), returning the arrays to switch back on.
+     */
+    private static List<NDArray> suspendParameterGradients(Posterior model) {
+        Block block =
+                model instanceof ParticlePosterior
+                        ? ((ParticlePosterior) model).getParticles()
+                        : model instanceof PointEstimate ? ((PointEstimate) model).getBlock() : null;
         List<NDArray> suspended = new ArrayList<>();
-        for (Pair<String, Parameter> p : model.getParameters()) {
+        if (block == null) {
+            return suspended;
+        }
+        for (Pair<String, Parameter> p : block.getParameters()) {
             Parameter parameter = p.getValue();
             if (parameter.isInitialized() && parameter.getArray().hasGradient()) {
                 NDArray array = parameter.getArray();
@@ -242,43 +257,10 @@ public final class Fgsm {
         return suspended;
     }
 
-    /** The model's logits as {@code (n, b, C)}. */
-    static NDArray particleLogits(Block model, NDArray x, NDManager scope) {
-        NDList out = model.forward(new ParameterStore(scope, false), new NDList(x), false);
-        long b = x.getShape().get(0);
-        if (out.size() != 1) {
-            throw new IllegalArgumentException(
-                    "the model must return one array of logits, got " + out.size() + " arrays");
-        }
-        NDArray logits = out.get(0);
-        Shape s = logits.getShape();
-        if (model instanceof ParticleBlock) {
-            int n = ((ParticleBlock) model).getParticleCount();
-            if (s.dimension() != 3 || s.get(0) != n || s.get(1) != b) {
-                throw new IllegalArgumentException(
-                        "the particles' output must be logits of shape ("
-                                + n
-                                + ", "
-                                + b
-                                + ", C), got "
-                                + s);
-            }
-            return logits;
-        }
-        if (s.dimension() != 2 || s.get(0) != b) {
-            throw new IllegalArgumentException(
-                    "the model's output must be logits of shape (" + b + ", C), got " + s);
-        }
-        return logits.expandDims(0);
-    }
-
-    /**
-     * \( -\frac{1}{b} \sum_k \log \frac{1}{n} \sum_i \mathrm{softmax}(z_{ik})_{y_k} \), with the
-     * inner log-mean-exp shifted by its maximum.
-     */
-    private static NDArray meanNegativeLogPredictive(
-            NDArray logits, long[] labels, NDManager scope) {
-        int classes = Math.toIntExact(logits.getShape().get(2));
+    /** \( -\frac{1}{b} \sum_k \log \bar p(y_k \mid x_k) \) from the log predictive {@code (b, C)}. */
+    private static NDArray meanNegativeLogLikelihood(
+            NDArray logPredictive, long[] labels, NDManager scope) {
+        int classes = Math.toIntExact(logPredictive.getShape().get(1));
         for (int k = 0; k < labels.length; k++) {
             if (labels[k] >= classes) {
                 throw new IllegalArgumentException(
@@ -293,11 +275,9 @@ public final class Fgsm {
                                 + ")");
             }
         }
-        NDArray oneHot = scope.create(labels).oneHot(classes).toType(logits.getDataType(), false);
-        NDArray picked = logits.logSoftmax(2).mul(oneHot).sum(new int[] {2}); // (n, b)
-        NDArray top = picked.max(new int[] {0}, true).stopGradient(); // (1, b)
-        NDArray logMean = picked.sub(top).exp().mean(new int[] {0}).log().add(top.squeeze(0));
-        return logMean.mean().neg();
+        NDArray oneHot =
+                scope.create(labels).oneHot(classes).toType(logPredictive.getDataType(), false);
+        return logPredictive.mul(oneHot).sum(new int[] {1}).mean().neg();
     }
 
     private static NDArray copyInto(NDArray x, NDManager scope) {

@@ -5,25 +5,22 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.bella.core.ParticleBlock;
-import dev.bella.metrics.Probabilities;
-import dev.bella.metrics.Uncertainty;
-import dev.bella.metrics.UncertaintyScores;
+import dev.bella.core.posterior.Posterior;
+import dev.bella.core.posterior.Prediction;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
 /**
- * Predicts with every particle of a {@link ParticleBlock} whose output is logits {@code (n, b, C)}
- * and returns, per input, the posterior predictive and its uncertainty as a {@link Prediction}
- * (SPEC §4): the mean of the particles' softmax probabilities (never the softmax of mean logits),
- * its entropy (total), the mean particle entropy (aleatoric) and the mutual information
- * (epistemic), in nats. The numbers are computed by {@link Uncertainty} (bella-metrics), the same
- * implementation the evaluation tools use.
+ * Serves a {@link Posterior}: validates flat {@code float[]} inputs, batches them and returns, per
+ * input, the posterior predictive and its uncertainty as a {@link Prediction} (SPEC §4): the mean
+ * of the samples' probabilities (never the softmax of mean logits), its entropy (total), the mean
+ * sample entropy (aleatoric) and the mutual information (epistemic), in nats. The numbers come from
+ * {@link Posterior#predict}, the same predictive the evaluation tools and FGSM use.
  *
  * <pre>{@code
  * try (UncertaintyPredictor predictor =
- *         UncertaintyPredictor.builder(particles, new Shape(64)).build()) {
+ *         UncertaintyPredictor.builder(posterior, new Shape(64)).build()) {
  *     Prediction p = predictor.predict(pixels);          // 64 floats
  *     List<Prediction> ps = predictor.predict(batch);    // batch[k]: 64 floats
  * }
@@ -37,12 +34,12 @@ import java.util.List;
  * validated before anything runs: every value must be finite (and within {@link
  * Builder#optInputRange} if one is set); the {@link IllegalArgumentException} names the index and
  * the value. The model is checked once at construction with a zero input: its output must be one
- * array of shape {@code (n, 1, C)}.
+ * array of shape {@code (S, 1, C)} of sample probabilities.
  *
  * <p><b>Thread safety.</b> Any number of threads may call {@link #predict} at once. Each call
  * scopes its native arrays in its own sub-manager of the predictor's manager, and prediction only
- * reads the model's parameters ({@link ParticleBlock#predict}). Do not train, {@linkplain
- * ParticleBlock#loadAdapters load adapters into} or close the model, and do not close the
+ * reads the model's parameters ({@link Posterior#predict}). Do not train, load adapters into or
+ * close the posterior, and do not close the
  * predictor, while calls are running: calls that start after {@link #close} throw {@link
  * IllegalStateException}; calls already running may fail.
  *
@@ -61,7 +58,7 @@ public final class UncertaintyPredictor implements AutoCloseable {
     /** Default largest number of inputs per forward pass: {@value}. */
     public static final int DEFAULT_MAX_BATCH = 64;
 
-    private final ParticleBlock model;
+    private final Posterior model;
     private final Shape inputShape;
     private final int inputSize;
     private final int particles;
@@ -77,7 +74,7 @@ public final class UncertaintyPredictor implements AutoCloseable {
         this.model = b.model;
         this.inputShape = b.inputShape;
         this.inputSize = Math.toIntExact(b.inputShape.size());
-        this.particles = b.model.getParticleCount();
+        this.particles = b.model.getSampleCount();
         this.maxBatch = b.maxBatch;
         this.min = b.min;
         this.max = b.max;
@@ -89,11 +86,11 @@ public final class UncertaintyPredictor implements AutoCloseable {
     /**
      * Starts a builder.
      *
-     * @param model the particles; their output must be logits {@code (n, b, C)}
+     * @param model the posterior; its samples' probabilities must be {@code (S, b, C)}
      * @param inputShape the shape of one input without the batch axis, e.g. {@code new Shape(64)}
      * @return a builder
      */
-    public static Builder builder(ParticleBlock model, Shape inputShape) {
+    public static Builder builder(Posterior model, Shape inputShape) {
         return new Builder(model, inputShape);
     }
 
@@ -101,13 +98,13 @@ public final class UncertaintyPredictor implements AutoCloseable {
      * A predictor with the default settings (its own manager on the default device, batches of at
      * most {@value #DEFAULT_MAX_BATCH}, any finite input value).
      *
-     * @param model the particles; their output must be logits {@code (n, b, C)}
+     * @param model the posterior; its samples' probabilities must be {@code (S, b, C)}
      * @param inputShape the shape of one input without the batch axis
      * @return the predictor; close it to free its manager
      * @throws IllegalArgumentException if the model does not map {@code (1, ...inputShape)} to
      *     logits {@code (n, 1, C)}
      */
-    public static UncertaintyPredictor of(ParticleBlock model, Shape inputShape) {
+    public static UncertaintyPredictor of(Posterior model, Shape inputShape) {
         return builder(model, inputShape).build();
     }
 
@@ -202,11 +199,11 @@ public final class UncertaintyPredictor implements AutoCloseable {
     }
 
     /**
-     * Returns the model this predictor runs (not owned by it).
+     * Returns the posterior this predictor runs (not owned by it).
      *
-     * @return the particles
+     * @return the posterior
      */
-    public ParticleBlock getModel() {
+    public Posterior getModel() {
         return model;
     }
 
@@ -273,7 +270,7 @@ public final class UncertaintyPredictor implements AutoCloseable {
             NDArray x = scope.zeros(new Shape(1).addAll(inputShape));
             NDList out;
             try {
-                out = model.predict(new NDList(x));
+                out = new NDList(model.sampleProbabilities(new NDList(x)));
             } catch (RuntimeException e) {
                 throw new IllegalArgumentException(
                         "the model does not accept inputs of shape "
@@ -285,7 +282,7 @@ public final class UncertaintyPredictor implements AutoCloseable {
             Shape s = out.size() == 1 ? out.get(0).getShape() : null;
             if (s == null || s.dimension() != 3 || s.get(0) != particles || s.get(1) != 1) {
                 throw new IllegalArgumentException(
-                        "the model must output one array of logits (n, b, C) = ("
+                        "the model must output sample probabilities (S, b, C) = ("
                                 + particles
                                 + ", 1, C) for an input of shape "
                                 + x.getShape()
@@ -311,64 +308,36 @@ public final class UncertaintyPredictor implements AutoCloseable {
         for (int k = 0; k < m; k++) {
             System.arraycopy(batch[from + k], 0, flat, k * inputSize, inputSize);
         }
-        float[] p;
+        List<Prediction> predictions;
         try (NDManager scope = manager.newSubManager()) {
             NDArray x = scope.create(flat, new Shape(m).addAll(inputShape));
-            NDArray logits = model.predict(new NDList(x)).singletonOrThrow();
-            Shape expected = new Shape(particles, m, classes);
-            if (!logits.getShape().equals(expected)) {
-                throw new IllegalStateException(
-                        "the model output shape "
-                                + logits.getShape()
-                                + " for a batch of "
-                                + m
-                                + ", expected "
-                                + expected);
-            }
-            p = logits.toType(DataType.FLOAT32, false).softmax(-1).toFloatArray();
+            predictions = model.predict(new NDList(x));
         }
-        float[][][] probs = new float[particles][m][classes];
-        for (int i = 0; i < particles; i++) {
-            for (int k = 0; k < m; k++) {
-                int offset = (i * m + k) * classes;
-                for (int c = 0; c < classes; c++) {
-                    float v = p[offset + c];
-                    if (!Float.isFinite(v)) {
-                        throw new IllegalStateException(
-                                "the model produced non-finite logits for input "
-                                        + (from + k)
-                                        + " (particle "
-                                        + i
-                                        + "): check the model's weights, or bound the inputs"
-                                        + " with optInputRange");
-                    }
-                    probs[i][k][c] = v;
-                }
-            }
+        if (predictions.size() != m || predictions.get(0).classCount() != classes) {
+            throw new IllegalStateException(
+                    "the posterior returned "
+                            + predictions.size()
+                            + " predictions of "
+                            + predictions.get(0).classCount()
+                            + " classes for a batch of "
+                            + m
+                            + ", expected "
+                            + classes
+                            + " classes");
         }
-        double[][] mean = Uncertainty.posteriorPredictive(probs);
-        UncertaintyScores scores = Uncertainty.of(probs);
-        double[] entropy = scores.predictiveEntropy();
-        double[] aleatoric = scores.aleatoric();
-        double[] mi = scores.mutualInformation();
-        List<Prediction> out = new ArrayList<>(m);
-        for (int k = 0; k < m; k++) {
-            int top = Probabilities.argmax(mean[k]);
-            out.add(new Prediction(mean[k], top, mean[k][top], entropy[k], aleatoric[k], mi[k]));
-        }
-        return out;
+        return predictions;
     }
 
     /** Configures an {@link UncertaintyPredictor}; every setting is optional. */
     public static final class Builder {
-        private final ParticleBlock model;
+        private final Posterior model;
         private final Shape inputShape;
         private NDManager manager;
         private int maxBatch = DEFAULT_MAX_BATCH;
         private float min = Float.NEGATIVE_INFINITY;
         private float max = Float.POSITIVE_INFINITY;
 
-        private Builder(ParticleBlock model, Shape inputShape) {
+        private Builder(Posterior model, Shape inputShape) {
             if (model == null) {
                 throw new IllegalArgumentException("model must not be null");
             }

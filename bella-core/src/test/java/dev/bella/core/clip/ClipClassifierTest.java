@@ -1,5 +1,6 @@
 package dev.bella.core.clip;
 
+import dev.bella.core.LowRankLinear;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -111,7 +112,7 @@ class ClipClassifierTest {
                                         .optBInitStd(0.1)
                                         .build());
                 NDManager scope = manager.newSubManager()) {
-            assertThat(particles.getLayers().keySet())
+            assertThat(particles.getLayers(LowRankLinear.class).keySet())
                     .containsExactly(
                             "visual.transformer.resblocks.0.mlp.c_fc",
                             "visual.transformer.resblocks.0.mlp.c_proj",
@@ -141,7 +142,7 @@ class ClipClassifierTest {
                                         .optParticles(3)
                                         .build());
                 NDManager scope = manager.newSubManager()) {
-            assertThat(particles.getLayers()).hasSize(4);
+            assertThat(particles.getLayers(LowRankLinear.class)).hasSize(4);
             NDArray x = scope.zeros(new Shape(2, 3, 32, 32));
             NDArray out = particles.predict(new NDList(x)).singletonOrThrow();
             assertThat(out.getShape()).isEqualTo(new Shape(3, 2, 4));

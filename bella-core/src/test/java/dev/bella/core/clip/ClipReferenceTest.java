@@ -1,5 +1,6 @@
 package dev.bella.core.clip;
 
+import dev.bella.core.LowRankLinear;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;
@@ -200,7 +201,7 @@ class ClipReferenceTest {
         try (ParticleBlock particles =
                         Bella.wrap(tower, ClipTargets.bellaConfig().optParticles(3).build());
                 NDManager scope = manager.newSubManager()) {
-            assertThat(particles.getLayers().keySet())
+            assertThat(particles.getLayers(LowRankLinear.class).keySet())
                     .containsExactly(
                             "transformer.resblocks.0.mlp.c_fc",
                             "transformer.resblocks.0.mlp.c_proj",
@@ -236,8 +237,8 @@ class ClipReferenceTest {
                                         .optBInitStd(0.05)
                                         .build());
                 NDManager scope = manager.newSubManager()) {
-            assertThat(particles.getLayers()).hasSize(8);
-            assertThat(particles.getLayers())
+            assertThat(particles.getLayers(LowRankLinear.class)).hasSize(8);
+            assertThat(particles.getLayers(LowRankLinear.class))
                     .containsKeys(
                             "transformer.resblocks.0.attn.in_proj",
                             "transformer.resblocks.1.attn.out_proj");

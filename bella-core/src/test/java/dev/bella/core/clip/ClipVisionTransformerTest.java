@@ -1,5 +1,6 @@
 package dev.bella.core.clip;
 
+import dev.bella.core.LowRankLinear;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -101,7 +102,7 @@ class ClipVisionTransformerTest {
             BellaConfig config = ClipTargets.bellaConfig().optParticles(5).build();
             try (ParticleBlock particles = Bella.wrap(vit, config)) {
                 ParameterSummary summary = particles.summary();
-                assertThat(particles.getLayers()).hasSize(24);
+                assertThat(particles.getLayers(LowRankLinear.class)).hasSize(24);
                 assertThat(summary.trainablePerParticle()).isEqualTo(368_640L);
                 assertThat(summary.trainableTotal()).isEqualTo(1_843_200L);
                 assertThat(summary.frozen()).isEqualTo(87_849_216L);
@@ -121,15 +122,15 @@ class ClipVisionTransformerTest {
         BellaConfig mlp =
                 BellaConfig.builder().optTargets("c_fc", "c_proj").optParticles(1).build();
         try (ParticleBlock p = Bella.wrap(vit, mlp)) {
-            assertThat(p.getLayers()).hasSize(24);
-            assertThat(p.getLayers().keySet())
+            assertThat(p.getLayers(LowRankLinear.class)).hasSize(24);
+            assertThat(p.getLayers(LowRankLinear.class).keySet())
                     .allMatch(k -> k.matches("transformer\\.resblocks\\.\\d+\\.mlp\\.c_(fc|proj)"));
             assertThat(p.summary().trainablePerParticle()).isEqualTo(368_640L);
         }
         BellaConfig withAttention =
                 ClipTargets.bellaConfig().optTargets(ClipTargets.ATTENTION).optParticles(1).build();
         try (ParticleBlock p = Bella.wrap(vit, withAttention)) {
-            assertThat(p.getLayers()).hasSize(48);
+            assertThat(p.getLayers(LowRankLinear.class)).hasSize(48);
             // + 12 x r (768 + 2304) + 12 x r (768 + 768) at r = 4
             assertThat(p.summary().trainablePerParticle())
                     .isEqualTo(368_640L + 12 * 4 * (768 + 2304) + 12 * 4 * (768 + 768));

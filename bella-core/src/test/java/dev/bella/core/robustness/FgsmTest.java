@@ -1,5 +1,10 @@
 package dev.bella.core.robustness;
 
+import ai.djl.nn.Block;
+import dev.bella.core.posterior.ParticlePosterior;
+import dev.bella.core.posterior.PointEstimate;
+import dev.bella.core.posterior.Posterior;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -79,7 +84,7 @@ class FgsmTest {
 
     /** Each particle's effective weight (d_in x C): W0^T + s A_i B_i, in double. */
     private static double[][][] effectiveWeights(ParticleBlock model) {
-        LowRankLinear layer = model.getLayers().get("0");
+        LowRankLinear layer = model.getLayers(LowRankLinear.class).get("0");
         int n = model.getParticleCount();
         float[] w0 = layer.getWeight().getArray().toFloatArray(); // (C, d_in)
         Shape as = layer.getA().getArray().getShape(); // (n, d_in, r)
@@ -153,15 +158,15 @@ class FgsmTest {
         try (ParticleBlock model = particles(base, 3)) {
             double[][][] w = effectiveWeights(model);
             assertThat(w[0][0][0]).as("particles differ").isNotEqualTo(w[1][0][0]);
-            float[] bias = model.getLayers().get("0").getBias().getArray().toFloatArray();
+            float[] bias = model.getLayers(LowRankLinear.class).get("0").getBias().getArray().toFloatArray();
             NDArray x = uniform(3, 6, D_IN);
             long[] y = {0, 1, 2, 3, 1, 2};
             NDArray labels = manager.create(y);
             double[][] g = analyticGradient(w, bias, x.toFloatArray(), y);
 
-            float[] got = Fgsm.lossGradient(model, x, labels).toFloatArray();
+            float[] got = Fgsm.lossGradient(posterior(model), x, labels).toFloatArray();
             double eps = 0.01;
-            float[] adv = Fgsm.attack(model, x, labels, eps, -10, 10).toFloatArray();
+            float[] adv = Fgsm.attack(posterior(model), x, labels, eps, -10, 10).toFloatArray();
             float[] xs = x.toFloatArray();
             for (int k = 0; k < y.length; k++) {
                 for (int d = 0; d < D_IN; d++) {
@@ -187,9 +192,9 @@ class FgsmTest {
             NDArray x = uniform(4, 3, D_IN);
             long[] y = {2, 0, 3};
             NDArray labels = manager.create(y);
-            float[] got = Fgsm.lossGradient(model, x, labels).toFloatArray();
+            float[] got = Fgsm.lossGradient(posterior(model), x, labels).toFloatArray();
             double[][][] w = effectiveWeights(model);
-            float[] bias = model.getLayers().get("0").getBias().getArray().toFloatArray();
+            float[] bias = model.getLayers(LowRankLinear.class).get("0").getBias().getArray().toFloatArray();
             double[][] g = analyticGradient(w, bias, x.toFloatArray(), y);
             // The gradient of the mean of the particles' NLLs (a different loss) differs.
             double[][] mixed = new double[3][D_IN];
@@ -224,7 +229,7 @@ class FgsmTest {
         }
         NDArray x = uniform(6, 4, D_IN);
         long[] y = {3, 2, 1, 0};
-        float[] got = Fgsm.lossGradient(base, x, manager.create(y)).toFloatArray();
+        float[] got = Fgsm.lossGradient(posterior(base), x, manager.create(y)).toFloatArray();
         Linear layer = (Linear) base.getChildren().get(0).getValue();
         float[] w0 = layer.getParameters().get("weight").getArray().toFloatArray();
         float[] bias = layer.getParameters().get("bias").getArray().toFloatArray();
@@ -259,15 +264,15 @@ class FgsmTest {
                 NDArray labels = scope.create(new long[] {0, 1, 2, 3, 0});
                 int before = scope.getManagedArrays().size();
                 for (int i = 0; i < 20; i++) {
-                    NDArray adv = Fgsm.attack(model, x, labels, 0.03, 0, 1);
+                    NDArray adv = Fgsm.attack(posterior(model), x, labels, 0.03, 0, 1);
                     assertThat(scope.getManagedArrays()).hasSize(before + 1);
                     adv.close();
-                    Fgsm.lossGradient(model, x, labels).close();
+                    Fgsm.lossGradient(posterior(model), x, labels).close();
                 }
-                Fgsm.accuracyCurve(model, x, labels, 2);
+                Fgsm.accuracyCurve(posterior(model), x, labels, 2);
                 assertThat(scope.getManagedArrays()).hasSize(before);
             }
-            for (Parameter p : model.getAdapterParameters()) {
+            for (Parameter p : model.getParticleParameters().values()) {
                 assertThat(p.getArray().hasGradient())
                         .as(p.getName() + " still trainable")
                         .isTrue();
@@ -285,10 +290,10 @@ class FgsmTest {
         try (ParticleBlock model = particles(base, 2)) {
             NDArray x = uniform(10, 8, D_IN);
             NDArray labels = manager.create(new long[] {0, 1, 2, 3, 0, 1, 2, 3});
-            assertThat(Fgsm.attack(model, x, labels, 0, 0, 1).toFloatArray())
+            assertThat(Fgsm.attack(posterior(model), x, labels, 0, 0, 1).toFloatArray())
                     .containsExactly(x.toFloatArray());
             float[] xs = x.toFloatArray();
-            float[] adv = Fgsm.attack(model, x, labels, 0.5, 0, 1).toFloatArray();
+            float[] adv = Fgsm.attack(posterior(model), x, labels, 0.5, 0, 1).toFloatArray();
             int clipped = 0;
             for (int i = 0; i < adv.length; i++) {
                 assertThat(adv[i]).isBetween(0f, 1f);
@@ -296,7 +301,7 @@ class FgsmTest {
                 clipped += adv[i] == 0f || adv[i] == 1f ? 1 : 0;
             }
             assertThat(clipped).as("a large step reaches the bounds").isGreaterThan(0);
-            float[] narrow = Fgsm.attack(model, x, labels, 0.5, 0.3, 0.6).toFloatArray();
+            float[] narrow = Fgsm.attack(posterior(model), x, labels, 0.5, 0.3, 0.6).toFloatArray();
             for (float v : narrow) {
                 assertThat(v).isBetween(0.3f, 0.6f);
             }
@@ -338,7 +343,7 @@ class FgsmTest {
                                 .build());
         try (model) {
             double[] eps = {0, 0.001, 0.005, 0.01, 0.03, 0.1, 0.2};
-            FgsmCurve curve = Fgsm.accuracyCurve(model, x, y, eps, 0, 1, 64);
+            FgsmCurve curve = Fgsm.accuracyCurve(posterior(model), x, y, eps, 0, 1, 64);
             assertThat(curve.examples()).isEqualTo(n);
             assertThat(curve.epsilons()).containsExactly(0.0, 0.001, 0.005, 0.01, 0.03, 0.1, 0.2);
             assertThat(curve.accuracy(0)).as(curve.toString()).isGreaterThan(0.95);
@@ -351,7 +356,7 @@ class FgsmTest {
                     .as(curve.toString())
                     .isLessThan(curve.accuracy(0) - 0.3);
             // Each example's gradient sign does not depend on the batch it is in.
-            FgsmCurve ones = Fgsm.accuracyCurve(model, x, y, eps, 0, 1, 7);
+            FgsmCurve ones = Fgsm.accuracyCurve(posterior(model), x, y, eps, 0, 1, 7);
             assertThat(ones.accuracies()).isEqualTo(curve.accuracies());
             // Clean accuracy equals the posterior predictive's.
             long[] predicted =
@@ -368,7 +373,7 @@ class FgsmTest {
             assertThat(curve.accuracy(0)).isEqualTo(correct / (double) n);
             // A single merged particle is attacked as a one-particle model.
             try (MergedParticle merged = model.merge(0)) {
-                FgsmCurve single = Fgsm.accuracyCurve(merged.getBlock(), x, y, 64);
+                FgsmCurve single = Fgsm.accuracyCurve(posterior(merged.getBlock()), x, y, 64);
                 assertThat(single.epsilons()).containsExactly(0.001, 0.005, 0.01, 0.03);
                 assertThat(single.accuracy(0)).isGreaterThan(0.9);
             }
@@ -413,29 +418,29 @@ class FgsmTest {
         SequentialBlock base = linear(11);
         NDArray x = uniform(12, 3, D_IN);
         NDArray labels = manager.create(new long[] {0, 1, 2});
-        assertThatThrownBy(() -> Fgsm.attack(base, x, labels, -0.1, 0, 1))
+        assertThatThrownBy(() -> Fgsm.attack(posterior(base), x, labels, -0.1, 0, 1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("eps must be finite and >= 0, got -0.1");
-        assertThatThrownBy(() -> Fgsm.attack(base, x, labels, Double.NaN, 0, 1))
+        assertThatThrownBy(() -> Fgsm.attack(posterior(base), x, labels, Double.NaN, 0, 1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("eps must be finite and >= 0, got NaN");
-        assertThatThrownBy(() -> Fgsm.attack(base, x, labels, Double.POSITIVE_INFINITY, 0, 1))
+        assertThatThrownBy(() -> Fgsm.attack(posterior(base), x, labels, Double.POSITIVE_INFINITY, 0, 1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("got Infinity");
-        assertThatThrownBy(() -> Fgsm.attack(base, x, labels, 0.1, 1, 1))
+        assertThatThrownBy(() -> Fgsm.attack(posterior(base), x, labels, 0.1, 1, 1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("lo < hi, got lo = 1.0, hi = 1.0");
-        assertThatThrownBy(() -> Fgsm.attack(base, x, labels, 0.1, Double.NaN, 1))
+        assertThatThrownBy(() -> Fgsm.attack(posterior(base), x, labels, 0.1, Double.NaN, 1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("lo = NaN");
-        assertThatThrownBy(() -> Fgsm.attack(base, x, manager.create(new long[] {0, 1}), 0.1, 0, 1))
+        assertThatThrownBy(() -> Fgsm.attack(posterior(base), x, manager.create(new long[] {0, 1}), 0.1, 0, 1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(
                         "labels must have shape (3) to match the batch of x, got (2)");
         assertThatThrownBy(
                         () ->
                                 Fgsm.attack(
-                                        base,
+                                        posterior(base),
                                         x,
                                         manager.create(new long[] {0, 1, 2}, new Shape(3, 1)),
                                         0.1,
@@ -444,19 +449,19 @@ class FgsmTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("got (3, 1)");
         assertThatThrownBy(
-                        () -> Fgsm.attack(base, x, manager.create(new long[] {0, 4, 1}), 0.1, 0, 1))
+                        () -> Fgsm.attack(posterior(base), x, manager.create(new long[] {0, 4, 1}), 0.1, 0, 1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("labels[1] = 4 is not a class of the model's 4");
         assertThatThrownBy(
                         () ->
                                 Fgsm.attack(
-                                        base, x, manager.create(new long[] {0, -1, 1}), 0.1, 0, 1))
+                                        posterior(base), x, manager.create(new long[] {0, -1, 1}), 0.1, 0, 1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("labels[1] = -1");
         assertThatThrownBy(
                         () ->
                                 Fgsm.attack(
-                                        base,
+                                        posterior(base),
                                         x,
                                         manager.create(new float[] {0, 1.5f, 1}),
                                         0.1,
@@ -465,13 +470,13 @@ class FgsmTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("labels[1] = 1.5");
         assertThat(
-                        Fgsm.attack(base, x, manager.create(new float[] {0, 1, 2}), 0.1, 0, 1)
+                        Fgsm.attack(posterior(base), x, manager.create(new float[] {0, 1, 2}), 0.1, 0, 1)
                                 .getShape())
                 .isEqualTo(x.getShape());
         assertThatThrownBy(
                         () ->
                                 Fgsm.attack(
-                                        base,
+                                        posterior(base),
                                         manager.create(new int[] {1, 2, 3, 4, 5}, new Shape(1, 5)),
                                         manager.create(new long[] {0}),
                                         0.1,
@@ -479,21 +484,28 @@ class FgsmTest {
                                         1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("x must be floating point");
-        assertThatThrownBy(() -> Fgsm.accuracyCurve(base, x, labels, 0))
+        assertThatThrownBy(() -> Fgsm.accuracyCurve(posterior(base), x, labels, 0))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("batchSize must be >= 1, got 0");
-        assertThatThrownBy(() -> Fgsm.accuracyCurve(base, x, labels, new double[0], 0, 1, 2))
+        assertThatThrownBy(() -> Fgsm.accuracyCurve(posterior(base), x, labels, new double[0], 0, 1, 2))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("epsilons must hold at least one value");
         assertThatThrownBy(
-                        () -> Fgsm.accuracyCurve(base, x, labels, new double[] {0.1, -1}, 0, 1, 2))
+                        () -> Fgsm.accuracyCurve(posterior(base), x, labels, new double[] {0.1, -1}, 0, 1, 2))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("epsilons[1] must be finite and >= 0, got -1.0");
         SequentialBlock threeD = linear(12);
         NDArray cube = manager.create(new float[3 * 2 * D_IN], new Shape(3, 2, D_IN));
-        assertThatThrownBy(() -> Fgsm.attack(threeD, cube, labels, 0.1, 0, 1))
+        assertThatThrownBy(() -> Fgsm.attack(posterior(threeD), cube, labels, 0.1, 0, 1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("logits of shape (3, C), got (3, 2, 4)");
         assertThat(Fgsm.defaultEpsilons()).containsExactly(0.001, 0.005, 0.01, 0.03);
+    }
+
+    /** The posterior FGSM attacks: the particles, or a plain block as a point estimate. */
+    private static Posterior posterior(Block model) {
+        return model instanceof ParticleBlock
+                ? ParticlePosterior.of((ParticleBlock) model)
+                : PointEstimate.of(model);
     }
 }

@@ -19,6 +19,8 @@ import dev.bella.core.Bella;
 import dev.bella.core.BellaConfig;
 import dev.bella.core.LowRankLinear;
 import dev.bella.core.ParticleBlock;
+import dev.bella.core.posterior.ParticlePosterior;
+import dev.bella.core.posterior.Prediction;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -122,7 +124,7 @@ class UncertaintyPredictorTest {
         float[][] x = inputs(7, 1);
         double[][][] p = particleProbabilities(x);
         try (UncertaintyPredictor predictor =
-                UncertaintyPredictor.of(particles, new Shape(FEATURES))) {
+                UncertaintyPredictor.of(ParticlePosterior.of(particles), new Shape(FEATURES))) {
             assertThat(predictor.getClassCount()).isEqualTo(CLASSES);
             assertThat(predictor.getParticleCount()).isEqualTo(PARTICLES);
             assertThat(predictor.getInputSize()).isEqualTo(FEATURES);
@@ -189,14 +191,14 @@ class UncertaintyPredictorTest {
                             .optAlpha(1)
                             .build();
             try (ParticleBlock two = Bella.wrap(base, config)) {
-                LowRankLinear layer = two.getLayers().get("0");
+                LowRankLinear layer = two.getLayers(LowRankLinear.class).get("0");
                 float ln3 = (float) Math.log(3);
                 // A: (n, d_in, r) = (2, 2, 1); B: (n, r, d_out) = (2, 1, 2).
                 // particle 0 reads feature 0, particle 1 reads feature 1.
                 layer.getA().getArray().set(new float[] {1, 0, 0, 1});
                 layer.getB().getArray().set(new float[] {ln3, 0, 0, ln3});
                 try (UncertaintyPredictor predictor =
-                        UncertaintyPredictor.builder(two, new Shape(2)).optManager(m).build()) {
+                        UncertaintyPredictor.builder(ParticlePosterior.of(two), new Shape(2)).optManager(m).build()) {
                     List<Prediction> out = predictor.predict(new float[][] {{1, 1}, {2, 0}});
                     double h34 = -(0.75 * Math.log(0.75) + 0.25 * Math.log(0.25));
                     Prediction a = out.get(0);
@@ -229,7 +231,7 @@ class UncertaintyPredictorTest {
         float[][] x = inputs(12, 2);
         try (NDManager parent = NDManager.newBaseManager();
                 UncertaintyPredictor predictor =
-                        UncertaintyPredictor.builder(particles, new Shape(FEATURES))
+                        UncertaintyPredictor.builder(ParticlePosterior.of(particles), new Shape(FEATURES))
                                 .optManager(parent)
                                 .optMaxBatch(5)
                                 .build()) {
@@ -279,9 +281,9 @@ class UncertaintyPredictorTest {
     @Test
     void chunkingGivesTheSameNumbersAsOneForwardPass() {
         float[][] x = inputs(10, 3);
-        try (UncertaintyPredictor whole = UncertaintyPredictor.of(particles, new Shape(FEATURES));
+        try (UncertaintyPredictor whole = UncertaintyPredictor.of(ParticlePosterior.of(particles), new Shape(FEATURES));
                 UncertaintyPredictor chunked =
-                        UncertaintyPredictor.builder(particles, new Shape(FEATURES))
+                        UncertaintyPredictor.builder(ParticlePosterior.of(particles), new Shape(FEATURES))
                                 .optMaxBatch(3)
                                 .build()) {
             List<Prediction> a = whole.predict(x);
@@ -298,7 +300,7 @@ class UncertaintyPredictorTest {
     @Test
     void badInputsAreNamedWithIndexAndValue() {
         try (UncertaintyPredictor predictor =
-                UncertaintyPredictor.builder(particles, new Shape(FEATURES))
+                UncertaintyPredictor.builder(ParticlePosterior.of(particles), new Shape(FEATURES))
                         .optInputRange(-10, 10)
                         .build()) {
             float[] ok = new float[FEATURES];
@@ -341,24 +343,24 @@ class UncertaintyPredictorTest {
 
     @Test
     void badConstructionIsNamed() {
-        assertThatThrownBy(() -> UncertaintyPredictor.of(particles, new Shape(15)))
+        assertThatThrownBy(() -> UncertaintyPredictor.of(ParticlePosterior.of(particles), new Shape(15)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("does not accept inputs of shape (1, 15)");
-        assertThatThrownBy(() -> UncertaintyPredictor.of(particles, new Shape(-1)))
+        assertThatThrownBy(() -> UncertaintyPredictor.of(ParticlePosterior.of(particles), new Shape(-1)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("inputShape");
-        assertThatThrownBy(() -> UncertaintyPredictor.of(particles, new Shape()))
+        assertThatThrownBy(() -> UncertaintyPredictor.of(ParticlePosterior.of(particles), new Shape()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("inputShape");
         assertThatThrownBy(
                         () ->
-                                UncertaintyPredictor.builder(particles, new Shape(FEATURES))
+                                UncertaintyPredictor.builder(ParticlePosterior.of(particles), new Shape(FEATURES))
                                         .optMaxBatch(0))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("maxBatch should be a positive integer");
         assertThatThrownBy(
                         () ->
-                                UncertaintyPredictor.builder(particles, new Shape(FEATURES))
+                                UncertaintyPredictor.builder(ParticlePosterior.of(particles), new Shape(FEATURES))
                                         .optInputRange(1, 0))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("min <= max");

@@ -11,8 +11,10 @@ import dev.bella.core.clip.ClipTargets;
 import dev.bella.core.clip.ClipVisionConfig;
 import dev.bella.core.clip.ClipVisionTransformer;
 import dev.bella.ensemble.Baselines;
-import dev.bella.svgd.train.BellaTrainer;
-import dev.bella.svgd.train.Method;
+import dev.bella.core.train.ParticleTrainer;
+import dev.bella.ensemble.EnsembleRule;
+import dev.bella.svgd.LowRankSvgd;
+import dev.bella.svgd.SvgdRule;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -34,7 +36,7 @@ import picocli.CommandLine.Option;
  * </ul>
  *
  * <p>Each step is a batched forward of all particles, a backward pass and an AdamW update through
- * {@link BellaTrainer}. The first step is a warm-up and is not timed.
+ * {@link ParticleTrainer}. The first step is a warm-up and is not timed.
  */
 @Command(
         name = "clip-train",
@@ -87,7 +89,7 @@ public final class ClipTrainBench implements Callable<Integer> {
             defaultValue = "0",
             description =
                     "particles per forward/backward pass, 0 = all at once (${DEFAULT-VALUE}); see"
-                            + " BellaTrainer.Builder#optParticleChunk")
+                            + " ParticleTrainer.Builder#optParticleChunk")
     int particleChunk;
 
     @Option(names = "--json", description = "print one JSON object")
@@ -153,8 +155,11 @@ public final class ClipTrainBench implements Callable<Integer> {
                     };
             try (ParticleBlock model = Bella.wrap(clip, config)) {
                 BenchSupport.StepTimer timer = new BenchSupport.StepTimer();
-                BellaTrainer.builder()
-                        .optMethod(mode == Mode.BELLA ? Method.SVGD : Method.ENSEMBLE)
+                ParticleTrainer.builder()
+                        .setUpdateRule(
+                                mode == Mode.BELLA
+                                        ? new SvgdRule(LowRankSvgd.builder().build())
+                                        : EnsembleRule.INSTANCE)
                         .clearEvaluators()
                         .optBatchSize(batch)
                         .optMaxSteps(steps)

@@ -9,9 +9,12 @@ import ai.djl.training.dataset.ArrayDataset;
 import dev.bella.core.Bella;
 import dev.bella.core.BellaConfig;
 import dev.bella.core.ParticleBlock;
-import dev.bella.svgd.train.BellaTrainer;
-import dev.bella.svgd.train.Method;
-import dev.bella.svgd.train.ParticleLoss;
+import dev.bella.core.train.ParticleTrainer;
+import dev.bella.core.train.UpdateRule;
+import dev.bella.ensemble.EnsembleRule;
+import dev.bella.svgd.LowRankSvgd;
+import dev.bella.svgd.SvgdRule;
+import dev.bella.core.train.ParticleLoss;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,6 +35,11 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = "SVGD step vs ensemble step at the ViT-B/32 MLP sizes (docs/benchmarks.md).")
 public final class StepBench implements Callable<Integer> {
+
+    /** The two rules timed against each other, alternating within each round. */
+    private static final List<UpdateRule> RULES =
+            List.of(new SvgdRule(LowRankSvgd.builder().build()), EnsembleRule.INSTANCE);
+
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -106,11 +114,11 @@ public final class StepBench implements Callable<Integer> {
             List<Double> ensemble = new ArrayList<>();
             try (ParticleBlock model = Bella.wrap(stack, config)) {
                 for (int round = 0; round < rounds; round++) {
-                    for (Method m : Method.values()) {
-                        List<Double> times = m == Method.SVGD ? svgd : ensemble;
+                    for (UpdateRule rule : RULES) {
+                        List<Double> times = rule instanceof SvgdRule ? svgd : ensemble;
                         BenchSupport.StepTimer timer = new BenchSupport.StepTimer();
-                        BellaTrainer.builder()
-                                .optMethod(m)
+                        ParticleTrainer.builder()
+                                .setUpdateRule(rule)
                                 .optLoss(new MeanSquare())
                                 .clearEvaluators()
                                 .optBatchSize(batch)

@@ -10,6 +10,7 @@ import ai.djl.training.initializer.NormalInitializer;
 import dev.bella.core.Bella;
 import dev.bella.core.BellaConfig;
 import dev.bella.core.ParticleBlock;
+import dev.bella.core.posterior.ParticlePosterior;
 import dev.bella.core.serve.UncertaintyPredictor;
 import dev.bella.examples.serve.UncertaintyServer;
 import dev.bella.examples.study.StudyModels;
@@ -185,12 +186,12 @@ public final class ServeCommand implements Callable<Integer> {
         }
         InetAddress address = InetAddress.getByName(host);
         NDManager manager = NDManager.newBaseManager();
-        ParticleBlock model = null;
+        ParticlePosterior model = null;
         UncertaintyPredictor predictor = null;
         try {
             Shape input = new Shape(FEATURES);
             if (study == null) {
-                model = digitsModel(manager, particles, rank, seed);
+                model = ParticlePosterior.of(digitsModel(manager, particles, rank, seed));
             } else {
                 input = StudyModels.inputShape(StudyModels.readShape(study));
                 model = StudyModels.load(study, method, manager);
@@ -258,14 +259,14 @@ public final class ServeCommand implements Callable<Integer> {
     public static final class Running implements AutoCloseable {
         private final UncertaintyServer server;
         private final UncertaintyPredictor predictor;
-        private final ParticleBlock model;
+        private final ParticlePosterior model;
         private final NDManager manager;
         private boolean closed;
 
         Running(
                 UncertaintyServer server,
                 UncertaintyPredictor predictor,
-                ParticleBlock model,
+                ParticlePosterior model,
                 NDManager manager) {
             this.server = server;
             this.predictor = predictor;

@@ -3,7 +3,7 @@ package dev.bella.examples.serve;
 import com.google.gson.stream.JsonWriter;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.bella.core.serve.Prediction;
+import dev.bella.core.posterior.Prediction;
 import dev.bella.core.serve.UncertaintyPredictor;
 import java.io.IOException;
 import java.io.InputStream;

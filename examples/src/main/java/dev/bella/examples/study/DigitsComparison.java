@@ -21,9 +21,11 @@ import dev.bella.metrics.ClassificationMetrics;
 import dev.bella.metrics.ClassificationResult;
 import dev.bella.metrics.Uncertainty;
 import dev.bella.metrics.UncertaintyResult;
-import dev.bella.svgd.train.BellaTrainer;
-import dev.bella.svgd.train.Method;
-import dev.bella.svgd.train.Posterior;
+import dev.bella.core.posterior.ParticlePosterior;
+import dev.bella.core.train.ParticleTrainer;
+import dev.bella.ensemble.EnsembleRule;
+import dev.bella.svgd.SvgdRule;
+import dev.bella.svgd.LowRankSvgd;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -73,8 +75,8 @@ public final class DigitsComparison {
                 Block base = pretrained.getBlock();
                 BellaConfig.Builder cfg =
                         BellaConfig.builder().optTargets("0", "2").optRank(4).optSeed(seed);
-                BellaTrainer.Builder trainer =
-                        BellaTrainer.builder()
+                ParticleTrainer.Builder trainer =
+                        ParticleTrainer.builder()
                                 .optEpochs(epochs)
                                 .optLearningRate(0.01f)
                                 .optBatchSize(32)
@@ -84,7 +86,7 @@ public final class DigitsComparison {
                         fineTune(
                                 base,
                                 cfg.optParticles(1).build(),
-                                trainer.optMethod(Method.ENSEMBLE),
+                                trainer.setUpdateRule(EnsembleRule.INSTANCE),
                                 targetData,
                                 test));
                 out.put(
@@ -92,7 +94,7 @@ public final class DigitsComparison {
                         fineTune(
                                 base,
                                 cfg.optParticles(particles).build(),
-                                trainer.optMethod(Method.ENSEMBLE),
+                                trainer.setUpdateRule(EnsembleRule.INSTANCE),
                                 targetData,
                                 test));
                 out.put(
@@ -100,7 +102,7 @@ public final class DigitsComparison {
                         fineTune(
                                 base,
                                 cfg.optParticles(particles).build(),
-                                trainer.optMethod(Method.SVGD),
+                                trainer.setUpdateRule(new SvgdRule(LowRankSvgd.builder().build())),
                                 targetData,
                                 test));
             }
@@ -120,8 +122,7 @@ public final class DigitsComparison {
         manager.getEngine().setRandomSeed((int) seed);
         mlp.initialize(manager, DataType.FLOAT32, new Shape(1, 64));
         try (ParticleBlock one = Bella.wrap(mlp, Baselines.fullRank(mlp, 1, seed, 0))) {
-            BellaTrainer.builder()
-                    .optMethod(Method.ENSEMBLE)
+            EnsembleRule.trainer()
                     .optEpochs(8)
                     .optLearningRate(0.01f)
                     .optSeed(seed)
@@ -134,19 +135,19 @@ public final class DigitsComparison {
     static Outcome fineTune(
             Block base,
             BellaConfig config,
-            BellaTrainer.Builder trainer,
+            ParticleTrainer.Builder trainer,
             ArrayDataset train,
             LabeledImages test)
             throws IOException, TranslateException {
-        try (Posterior p = trainer.build().fit(Bella.wrap(base, config), train, null)) {
-            float[][][] probs = Evaluation.particleProbabilities(p.particles(), test, 256);
+        try (ParticlePosterior p = trainer.build().fit(Bella.wrap(base, config), train, null)) {
+            float[][][] probs = Evaluation.particleProbabilities(p, test, 256);
             double[][] mean = Uncertainty.posteriorPredictive(probs);
             ClassificationResult r = ClassificationMetrics.of(mean, test.labels());
             UncertaintyResult u = Uncertainty.of(probs).means();
             return new Outcome(
                     r.accuracy(),
                     r.nll(),
-                    Evaluation.meanPairwiseDistance(p.particles()),
+                    Evaluation.meanPairwiseDistance(p.getParticles()),
                     u.mutualInformation());
         }
     }

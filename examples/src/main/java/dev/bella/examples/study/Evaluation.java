@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.bella.core.LowRankLinear;
 import dev.bella.core.ParticleBlock;
+import dev.bella.core.posterior.Posterior;
 import dev.bella.examples.data.LabeledImages;
 import dev.bella.svgd.LowRankFactors;
 import dev.bella.svgd.LowRankKernel;
@@ -26,19 +27,18 @@ public final class Evaluation {
      * @return {@code [n][N][C]}
      */
     public static float[][][] particleProbabilities(
-            ParticleBlock model, LabeledImages images, int batchSize) {
-        int n = model.getParticleCount();
+            Posterior model, LabeledImages images, int batchSize) {
+        int n = model.getSampleCount();
         int d = images.height() * images.width();
         float[][][] out = new float[n][images.size()][];
         float[] flat = images.flatPixels();
-        NDManager root = model.getAdapterParameters().get(0).getArray().getManager();
         for (int from = 0; from < images.size(); from += batchSize) {
             int b = Math.min(batchSize, images.size() - from);
-            try (NDManager scope = root.newSubManager()) {
+            try (NDManager scope = NDManager.newBaseManager()) {
                 float[] chunk = new float[b * d];
                 System.arraycopy(flat, from * d, chunk, 0, b * d);
                 NDArray x = scope.create(chunk, new Shape(b, d));
-                NDArray p = model.predict(new NDList(x)).singletonOrThrow().softmax(-1);
+                NDArray p = model.sampleProbabilities(new NDList(x));
                 int c = Math.toIntExact(p.getShape().get(2));
                 float[] v = p.toFloatArray();
                 for (int i = 0; i < n; i++) {
@@ -62,11 +62,11 @@ public final class Evaluation {
      */
     public static double meanPairwiseDistance(ParticleBlock model) {
         int n = model.getParticleCount();
-        if (n < 2 || model.getLayers().isEmpty()) {
+        if (n < 2 || model.getLayers(LowRankLinear.class).isEmpty()) {
             return 0;
         }
         List<LowRankFactors> layers = new ArrayList<>();
-        for (LowRankLinear l : model.getLayers().values()) {
+        for (LowRankLinear l : model.getLayers(LowRankLinear.class).values()) {
             layers.add(new LowRankFactors(l.getA().getArray(), l.getB().getArray(), l.getScale()));
         }
         try (NDArray d = LowRankKernel.squaredDistances(layers)) {

@@ -4,7 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.bella.core.ParticleBlock;
+import dev.bella.core.posterior.Posterior;
+import dev.bella.core.posterior.Prediction;
 import dev.bella.core.interop.NDArrays;
 import dev.bella.core.robustness.Corruption;
 import dev.bella.core.robustness.Fgsm;
@@ -12,6 +13,7 @@ import dev.bella.core.robustness.FgsmCurve;
 import dev.bella.examples.data.LabeledImages;
 import dev.bella.metrics.Ranking;
 import dev.bella.metrics.Uncertainty;
+import java.util.List;
 
 /**
  * Accuracy of the posterior predictive under corruptions and FGSM (paper Figure 2 and Table 4 in
@@ -42,7 +44,7 @@ final class Robustness {
      * @param seed the seed of the random corruptions
      * @return the accuracies and the shift AUROC
      */
-    static CorruptionResult corruptions(ParticleBlock model, LabeledImages test, long seed) {
+    static CorruptionResult corruptions(Posterior model, LabeledImages test, long seed) {
         int severities = Corruption.MAX_SEVERITY - Corruption.MIN_SEVERITY + 1;
         double[] mean = new double[severities];
         Corruption[] all = Corruption.values();
@@ -81,7 +83,7 @@ final class Robustness {
      * entropy} from {@code offset} if given.
      */
     private static double evaluate(
-            ParticleBlock model,
+            Posterior model,
             LabeledImages test,
             float[] flat,
             Corruption c,
@@ -96,25 +98,20 @@ final class Robustness {
         long correct = 0;
         for (int from = 0; from < test.size(); from += BATCH) {
             int b = Math.min(BATCH, test.size() - from);
-            try (NDManager scope = root(model).newSubManager()) {
+            try (NDManager scope = NDManager.newBaseManager()) {
                 float[] chunk = new float[b * d];
                 System.arraycopy(flat, from * d, chunk, 0, b * d);
                 NDArray x = scope.create(chunk, new Shape(b, h, w));
                 NDArray input = c == null ? x : c.apply(x, severity, seed, from);
-                NDArray mean =
-                        model.predict(new NDList(input.reshape(b, d)))
-                                .singletonOrThrow()
-                                .softmax(2)
-                                .mean(new int[] {0});
-                long[] predicted = mean.argMax(1).toLongArray();
+                List<Prediction> predictions = model.predict(new NDList(input.reshape(b, d)));
                 for (int j = 0; j < b; j++) {
-                    if (predicted[j] == labels[from + j]) {
+                    Prediction p = predictions.get(j);
+                    if (p.predicted() == labels[from + j]) {
                         correct++;
                     }
-                }
-                if (entropy != null) {
-                    double[] hb = Uncertainty.entropy(NDArrays.toFloatMatrix(mean));
-                    System.arraycopy(hb, 0, entropy, offset + from, b);
+                    if (entropy != null) {
+                        entropy[offset + from + j] = p.entropy();
+                    }
                 }
             }
         }
@@ -129,13 +126,13 @@ final class Robustness {
      * @param eps the perturbation sizes
      * @return the accuracy per perturbation size
      */
-    static double[] fgsmAccuracy(ParticleBlock model, LabeledImages test, double[] eps) {
+    static double[] fgsmAccuracy(Posterior model, LabeledImages test, double[] eps) {
         int d = test.height() * test.width();
         float[] y = new float[test.size()];
         for (int i = 0; i < y.length; i++) {
             y[i] = test.labels()[i];
         }
-        try (NDManager scope = root(model).newSubManager()) {
+        try (NDManager scope = NDManager.newBaseManager()) {
             NDArray images = scope.create(test.flatPixels(), new Shape(test.size(), d));
             NDArray labels = scope.create(y, new Shape(test.size()));
             FgsmCurve curve = Fgsm.accuracyCurve(model, images, labels, eps, 0, 1, BATCH);
@@ -145,9 +142,5 @@ final class Robustness {
             }
             return out;
         }
-    }
-
-    private static NDManager root(ParticleBlock model) {
-        return model.getAdapterParameters().get(0).getArray().getManager();
     }
 }

@@ -19,8 +19,10 @@ import dev.bella.examples.data.Digits;
 import dev.bella.examples.data.LabeledImages;
 import dev.bella.metrics.MetricsReport;
 import dev.bella.svgd.LowRankSvgd;
-import dev.bella.svgd.train.BellaTrainer;
-import dev.bella.svgd.train.Method;
+import dev.bella.core.posterior.ParticlePosterior;
+import dev.bella.core.train.ParticleTrainer;
+import dev.bella.ensemble.EnsembleRule;
+import dev.bella.svgd.SvgdRule;
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -112,7 +114,7 @@ public final class Study {
                             "Single LoRA (r=" + settings.rank() + ")",
                             base,
                             lora.toBuilder().optParticles(1).build(),
-                            () -> trainer().optMethod(Method.ENSEMBLE),
+                            () -> configure(EnsembleRule.trainer()),
                             target,
                             data));
             results.add(
@@ -129,12 +131,11 @@ public final class Study {
                             base,
                             lora.toBuilder().optParticles(n).build(),
                             () ->
-                                    trainer()
-                                            .optMethod(Method.SVGD)
-                                            .optSvgd(
+                                    configure(
+                                            SvgdRule.trainer(
                                                     LowRankSvgd.builder()
                                                             .optGamma(settings.gamma())
-                                                            .build()),
+                                                            .build())),
                             target,
                             data));
             results.add(
@@ -150,11 +151,7 @@ public final class Study {
         return results;
     }
 
-    private BellaTrainer.Builder trainer() {
-        return configure(BellaTrainer.builder());
-    }
-
-    private BellaTrainer.Builder configure(BellaTrainer.Builder b) {
+    private ParticleTrainer.Builder configure(ParticleTrainer.Builder b) {
         return b.optEpochs(settings.epochs())
                 .optBatchSize(settings.batchSize())
                 .optLearningRate(settings.learningRate())
@@ -165,7 +162,7 @@ public final class Study {
             String name,
             SequentialBlock base,
             BellaConfig config,
-            Supplier<BellaTrainer.Builder> trainer,
+            Supplier<ParticleTrainer.Builder> trainer,
             ArrayDataset target,
             Data data)
             throws IOException, TranslateException {
@@ -173,24 +170,24 @@ public final class Study {
         progress.flush();
         try (ParticleBlock model = Bella.wrap(base, config)) {
             long t0 = System.nanoTime();
-            BellaTrainer.Builder b = trainer.get();
+            ParticleTrainer.Builder b = trainer.get();
             b.addTrainingListener(() -> new ProgressListener(progress, name, settings.epochs()));
-            b.build().fit(model, target, null);
+            ParticlePosterior posterior = b.build().fit(model, target, null);
             double seconds = (System.nanoTime() - t0) / 1e9;
             Path adapters = settings.out().resolve("adapters").resolve(slug(name));
-            model.saveAdapters(adapters);
+            posterior.save(adapters);
             long bytes = directorySize(adapters);
-            MetricsReport report = evaluate(model, data);
+            MetricsReport report = evaluate(posterior, data);
             double[] eps = {0.001, 0.005, 0.01, 0.03};
             double[] corruption = new double[0];
             double shiftAuroc = Double.NaN;
             double[] fgsm = new double[0];
             if (settings.robustness()) {
                 Robustness.CorruptionResult c =
-                        Robustness.corruptions(model, data.test(), settings.seed());
+                        Robustness.corruptions(posterior, data.test(), settings.seed());
                 corruption = c.accuracy();
                 shiftAuroc = c.shiftAuroc();
-                fgsm = Robustness.fgsmAccuracy(model, data.test(), eps);
+                fgsm = Robustness.fgsmAccuracy(posterior, data.test(), eps);
             }
             progress.printf(
                     Locale.ROOT,
@@ -217,7 +214,7 @@ public final class Study {
     }
 
     /** Metrics on the test split with the OOD images appended and flagged. */
-    private MetricsReport evaluate(ParticleBlock model, Data data) {
+    private MetricsReport evaluate(ParticlePosterior model, Data data) {
         float[][][] id = Evaluation.particleProbabilities(model, data.test(), 512);
         float[][][] ood = Evaluation.particleProbabilities(model, data.ood(), 512);
         int n = id.length;
@@ -318,8 +315,7 @@ public final class Study {
         mlp.initialize(manager, DataType.FLOAT32, new Shape(1, inputs));
         ArrayDataset source = data.source().toDataset(manager, settings.batchSize());
         try (ParticleBlock one = Bella.wrap(mlp, Baselines.fullRank(mlp, 1, settings.seed(), 0))) {
-            BellaTrainer.builder()
-                    .optMethod(Method.ENSEMBLE)
+            EnsembleRule.trainer()
                     .optEpochs(settings.pretrainEpochs())
                     .optBatchSize(settings.batchSize())
                     .optLearningRate(0.005f)

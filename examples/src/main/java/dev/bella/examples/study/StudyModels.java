@@ -11,6 +11,7 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.bella.core.Bella;
 import dev.bella.core.ParticleBlock;
+import dev.bella.core.posterior.ParticlePosterior;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -165,17 +166,17 @@ public final class StudyModels {
     }
 
     /**
-     * Loads one method's particles on the study's frozen base.
+     * Loads one method's posterior (particles and provenance) on the study's frozen base.
      *
      * @param studyDir the study's output directory
      * @param method an adapter directory name from {@link #methods}
      * @param manager owns the base weights
-     * @return the particles; close them when done
+     * @return the posterior; close it when done
      * @throws IOException if a file cannot be read
      * @throws IllegalArgumentException if the study or method is missing (the message lists the
      *     methods there are) or the files do not match
      */
-    public static ParticleBlock load(Path studyDir, String method, NDManager manager)
+    public static ParticlePosterior load(Path studyDir, String method, NDManager manager)
             throws IOException {
         BaseShape shape = readShape(studyDir);
         List<String> methods = methods(studyDir);
@@ -196,7 +197,7 @@ public final class StudyModels {
             throw new IllegalArgumentException(
                     params + " is not the base of " + shape + ": " + e.getMessage(), e);
         }
-        return Bella.load(studyDir.resolve("adapters").resolve(method), base);
+        return ParticlePosterior.load(studyDir.resolve("adapters").resolve(method), base);
     }
 
     /**

@@ -6,7 +6,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.bella.core.ParticleBlock;
-import dev.bella.core.serve.Prediction;
+import dev.bella.core.posterior.ParticlePosterior;
+import dev.bella.core.posterior.Prediction;
 import dev.bella.core.serve.UncertaintyPredictor;
 import dev.bella.examples.cli.ServeCommand;
 import dev.bella.examples.data.Digits;
@@ -47,7 +48,7 @@ final class LoopbackService implements AutoCloseable {
     LoopbackService(int workers) throws IOException {
         model = ServeCommand.digitsModel(manager, 5, 4, 0);
         predictor =
-                UncertaintyPredictor.builder(model, new Shape(64))
+                UncertaintyPredictor.builder(ParticlePosterior.of(model), new Shape(64))
                         .optManager(calls)
                         .optInputRange(-1e6f, 1e6f)
                         .build();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDManager;
 import dev.bella.core.ParticleBlock;
+import dev.bella.core.posterior.ParticlePosterior;
 import dev.bella.examples.cli.BellaCli;
 import dev.bella.examples.cli.ServeCommand;
 import dev.bella.examples.data.Digits;
@@ -83,13 +84,16 @@ class StudyTest {
                         "svgd-bella-n-3",
                         "full-rank-ensemble-n-3");
         try (NDManager manager = NDManager.newBaseManager();
-                ParticleBlock svgd = StudyModels.load(s.out(), "svgd-bella-n-3", manager)) {
+                ParticlePosterior svgd = StudyModels.load(s.out(), "svgd-bella-n-3", manager)) {
             LabeledImages test = Digits.load().firstClasses(8).split(0, 0.4, 0.3, 0.3)[2];
             float[][][] probs = Evaluation.particleProbabilities(svgd, test, 512);
             double accuracy =
                     ClassificationMetrics.of(Uncertainty.posteriorPredictive(probs), test.labels())
                             .accuracy();
             assertThat(accuracy).isEqualTo(results.get(2).report().classification().accuracy());
+            // The saved posterior says how it was made.
+            assertThat(svgd.getProvenance().method()).isEqualTo("svgd");
+            assertThat(svgd.getProvenance().history()).isNotEmpty();
         }
         assertThatThrownBy(() -> StudyModels.load(s.out(), "nope", null))
                 .isInstanceOf(IllegalArgumentException.class)

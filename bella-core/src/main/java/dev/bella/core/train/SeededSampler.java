@@ -1,4 +1,4 @@
-package dev.bella.svgd.train;
+package dev.bella.core.train;
 
 import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.Sampler;

@@ -1,12 +1,7 @@
-package dev.bella.ensemble;
+package dev.bella.core;
 
 import ai.djl.ndarray.NDArray;
-import dev.bella.core.Bella;
-import dev.bella.core.BellaConfig;
-import dev.bella.core.DenseParticleLinear;
-import dev.bella.core.LowRankLinear;
-import dev.bella.core.MergedParticle;
-import dev.bella.core.ParticleBlock;
+import ai.djl.nn.Parameter;
 import java.util.Arrays;
 import java.util.Map;
 
@@ -54,7 +49,7 @@ public final class Soups {
         BellaConfig c = particles.getConfig();
         int n = particles.getParticleCount();
         int rank = n * c.getRank();
-        for (LowRankLinear l : particles.getLayers().values()) {
+        for (LowRankLinear l : particles.getLayers(LowRankLinear.class).values()) {
             long max = Math.min(l.getInFeatures(), l.getOutFeatures());
             if (rank > max) {
                 throw new IllegalArgumentException(
@@ -75,27 +70,27 @@ public final class Soups {
                 c.toBuilder().optRank(rank).optAlpha(c.getAlpha()).optParticles(1).build();
         ParticleBlock soup = Bella.wrap(particles.getBase(), soupConfig);
         try {
-            for (Map.Entry<String, LowRankLinear> e : particles.getLayers().entrySet()) {
-                LowRankLinear from = e.getValue();
-                LowRankLinear to = soup.getLayers().get(e.getKey());
-                NDArray a = from.getA().getArray();
-                long in = from.getInFeatures();
-                try (NDArray aCat = a.transpose(1, 0, 2).reshape(1, in, rank);
-                        NDArray bCat =
-                                from.getB().getArray().reshape(1, rank, from.getOutFeatures())) {
-                    to.getA().getArray().set(aCat.toByteBuffer());
-                    to.getB().getArray().set(bCat.toByteBuffer());
-                }
-            }
-            for (Map.Entry<String, DenseParticleLinear> e : particles.getDenseLayers().entrySet()) {
-                DenseParticleLinear from = e.getValue();
-                DenseParticleLinear to = soup.getDenseLayers().get(e.getKey());
-                try (NDArray w = from.getParticleWeight().getArray().mean(new int[] {0}, true)) {
-                    to.getParticleWeight().getArray().set(w.toByteBuffer());
-                }
-                if (from.getParticleBias() != null) {
-                    try (NDArray b = from.getParticleBias().getArray().mean(new int[] {0}, true)) {
-                        to.getParticleBias().getArray().set(b.toByteBuffer());
+            for (ParticleLinear from : particles.getLayers().values()) {
+                ParticleLinear to = soup.getLayers().get(from.getPath());
+                if (from instanceof LowRankLinear) {
+                    // Concatenated factors at scale alpha / (n r) = s / n: the mean perturbation.
+                    LowRankLinear f = (LowRankLinear) from;
+                    LowRankLinear t = (LowRankLinear) to;
+                    long in = f.getInFeatures();
+                    try (NDArray aCat = f.getA().getArray().transpose(1, 0, 2).reshape(1, in, rank);
+                            NDArray bCat =
+                                    f.getB().getArray().reshape(1, rank, f.getOutFeatures())) {
+                        t.getA().getArray().set(aCat.toByteBuffer());
+                        t.getB().getArray().set(bCat.toByteBuffer());
+                    }
+                } else {
+                    // A full copy per particle: the soup holds the mean copy.
+                    for (Map.Entry<String, Parameter> e :
+                            from.getParticleParameters().entrySet()) {
+                        NDArray target = to.getParticleParameters().get(e.getKey()).getArray();
+                        try (NDArray mean = e.getValue().getArray().mean(new int[] {0}, true)) {
+                            target.set(mean.toByteBuffer());
+                        }
                     }
                 }
             }

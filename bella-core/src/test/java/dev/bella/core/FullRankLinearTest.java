@@ -15,7 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class DenseParticleLinearTest {
+class FullRankLinearTest {
 
     @TempDir Path dir;
     private NDManager manager;
@@ -47,9 +47,9 @@ class DenseParticleLinearTest {
                         .build();
         NDArray x = input();
         try (ParticleBlock p = Bella.wrap(base, config)) {
-            assertThat(p.getLayers()).containsOnlyKeys("0");
-            assertThat(p.getDenseLayers()).containsOnlyKeys("2");
-            DenseParticleLinear head = p.getDenseLayers().get("2");
+            assertThat(p.getLayers(LowRankLinear.class)).containsOnlyKeys("0");
+            assertThat(p.getLayers(FullRankLinear.class)).containsOnlyKeys("2");
+            FullRankLinear head = p.getLayers(FullRankLinear.class).get("2");
             assertThat(head.getParticleWeight().getArray().getShape())
                     .isEqualTo(new Shape(3, 4, 8));
             assertThat(head.getParticleWeight().requiresGradient()).isTrue();
@@ -92,7 +92,7 @@ class DenseParticleLinearTest {
             assertThat(s.trainableTotal()).isEqualTo(2 * 92);
             assertThat(s.frozen()).isZero();
             assertThat(s.toTable()).contains("full");
-            p.getDenseLayers().get("0").getParticleWeight().getArray().muli(2);
+            p.getLayers(FullRankLinear.class).get("0").getParticleWeight().getArray().muli(2);
             p.saveAdapters(dir);
             try (ParticleBlock loaded = Bella.load(dir, base)) {
                 assertThat(loaded.getConfig()).isEqualTo(config);
@@ -122,10 +122,10 @@ class DenseParticleLinearTest {
                         .toFloatArray();
         try (ParticleBlock p = Bella.wrap(base, config);
                 ParticleBlock q = Bella.wrap(base, config)) {
-            NDArray w = p.getDenseLayers().get("0").getParticleWeight().getArray();
+            NDArray w = p.getLayers(FullRankLinear.class).get("0").getParticleWeight().getArray();
             assertThat(w.toFloatArray())
                     .containsExactly(
-                            q.getDenseLayers()
+                            q.getLayers(FullRankLinear.class)
                                     .get("0")
                                     .getParticleWeight()
                                     .getArray()

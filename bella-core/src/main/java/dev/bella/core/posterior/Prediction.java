@@ -1,9 +1,9 @@
-package dev.bella.core.serve;
+package dev.bella.core.posterior;
 
 import java.util.Arrays;
 
 /**
- * The prediction of all particles for one input (SPEC §4; natural logarithms, nats). With \( p_i \)
+ * The posterior predictive for one input (SPEC §4; natural logarithms, nats). With \( p_i \)
  * the softmax of particle {@code i}'s logits and \( n \) particles:
  *
  * <ul>

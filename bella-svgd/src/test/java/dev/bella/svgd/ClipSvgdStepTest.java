@@ -1,5 +1,7 @@
-package dev.bella.svgd.train;
+package dev.bella.svgd;
 
+import dev.bella.core.FullRankLinear;
+import dev.bella.core.LowRankLinear;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;
@@ -9,6 +11,8 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.dataset.ArrayDataset;
 import dev.bella.core.Bella;
 import dev.bella.core.ParticleBlock;
+import dev.bella.core.posterior.EpochStats;
+import dev.bella.core.posterior.ParticlePosterior;
 import dev.bella.core.clip.ClipClassifier;
 import dev.bella.core.clip.ClipTargets;
 import dev.bella.core.clip.ClipVisionConfig;
@@ -45,28 +49,28 @@ class ClipSvgdStepTest {
                                     .optBInitStd(0.01)
                                     .optParticles(5)
                                     .build())) {
-                assertThat(particles.getLayers()).hasSize(24);
+                assertThat(particles.getLayers(LowRankLinear.class)).hasSize(24);
                 // 368,640 per particle in the MLPs (SPEC §1) plus a 512 -> 10 head with bias.
                 assertThat(particles.summary().trainablePerParticle())
                         .isEqualTo(368_640 + 512 * 10 + 10);
                 List<float[]> before = new ArrayList<>();
-                for (Parameter p : particles.getAdapterParameters()) {
+                for (Parameter p : particles.getParticleParameters().values()) {
                     before.add(p.getArray().toFloatArray());
                 }
-                Posterior p =
-                        BellaTrainer.builder()
+                ParticlePosterior p =
+                        SvgdRule.trainer()
                                 .optBatchSize(2)
                                 .optMaxSteps(1)
                                 .optLearningRate(1e-3f)
                                 .build()
                                 .fit(particles, data, null);
-                EpochStats s = p.provenance().history().get(0);
+                EpochStats s = p.getProvenance().history().get(0);
                 assertThat(s.steps()).isEqualTo(1);
                 assertThat(s.trainLoss()).isFinite();
-                assertThat(s.squaredBandwidth()).isPositive().isFinite();
-                assertThat(s.meanKernel()).isBetween(0.0, 1.0);
+                assertThat(s.diagnostic("h2")).isPositive().isFinite();
+                assertThat(s.diagnostic("mean_kernel")).isBetween(0.0, 1.0);
                 // Every trainable tensor moved; every particle of the head moved.
-                List<Parameter> after = particles.getAdapterParameters();
+                List<Parameter> after = List.copyOf(particles.getParticleParameters().values());
                 for (int i = 0; i < after.size(); i++) {
                     assertThat(after.get(i).getArray().toFloatArray())
                             .as(after.get(i).getName())
@@ -74,7 +78,7 @@ class ClipSvgdStepTest {
                 }
                 NDArray head =
                         particles
-                                .getDenseLayers()
+                                .getLayers(FullRankLinear.class)
                                 .values()
                                 .iterator()
                                 .next()

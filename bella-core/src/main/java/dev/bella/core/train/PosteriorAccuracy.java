@@ -1,5 +1,6 @@
-package dev.bella.svgd.train;
+package dev.bella.core.train;
 
+import dev.bella.core.posterior.Predictive;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
@@ -41,17 +42,16 @@ public final class PosteriorAccuracy extends AbstractAccuracy {
                             + s
                             + " and labels "
                             + ys
-                            + "; for other outputs call BellaTrainer.Builder.clearEvaluators()");
+                            + "; for other outputs call ParticleTrainer.Builder.clearEvaluators()");
         }
-        NDArray probs = logits.softmax(-1);
         if (y.getShape().dimension() == 2) {
             NDArray correct =
-                    probs.argMax(-1)
+                    logits.argMax(-1)
                             .toType(DataType.INT64, false)
                             .eq(y.toType(DataType.INT64, false));
             return new Pair<>(s.get(0) * s.get(1), correct.toType(DataType.INT64, false));
         }
-        NDArray predicted = probs.mean(new int[] {0}).argMax(-1).toType(DataType.INT64, false);
+        NDArray predicted = Predictive.predictedClasses(logits);
         NDArray correct = predicted.eq(y.toType(DataType.INT64, false));
         return new Pair<>(s.get(1), correct.toType(DataType.INT64, false));
     }

@@ -1,4 +1,4 @@
-package dev.bella.ensemble;
+package dev.bella.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -14,11 +14,6 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
-import dev.bella.core.Bella;
-import dev.bella.core.BellaConfig;
-import dev.bella.core.LowRankLinear;
-import dev.bella.core.MergedParticle;
-import dev.bella.core.ParticleBlock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -80,7 +75,7 @@ class SoupsTest {
     void mergedSoupHoldsTheMeanPerturbationNotTheProductOfMeans() {
         try (ParticleBlock p = particles();
                 MergedParticle soup = Soups.merged(p)) {
-            LowRankLinear layer = p.getLayers().get("0");
+            LowRankLinear layer = p.getLayers(LowRankLinear.class).get("0");
             NDArray merged =
                     ((SequentialBlock) soup.getBlock())
                             .getChildren()
@@ -116,7 +111,7 @@ class SoupsTest {
                 ParticleBlock adapter = Soups.asAdapter(p)) {
             assertThat(adapter.getParticleCount()).isEqualTo(1);
             assertThat(adapter.getConfig().getRank()).isEqualTo(6);
-            assertThat(adapter.getLayers().get("0").getScale()).isCloseTo(1.5 / 3, within(1e-12));
+            assertThat(adapter.getLayers(LowRankLinear.class).get("0").getScale()).isCloseTo(1.5 / 3, within(1e-12));
             float[] expected = merged.predict(new NDList(x)).singletonOrThrow().toFloatArray();
             float[] actual =
                     adapter.forward(new ParameterStore(manager, false), new NDList(x), false)
@@ -138,17 +133,5 @@ class SoupsTest {
                     .hasMessageContaining("min(d_in, d_out) = 10")
                     .hasMessageContaining("Soups.merged");
         }
-    }
-
-    @Test
-    void fullRankBaselineCopiesEveryLinearLayer() {
-        BellaConfig c = Baselines.fullRank(base, 4, 1, 0.01);
-        assertThat(c.getFullRankTargets()).containsExactly("0", "2");
-        try (ParticleBlock p = Bella.wrap(base, c)) {
-            assertThat(p.summary().trainablePerParticle()).isEqualTo(9 * 12 + 12 + 12 * 10 + 10);
-            assertThat(p.summary().frozen()).isZero();
-        }
-        assertThatThrownBy(() -> Baselines.fullRank(new SequentialBlock(), 2, 0, 0))
-                .hasMessageContaining("no Linear layer");
     }
 }

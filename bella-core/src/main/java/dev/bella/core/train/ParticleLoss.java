@@ -1,4 +1,4 @@
-package dev.bella.svgd.train;
+package dev.bella.core.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;

@@ -1,8 +1,7 @@
-package dev.bella.svgd.train;
+package dev.bella.core.train;
 
 import ai.djl.Device;
 import ai.djl.Model;
-import ai.djl.TrainingDivergedException;
 import ai.djl.engine.Engine;
 import ai.djl.metric.Metrics;
 import ai.djl.ndarray.NDArray;
@@ -10,7 +9,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
@@ -21,75 +19,67 @@ import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.evaluator.Evaluator;
 import ai.djl.training.listener.EvaluatorTrainingListener;
 import ai.djl.training.listener.TrainingListener;
+import ai.djl.training.listener.TrainingListenerAdapter;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.ParameterTracker;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.translate.TranslateException;
-import dev.bella.core.AdapterStore;
 import dev.bella.core.Bella;
-import dev.bella.core.DenseParticleLinear;
-import dev.bella.core.LowRankLinear;
 import dev.bella.core.ParticleBlock;
-import dev.bella.svgd.FactorPair;
-import dev.bella.svgd.KernelStats;
-import dev.bella.svgd.LowRankFactors;
-import dev.bella.svgd.LowRankSvgd;
-import dev.bella.svgd.SvgdUpdate;
+import dev.bella.core.Seeds;
+import dev.bella.core.posterior.EpochStats;
+import dev.bella.core.posterior.ParticlePosterior;
+import dev.bella.core.posterior.Provenance;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Trains the particles of a {@link ParticleBlock} as a posterior, by SVGD or as an ensemble.
+ * Trains the particles of a {@link ParticleBlock} as a posterior: the one training loop of the
+ * library, with a pluggable {@link UpdateRule} (SVGD from {@code bella-svgd}, the independent
+ * ensemble from {@code bella-ensemble}).
  *
  * <p>One step: all particles run in one batched forward pass (each on the same minibatch, or each
  * on its own with {@link Builder#optPerParticleDataOrder}); each particle's loss \( L_j \) is its
  * mean loss scaled to the data set, \( N \cdot \bar\ell_j \), plus \( \frac{\lambda}{2}
  * \|\theta_j\|^2 \) for a Gaussian prior of precision \( \lambda \) ({@link
- * Builder#optPriorPrecision}, default 0); one backward pass gives every particle's gradient; {@link
- * LowRankSvgd} turns them into \( \phi \) (for {@link Method#ENSEMBLE}, \( \phi_j = -\nabla L_j
- * \)); and \( -\phi \) is handed to the optimizer as the gradient. The default optimizer is AdamW
- * (decoupled weight decay 0.01, DJL's default, the MAP analogue of a Gaussian prior) in a resumable
- * form; any DJL {@link Optimizer} may be supplied instead.
+ * Builder#optPriorPrecision}, default 0); one backward pass gives every particle's gradient; the
+ * {@link StepListener}s check them (a {@link DivergenceGuard} always does); the update rule turns
+ * them into the gradients handed to the optimizer. The default optimizer is AdamW (decoupled weight
+ * decay 0.01, DJL's default, the MAP analogue of a Gaussian prior) in a resumable form; any DJL
+ * {@link Optimizer} may be supplied instead.
  *
  * <p>Training runs through a DJL {@link Trainer}, so DJL's {@link TrainingListener}s and {@link
- * Evaluator}s work as usual ({@code TrainingListener.Defaults.logging()} adds DJL's progress bar).
- * After each epoch the trainer logs one INFO line (loss, accuracy, validation, kernel bandwidth,
- * mean kernel value) and, with a checkpoint directory, saves the adapters atomically in
- * bella-core's format together with the optimizer state.
+ * Evaluator}s work as usual. The per-epoch log ({@link EpochLog}), the checkpoints ({@link
+ * CheckpointListener}) and the divergence guard ({@link DivergenceGuard}) are listeners too, added
+ * to every fit after DJL's basic ones.
  *
  * <p><b>Reproducibility.</b> The data order of epoch {@code e} is drawn from {@code (seed, e)}
  * only, so two runs with the same seed, data and model give bitwise-identical adapters on the same
  * CPU, and a run resumed from a checkpoint continues exactly as the uninterrupted run would (with
  * the default optimizer, whose state is checkpointed).
  *
- * <p><b>Faults.</b> A NaN or infinite loss or gradient stops training with a {@link
- * TrainingDivergedException} naming the particle and the step, before the bad update is applied;
- * the last checkpoint written is the last good one.
- *
  * <p>A trainer is immutable and reusable: every {@link #fit} call creates its own optimizer and
  * state. It is safe to share between threads, but one {@link ParticleBlock} must only be trained by
  * one fit at a time.
  */
-public final class BellaTrainer {
+public final class ParticleTrainer {
 
-    private static final Logger logger = LoggerFactory.getLogger(BellaTrainer.class);
+    private static final Logger logger = LoggerFactory.getLogger(ParticleTrainer.class);
 
-    private final Method method;
-    private final LowRankSvgd svgd;
+    private final UpdateRule rule;
     private final ParticleLoss loss;
     private final Supplier<Optimizer> optimizer;
     private final boolean defaultOptimizer;
@@ -109,9 +99,8 @@ public final class BellaTrainer {
     private final List<Supplier<Evaluator>> evaluators;
     private final List<Supplier<TrainingListener>> listeners;
 
-    private BellaTrainer(Builder b) {
-        this.method = b.method;
-        this.svgd = b.svgd;
+    private ParticleTrainer(Builder b) {
+        this.rule = b.rule;
         this.loss = b.loss;
         this.defaultOptimizer = b.optimizer == null;
         this.learningRate = b.learningRate;
@@ -133,9 +122,9 @@ public final class BellaTrainer {
     }
 
     /**
-     * Returns a builder: SVGD with {@link LowRankSvgd}'s defaults (gamma 0.01, kernel-smoothed
-     * driving term, median bandwidth), softmax cross-entropy, AdamW at 1e-3 with weight decay 0.01,
-     * one epoch, batches of 32, seed 0.
+     * Returns a builder: softmax cross-entropy, AdamW at 1e-3 with weight decay 0.01, one epoch,
+     * batches of 32, seed 0. The update rule must be set ({@link Builder#setUpdateRule}); {@code
+     * SvgdRule.trainer()} and {@code EnsembleBella.trainer()} return builders with it set.
      *
      * @return a new builder
      */
@@ -144,12 +133,12 @@ public final class BellaTrainer {
     }
 
     /**
-     * Returns the training method.
+     * Returns the update rule.
      *
-     * @return SVGD or ENSEMBLE
+     * @return the rule
      */
-    public Method getMethod() {
-        return method;
+    public UpdateRule getUpdateRule() {
+        return rule;
     }
 
     private Optimizer newAdamW() {
@@ -164,7 +153,7 @@ public final class BellaTrainer {
     }
 
     /**
-     * Trains the particles in place and returns them with their provenance.
+     * Trains the particles in place and returns them as a posterior with its provenance.
      *
      * @param model the particles (from {@code Bella.wrap} or {@code Bella.load})
      * @param train the training data: inputs as the model expects them, integer labels
@@ -174,9 +163,9 @@ public final class BellaTrainer {
      * @throws TranslateException if the dataset cannot produce a batch
      * @throws IllegalArgumentException for an empty training set or a checkpoint from another
      *     configuration
-     * @throws TrainingDivergedException if a loss or gradient becomes NaN or infinite
+     * @throws ai.djl.TrainingDivergedException if a loss or gradient becomes NaN or infinite
      */
-    public Posterior fit(
+    public ParticlePosterior fit(
             ParticleBlock model, RandomAccessDataset train, RandomAccessDataset validation)
             throws IOException, TranslateException {
         Objects.requireNonNull(model, "model");
@@ -190,25 +179,18 @@ public final class BellaTrainer {
             throw new IllegalArgumentException(
                     "the validation dataset is empty; pass null to skip validation");
         }
-        int n = model.getParticleCount();
-        if (method == Method.SVGD && n == 1) {
-            logger.warn(
-                    "SVGD with a single particle reduces to MAP estimation (no repulsion, kernel"
-                            + " 1); use at least 2 particles for a posterior");
-        }
+        rule.prepare(model);
         Optimizer opt = optimizer.get();
-        Map<String, Parameter> params = adapterParameters(model);
+        Map<String, Parameter> params = model.getParticleParameters();
         Device device = params.values().iterator().next().getArray().getDevice();
+        TrainingRun run = new TrainingRun(model, opt, rule, settings(), trainSize, checkpointDir);
         int startEpoch = 0;
-        long step = 0;
         if (resumeFrom != null) {
-            long[] at = resume(model, opt, params);
-            startEpoch = (int) at[0] + 1;
-            step = at[1];
-            logger.info(
-                    "resuming from {} after epoch {} (step {})", resumeFrom, startEpoch - 1, step);
+            Checkpoints.Position at = Checkpoints.resume(run, resumeFrom, defaultOptimizer);
+            startEpoch = at.epoch() + 1;
+            run.setPosition(at.epoch(), at.step());
+            logger.info("resuming from {} after epoch {} (step {})", resumeFrom, at.epoch(), at.step());
         }
-        List<EpochStats> history = new ArrayList<>();
         try (Model djl = Model.newInstance("bella-particles", device)) {
             djl.setBlock(model);
             DefaultTrainingConfig config =
@@ -219,38 +201,35 @@ public final class BellaTrainer {
                 config.addEvaluator(e.get());
             }
             config.addTrainingListeners(TrainingListener.Defaults.basic());
+            // Order matters: the record reads the epoch metrics DJL's listeners computed, the log
+            // and the checkpoint read the record.
+            config.addTrainingListeners(new EpochRecorder(run, loss), new EpochLog(run));
+            config.addTrainingListeners(new DivergenceGuard(checkpointDir));
+            if (checkpointDir != null) {
+                config.addTrainingListeners(new CheckpointListener(run, checkpointDir));
+            }
             for (Supplier<TrainingListener> l : listeners) {
                 config.addTrainingListeners(l.get());
             }
             try (Trainer trainer = djl.newTrainer(config)) {
                 trainer.setMetrics(new Metrics());
+                List<StepListener> stepListeners = new ArrayList<>();
+                for (TrainingListener l : config.getTrainingListeners()) {
+                    if (l instanceof StepListener) {
+                        stepListeners.add((StepListener) l);
+                    }
+                }
                 model.setAdaptersTrainable(true);
                 try {
-                    for (int epoch = startEpoch; epoch < epochs && step < maxSteps; epoch++) {
-                        long t0 = System.nanoTime();
-                        double[] kernelSums = new double[3];
-                        step =
-                                trainEpoch(
-                                        trainer,
-                                        model,
-                                        opt,
-                                        params,
-                                        train,
-                                        epoch,
-                                        step,
-                                        kernelSums);
+                    for (int epoch = startEpoch;
+                            epoch < epochs && run.getStep() < maxSteps;
+                            epoch++) {
+                        run.setPosition(epoch, run.getStep());
+                        trainEpoch(trainer, run, train, stepListeners);
                         if (validation != null) {
                             validate(trainer, validation);
                         }
-                        trainer.notifyListeners(listener -> listener.onEpoch(trainer));
-                        EpochStats stats =
-                                epochStats(
-                                        trainer, epoch, step, kernelSums, validation != null, t0);
-                        history.add(stats);
-                        log(stats);
-                        if (checkpointDir != null) {
-                            checkpoint(model, opt, epoch, step);
-                        }
+                        notifyEpoch(trainer);
                     }
                 } finally {
                     model.setAdaptersTrainable(false);
@@ -264,46 +243,50 @@ public final class BellaTrainer {
                 }
             }
         }
-        Map<String, String> settings = settings();
-        return new Posterior(
+        return ParticlePosterior.of(
                 model,
-                new Posterior.Provenance(
-                        method,
-                        settings,
-                        model.getConfig().toString(),
+                new Provenance(
+                        rule.name(),
+                        run.getSettings(),
+                        model.getConfig(),
                         seed,
                         Bella.VERSION,
                         Engine.getDjlVersion(),
                         model.getBaseFingerprint().sha256(),
                         trainSize,
-                        history));
+                        run.getHistory()));
     }
 
-    private long trainEpoch(
+    /** Runs the epoch listeners; a checkpoint's IOException comes out as itself. */
+    private static void notifyEpoch(Trainer trainer) throws IOException {
+        try {
+            trainer.notifyListeners(listener -> listener.onEpoch(trainer));
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private void trainEpoch(
             Trainer trainer,
-            ParticleBlock model,
-            Optimizer opt,
-            Map<String, Parameter> params,
+            TrainingRun run,
             RandomAccessDataset train,
-            int epoch,
-            long step,
-            double[] kernelSums)
+            List<StepListener> stepListeners)
             throws IOException, TranslateException {
+        ParticleBlock model = run.getModel();
         int n = model.getParticleCount();
         NDManager manager = trainer.getManager();
         List<Iterator<Batch>> sources = new ArrayList<>();
         int streams = perParticleDataOrder ? n : 1;
         for (int i = 0; i < streams; i++) {
-            long s = dev.bella.core.Seeds.derive(seed, epoch, perParticleDataOrder ? i + 1 : 0);
+            long s = Seeds.derive(seed, run.getEpoch(), perParticleDataOrder ? i + 1 : 0);
             sources.add(train.getData(manager, new SeededSampler(batchSize, s, true)).iterator());
         }
-        while (sources.get(0).hasNext() && step < maxSteps) {
+        while (sources.get(0).hasNext() && run.getStep() < maxSteps) {
             try (Batch batch = nextBatch(sources, manager)) {
-                trainStep(trainer, model, opt, params, batch, train.size(), step, kernelSums);
+                trainStep(trainer, run, batch, train.size(), stepListeners);
             }
-            step++;
+            run.setPosition(run.getEpoch(), run.getStep() + 1);
         }
-        return step;
     }
 
     private Batch nextBatch(List<Iterator<Batch>> sources, NDManager manager) {
@@ -315,22 +298,8 @@ public final class BellaTrainer {
             parts.add(it.next());
         }
         NDManager batchManager = manager.newSubManager();
-        NDList data = new NDList();
-        NDList labels = new NDList();
-        for (int k = 0; k < parts.get(0).getData().size(); k++) {
-            NDList slices = new NDList();
-            for (Batch b : parts) {
-                slices.add(b.getData().get(k));
-            }
-            data.add(NDArrays.stack(slices));
-        }
-        for (int k = 0; k < parts.get(0).getLabels().size(); k++) {
-            NDList slices = new NDList();
-            for (Batch b : parts) {
-                slices.add(b.getLabels().get(k));
-            }
-            labels.add(NDArrays.stack(slices));
-        }
+        NDList data = stackParts(parts, true);
+        NDList labels = stackParts(parts, false);
         data.attach(batchManager);
         labels.attach(batchManager);
         Batch first = parts.get(0);
@@ -350,15 +319,27 @@ public final class BellaTrainer {
         return combined;
     }
 
+    private static NDList stackParts(List<Batch> parts, boolean data) {
+        NDList first = data ? parts.get(0).getData() : parts.get(0).getLabels();
+        NDList out = new NDList(first.size());
+        for (int k = 0; k < first.size(); k++) {
+            NDList slices = new NDList(parts.size());
+            for (Batch b : parts) {
+                slices.add((data ? b.getData() : b.getLabels()).get(k));
+            }
+            out.add(NDArrays.stack(slices));
+        }
+        return out;
+    }
+
     private void trainStep(
             Trainer trainer,
-            ParticleBlock model,
-            Optimizer opt,
-            Map<String, Parameter> params,
+            TrainingRun run,
             Batch batch,
             long datasetScale,
-            long step,
-            double[] kernelSums) {
+            List<StepListener> stepListeners) {
+        ParticleBlock model = run.getModel();
+        Map<String, Parameter> params = model.getParticleParameters();
         NDList data = batch.getData();
         NDList labels = batch.getLabels();
         NDList predictions;
@@ -415,75 +396,43 @@ public final class BellaTrainer {
                 predictions.add(NDArrays.concat(parts, 0));
             }
         }
-        checkLosses(perParticle, step);
-        List<LowRankFactors> factors = new ArrayList<>();
-        List<FactorPair> grads = new ArrayList<>();
-        for (LowRankLinear layer : model.getLayers().values()) {
-            NDArray a = layer.getA().getArray();
-            NDArray b = layer.getB().getArray();
-            NDArray ga = a.getGradient();
-            NDArray gb = b.getGradient();
-            checkGradient(ga, layer.getPath() + ".lora_A", step);
-            checkGradient(gb, layer.getPath() + ".lora_B", step);
-            factors.add(new LowRankFactors(a, b, layer.getScale()));
-            grads.add(new FactorPair(ga, gb));
+        Map<String, NDArray> grads = new LinkedHashMap<>();
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            grads.put(e.getKey(), e.getValue().getArray().getGradient());
         }
-        List<String> denseIds = new ArrayList<>();
-        List<NDArray> dense = new ArrayList<>();
-        List<NDArray> denseGrads = new ArrayList<>();
-        for (Map.Entry<String, DenseParticleLinear> e : model.getDenseLayers().entrySet()) {
-            Parameter w = e.getValue().getParticleWeight();
-            Parameter b = e.getValue().getParticleBias();
-            for (Parameter p : b == null ? List.of(w) : List.of(w, b)) {
-                String id = e.getKey() + "." + p.getName();
-                NDArray g = p.getArray().getGradient();
-                checkGradient(g, id, step);
-                denseIds.add(id);
-                dense.add(p.getArray());
-                denseGrads.add(g);
+        UpdateRule.StepGradients step =
+                new UpdateRule.StepGradients(
+                        model, run.getStep(), Collections.unmodifiableMap(grads));
+        try {
+            for (StepListener l : stepListeners) {
+                l.beforeUpdate(step, perParticle);
             }
-        }
-        List<FactorPair> phi = null;
-        List<NDArray> densePhi = null;
-        if (method == Method.SVGD) {
-            SvgdUpdate update = svgd.update(factors, grads, dense, denseGrads);
-            phi = update.phi();
-            densePhi = update.fullRankPhi();
-            KernelStats stats = update.stats();
-            kernelSums[0] += stats.squaredBandwidth();
-            kernelSums[1] += stats.meanKernel();
-            kernelSums[2] += 1;
-            update.kernel().distances().close();
-            update.kernel().kernel().close();
-        }
-        int l = 0;
-        for (Map.Entry<String, LowRankLinear> e : model.getLayers().entrySet()) {
-            LowRankLinear layer = e.getValue();
-            FactorPair g = grads.get(l);
-            if (phi == null) {
-                opt.update(e.getKey() + ".lora_A", layer.getA().getArray(), g.a());
-                opt.update(e.getKey() + ".lora_B", layer.getB().getArray(), g.b());
-            } else {
-                applyDirection(
-                        opt, e.getKey() + ".lora_A", layer.getA().getArray(), phi.get(l).a());
-                applyDirection(
-                        opt, e.getKey() + ".lora_B", layer.getB().getArray(), phi.get(l).b());
+            UpdateRule.Update update = rule.update(step);
+            run.addDiagnostics(update.diagnostics());
+            Set<NDArray> own = Collections.newSetFromMap(new IdentityHashMap<>());
+            own.addAll(grads.values());
+            for (Map.Entry<String, Parameter> e : params.entrySet()) {
+                NDArray direction = update.gradients().get(e.getKey());
+                if (direction == null) {
+                    throw new IllegalStateException(
+                            "update rule '"
+                                    + rule.name()
+                                    + "' returned no gradient for '"
+                                    + e.getKey()
+                                    + "'");
+                }
+                run.getOptimizer().update(e.getKey(), e.getValue().getArray(), direction);
+                if (!own.contains(direction)) {
+                    direction.close();
+                }
             }
-            g.a().subi(g.a());
-            g.b().subi(g.b());
-            // getGradient() hands out a new native handle each call: release it (not the buffer)
-            g.a().close();
-            g.b().close();
-            l++;
-        }
-        for (int t = 0; t < dense.size(); t++) {
-            if (densePhi == null) {
-                opt.update(denseIds.get(t), dense.get(t), denseGrads.get(t));
-            } else {
-                applyDirection(opt, denseIds.get(t), dense.get(t), densePhi.get(t));
+        } finally {
+            for (NDArray g : grads.values()) {
+                g.subi(g);
+                // getGradient() hands out a new native handle each call: release it (not the
+                // buffer)
+                g.close();
             }
-            denseGrads.get(t).subi(denseGrads.get(t));
-            denseGrads.get(t).close();
         }
         TrainingListener.BatchData batchData =
                 new TrainingListener.BatchData(
@@ -533,62 +482,6 @@ public final class BellaTrainer {
         return copy;
     }
 
-    /** Hands \( -\phi \) to the optimizer as the gradient, then frees \( \phi \). */
-    private static void applyDirection(Optimizer opt, String id, NDArray weight, NDArray phi) {
-        try (NDArray negated = phi.neg()) {
-            opt.update(id, weight, negated);
-        }
-        phi.close();
-    }
-
-    private void checkLosses(NDArray perParticle, long step) {
-        float[] values = perParticle.toType(DataType.FLOAT32, false).toFloatArray();
-        for (int i = 0; i < values.length; i++) {
-            if (!Float.isFinite(values[i])) {
-                throw diverged("the loss of particle " + i + " is " + values[i], step);
-            }
-        }
-    }
-
-    /** One reduction per particle: a sum is finite only if every element is (or overflowed). */
-    private void checkGradient(NDArray grad, String name, long step) {
-        long n = grad.getShape().get(0);
-        float[] sums;
-        try (NDManager scope = grad.getManager().newSubManager()) {
-            scope.tempAttachAll(grad);
-            sums =
-                    grad.reshape(n, -1)
-                            .sum(new int[] {1})
-                            .toType(DataType.FLOAT32, false)
-                            .toFloatArray();
-        }
-        for (int i = 0; i < sums.length; i++) {
-            if (!Float.isFinite(sums[i])) {
-                throw diverged(
-                        "the gradient of particle "
-                                + i
-                                + " w.r.t. "
-                                + name
-                                + " has NaN or infinite values",
-                        step);
-            }
-        }
-    }
-
-    private TrainingDivergedException diverged(String what, long step) {
-        String where =
-                checkpointDir == null
-                        ? "no checkpoint directory was set"
-                        : "the last good checkpoint is in " + checkpointDir;
-        return new TrainingDivergedException(
-                what
-                        + " at step "
-                        + step
-                        + "; the update was not applied and "
-                        + where
-                        + " (lower the learning rate or clip gradients)");
-    }
-
     private void validate(Trainer trainer, RandomAccessDataset validation)
             throws IOException, TranslateException {
         for (Batch batch :
@@ -607,176 +500,10 @@ public final class BellaTrainer {
         }
     }
 
-    private EpochStats epochStats(
-            Trainer trainer,
-            int epoch,
-            long step,
-            double[] kernelSums,
-            boolean validated,
-            long t0) {
-        Metrics m = trainer.getMetrics();
-        double trainLoss = metric(m, loss, EvaluatorTrainingListener.TRAIN_EPOCH);
-        double valLoss =
-                validated ? metric(m, loss, EvaluatorTrainingListener.VALIDATE_EPOCH) : Double.NaN;
-        double trainAcc = Double.NaN;
-        double valAcc = Double.NaN;
-        for (Evaluator e : trainer.getEvaluators()) {
-            if (e instanceof PosteriorAccuracy) {
-                trainAcc = metric(m, e, EvaluatorTrainingListener.TRAIN_EPOCH);
-                if (validated) {
-                    valAcc = metric(m, e, EvaluatorTrainingListener.VALIDATE_EPOCH);
-                }
-            }
-        }
-        double steps = kernelSums[2];
-        return new EpochStats(
-                epoch,
-                step,
-                trainLoss,
-                trainAcc,
-                valLoss,
-                valAcc,
-                steps > 0 ? kernelSums[0] / steps : Double.NaN,
-                steps > 0 ? kernelSums[1] / steps : Double.NaN,
-                (System.nanoTime() - t0) / 1e9);
-    }
-
-    private static double metric(Metrics m, Evaluator e, String stage) {
-        String name = EvaluatorTrainingListener.metricName(e, stage);
-        return m.hasMetric(name) ? m.latestMetric(name).getValue() : Double.NaN;
-    }
-
-    private void log(EpochStats s) {
-        logger.info(
-                "epoch {}: loss {} acc {} | validation loss {} acc {} | h^2 {} mean k {} | {} s",
-                s.epoch(),
-                fmt(s.trainLoss()),
-                fmt(s.trainAccuracy()),
-                fmt(s.validationLoss()),
-                fmt(s.validationAccuracy()),
-                fmt(s.squaredBandwidth()),
-                fmt(s.meanKernel()),
-                String.format(java.util.Locale.ROOT, "%.1f", s.seconds()));
-    }
-
-    private static String fmt(double v) {
-        return Double.isNaN(v) ? "-" : String.format(java.util.Locale.ROOT, "%.4g", v);
-    }
-
-    private static Map<String, Parameter> adapterParameters(ParticleBlock model) {
-        Map<String, Parameter> out = new LinkedHashMap<>();
-        for (Map.Entry<String, LowRankLinear> e : model.getLayers().entrySet()) {
-            out.put(e.getKey() + ".lora_A", e.getValue().getA());
-            out.put(e.getKey() + ".lora_B", e.getValue().getB());
-        }
-        for (Map.Entry<String, DenseParticleLinear> e : model.getDenseLayers().entrySet()) {
-            Parameter w = e.getValue().getParticleWeight();
-            out.put(e.getKey() + "." + w.getName(), w);
-            Parameter b = e.getValue().getParticleBias();
-            if (b != null) {
-                out.put(e.getKey() + "." + b.getName(), b);
-            }
-        }
-        return out;
-    }
-
-    private void checkpoint(ParticleBlock model, Optimizer opt, int epoch, long step)
-            throws IOException {
-        Map<String, String> meta = new LinkedHashMap<>(settings());
-        meta.put("trainer", "BellaTrainer");
-        meta.put("epoch", Integer.toString(epoch));
-        meta.put("step", Long.toString(step));
-        Files.createDirectories(checkpointDir);
-        if (opt instanceof ResumableAdamW) {
-            ResumableAdamW adam = (ResumableAdamW) opt;
-            NDList state = new NDList();
-            for (Map.Entry<String, NDArray> e : adam.stateArrays().entrySet()) {
-                NDArray copy = e.getValue().duplicate();
-                copy.setName(e.getKey());
-                state.add(copy);
-            }
-            Path tmp = Files.createTempFile(checkpointDir, ".optimizer-", ".tmp");
-            try (OutputStream os = Files.newOutputStream(tmp)) {
-                state.encode(os, NDList.Encoding.SAFETENSORS);
-            } finally {
-                state.close();
-            }
-            String name = "optimizer_state-" + step + ".safetensors";
-            Files.move(tmp, checkpointDir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
-            meta.put("optimizer_state", name);
-            for (Map.Entry<String, Integer> e : adam.stepCounts().entrySet()) {
-                meta.put("optimizer_steps." + e.getKey(), Integer.toString(e.getValue()));
-            }
-        }
-        AdapterStore.save(model, checkpointDir, meta);
-        try (var files = Files.list(checkpointDir)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                String name = f.getFileName().toString();
-                if (name.startsWith("optimizer_state-")
-                        && !name.equals(meta.get("optimizer_state"))) {
-                    Files.deleteIfExists(f);
-                }
-            }
-        }
-    }
-
-    private long[] resume(ParticleBlock model, Optimizer opt, Map<String, Parameter> params)
-            throws IOException {
-        AdapterStore.Manifest manifest = AdapterStore.readManifest(resumeFrom);
-        Map<String, String> meta = manifest.metadata();
-        if (!"BellaTrainer".equals(meta.get("trainer"))) {
-            throw new IllegalArgumentException(
-                    resumeFrom + " holds adapters but no BellaTrainer checkpoint (no epoch/step)");
-        }
-        if (!method.name().equals(meta.get("method"))) {
-            throw new IllegalArgumentException(
-                    "checkpoint "
-                            + resumeFrom
-                            + " was trained with "
-                            + meta.get("method")
-                            + ", this trainer uses "
-                            + method);
-        }
-        model.loadAdapters(resumeFrom);
-        String stateFile = meta.get("optimizer_state");
-        if (opt instanceof ResumableAdamW && stateFile != null) {
-            Map<String, Integer> counts = new LinkedHashMap<>();
-            for (Map.Entry<String, String> e : meta.entrySet()) {
-                if (e.getKey().startsWith("optimizer_steps.")) {
-                    counts.put(
-                            e.getKey().substring("optimizer_steps.".length()),
-                            Integer.parseInt(e.getValue()));
-                }
-            }
-            Map<String, NDArray> weights = new LinkedHashMap<>();
-            params.forEach((k, p) -> weights.put(k, p.getArray()));
-            NDManager manager = params.values().iterator().next().getArray().getManager();
-            try (NDManager scope = manager.newSubManager();
-                    InputStream in = Files.newInputStream(resumeFrom.resolve(stateFile))) {
-                NDList state = NDList.decode(scope, in);
-                Map<String, NDArray> arrays = new LinkedHashMap<>();
-                for (NDArray a : state) {
-                    arrays.put(a.getName(), a);
-                }
-                ((ResumableAdamW) opt).restore(arrays, counts, weights);
-            }
-        } else if (stateFile != null || !defaultOptimizer) {
-            logger.warn(
-                    "resuming with a fresh optimizer state: the supplied optimizer cannot restore"
-                            + " the checkpoint's moments");
-        }
-        return new long[] {Long.parseLong(meta.get("epoch")), Long.parseLong(meta.get("step"))};
-    }
-
     private Map<String, String> settings() {
         Map<String, String> s = new LinkedHashMap<>();
-        s.put("method", method.name());
-        if (method == Method.SVGD) {
-            s.put("gamma", Double.toString(svgd.gamma()));
-            s.put("driving_term", svgd.drivingTerm().name());
-            s.put("repulsion", svgd.repulsion().name());
-            s.put("bandwidth", svgd.bandwidth().toString());
-        }
+        s.put("method", rule.name());
+        s.putAll(rule.settings());
         s.put("optimizer", defaultOptimizer ? "AdamW" : "custom");
         s.put(
                 "learning_rate",
@@ -791,10 +518,54 @@ public final class BellaTrainer {
         return s;
     }
 
-    /** Builds a {@link BellaTrainer}. */
+    /**
+     * Records each epoch's {@link EpochStats} in the run, from the metrics DJL's evaluator listener
+     * computed and the rule's averaged diagnostics.
+     */
+    private static final class EpochRecorder extends TrainingListenerAdapter {
+        private final TrainingRun run;
+        private final ParticleLoss loss;
+        private long started = System.nanoTime();
+
+        EpochRecorder(TrainingRun run, ParticleLoss loss) {
+            this.run = run;
+            this.loss = loss;
+        }
+
+        @Override
+        public void onEpoch(Trainer trainer) {
+            Metrics m = trainer.getMetrics();
+            double trainAcc = Double.NaN;
+            double valAcc = Double.NaN;
+            for (Evaluator e : trainer.getEvaluators()) {
+                if (e instanceof PosteriorAccuracy) {
+                    trainAcc = metric(m, e, EvaluatorTrainingListener.TRAIN_EPOCH);
+                    valAcc = metric(m, e, EvaluatorTrainingListener.VALIDATE_EPOCH);
+                }
+            }
+            long now = System.nanoTime();
+            run.addEpoch(
+                    new EpochStats(
+                            run.getEpoch(),
+                            run.getStep(),
+                            metric(m, loss, EvaluatorTrainingListener.TRAIN_EPOCH),
+                            trainAcc,
+                            metric(m, loss, EvaluatorTrainingListener.VALIDATE_EPOCH),
+                            valAcc,
+                            run.takeDiagnostics(),
+                            (now - started) / 1e9));
+            started = now;
+        }
+
+        private static double metric(Metrics m, Evaluator e, String stage) {
+            String name = EvaluatorTrainingListener.metricName(e, stage);
+            return m.hasMetric(name) ? m.latestMetric(name).getValue() : Double.NaN;
+        }
+    }
+
+    /** Builds a {@link ParticleTrainer}. */
     public static final class Builder {
-        private Method method = Method.SVGD;
-        private LowRankSvgd svgd = LowRankSvgd.builder().build();
+        private UpdateRule rule;
         private ParticleLoss loss = ParticleLoss.softmaxCrossEntropy();
         private Supplier<Optimizer> optimizer;
         private float learningRate = 1e-3f;
@@ -818,24 +589,14 @@ public final class BellaTrainer {
         }
 
         /**
-         * Chooses SVGD (default) or an ensemble.
+         * Sets the update rule, e.g. {@code new SvgdRule(LowRankSvgd.builder().build())} or {@code
+         * EnsembleRule.INSTANCE}. Required.
          *
-         * @param method the method
+         * @param rule the rule
          * @return this builder
          */
-        public Builder optMethod(Method method) {
-            this.method = Objects.requireNonNull(method, "method");
-            return this;
-        }
-
-        /**
-         * Sets the SVGD update (gamma, driving term, bandwidth); ignored for an ensemble.
-         *
-         * @param svgd the update
-         * @return this builder
-         */
-        public Builder optSvgd(LowRankSvgd svgd) {
-            this.svgd = Objects.requireNonNull(svgd, "svgd");
+        public Builder setUpdateRule(UpdateRule rule) {
+            this.rule = Objects.requireNonNull(rule, "rule");
             return this;
         }
 
@@ -980,7 +741,7 @@ public final class BellaTrainer {
         /**
          * Runs each training step's forward and backward passes in chunks of this many particles
          * (default 0: all particles in one pass). Gradients are accumulated over the chunks before
-         * the SVGD update, so the update is the same up to floating-point rounding, but only one
+         * the update rule runs, so the update is the same up to floating-point rounding, but only one
          * chunk's activations are in memory at a time: with chunks of 1, training n particles needs
          * about the activation memory of one model. The arithmetic is unchanged (every layer
          * already runs on each particle's copy of the batch); smaller chunks only mean smaller
@@ -1065,8 +826,15 @@ public final class BellaTrainer {
          *
          * @return the trainer
          * @throws IllegalArgumentException naming the offending value
+         * @throws IllegalStateException if no update rule was set
          */
-        public BellaTrainer build() {
+        public ParticleTrainer build() {
+            if (rule == null) {
+                throw new IllegalStateException(
+                        "no update rule: call setUpdateRule(...), or start from"
+                                + " SvgdRule.trainer() (bella-svgd) or EnsembleBella.trainer()"
+                                + " (bella-ensemble)");
+            }
             if (!(Float.isFinite(learningRate) && learningRate > 0)) {
                 throw new IllegalArgumentException(
                         "learningRate must be finite and positive, learningRate = " + learningRate);
@@ -1095,7 +863,7 @@ public final class BellaTrainer {
                 throw new IllegalArgumentException(
                         "batchSize must be positive, batchSize = " + batchSize);
             }
-            return new BellaTrainer(this);
+            return new ParticleTrainer(this);
         }
     }
 }

@@ -1,4 +1,4 @@
-package dev.bella.svgd.train;
+package dev.bella.core.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -19,8 +19,10 @@ import ai.djl.training.initializer.NormalInitializer;
 import dev.bella.core.Bella;
 import dev.bella.core.BellaConfig;
 import dev.bella.core.ParticleBlock;
-import dev.bella.svgd.DrivingTerm;
-import dev.bella.svgd.LowRankSvgd;
+import dev.bella.core.FullRankLinear;
+import dev.bella.core.posterior.EpochStats;
+import dev.bella.core.posterior.ParticlePosterior;
+import dev.bella.core.testing.TrainingFixtures;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,10 +32,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class BellaTrainerTest {
+class ParticleTrainerTest {
 
-    private static final int FEATURES = 8;
-    private static final int CLASSES = 3;
+    private static final int FEATURES = TrainingFixtures.FEATURES;
+    private static final UpdateRule OWN = TrainingFixtures.ownGradient("own");
 
     @TempDir Path dir;
     private NDManager manager;
@@ -42,14 +44,7 @@ class BellaTrainerTest {
     @BeforeEach
     void setUp() {
         manager = NDManager.newBaseManager();
-        base =
-                new SequentialBlock()
-                        .add(Linear.builder().setUnits(16).build())
-                        .add(Activation::tanh)
-                        .add(Linear.builder().setUnits(CLASSES).build());
-        base.setInitializer(new NormalInitializer(0.3f), p -> true);
-        manager.getEngine().setRandomSeed(1);
-        base.initialize(manager, DataType.FLOAT32, new Shape(1, FEATURES));
+        base = TrainingFixtures.classifier(manager);
     }
 
     @AfterEach
@@ -57,44 +52,20 @@ class BellaTrainerTest {
         manager.close();
     }
 
-    /** Three Gaussian blobs in 8-D, drawn in Java from a seed. */
     private ArrayDataset blobs(int size, long seed) {
-        SplittableRandom rng = new SplittableRandom(seed);
-        float[] x = new float[size * FEATURES];
-        float[] y = new float[size];
-        for (int i = 0; i < size; i++) {
-            int c = i % CLASSES;
-            y[i] = c;
-            for (int f = 0; f < FEATURES; f++) {
-                double center = (f % CLASSES == c) ? 1.5 : -0.5;
-                x[i * FEATURES + f] = (float) (center + rng.nextGaussian() * 0.8);
-            }
-        }
-        return new ArrayDataset.Builder()
-                .setData(manager.create(x, new Shape(size, FEATURES)))
-                .optLabels(manager.create(y, new Shape(size)))
-                .setSampling(16, false)
-                .build();
+        return TrainingFixtures.blobs(manager, size, seed);
     }
 
     private ParticleBlock wrap(int particles) {
-        return Bella.wrap(
-                base,
-                BellaConfig.builder()
-                        .optTargets("0", "2")
-                        .optParticles(particles)
-                        .optRank(2)
-                        .optBInitStd(0.01)
-                        .optSeed(3)
-                        .build());
+        return TrainingFixtures.wrap(base, particles);
     }
 
     private static List<float[]> adapters(ParticleBlock p) {
-        List<float[]> out = new ArrayList<>();
-        for (Parameter param : p.getAdapterParameters()) {
-            out.add(param.getArray().toFloatArray());
-        }
-        return out;
+        return TrainingFixtures.adapters(p);
+    }
+
+    private static ParticleTrainer.Builder trainer() {
+        return ParticleTrainer.builder().setUpdateRule(OWN);
     }
 
     private static void assertSameAdapters(ParticleBlock a, ParticleBlock b) {
@@ -106,48 +77,83 @@ class BellaTrainerTest {
     }
 
     @Test
-    void bothMethodsLearnTheTask() throws Exception {
+    void theLoopLearnsTheTaskAndRecordsItsHistory() throws Exception {
         ArrayDataset train = blobs(240, 1);
         ArrayDataset val = blobs(90, 2);
-        for (Method method : Method.values()) {
-            BellaTrainer trainer =
-                    BellaTrainer.builder()
-                            .optMethod(method)
-                            .optEpochs(6)
-                            .optLearningRate(0.02f)
-                            .build();
-            try (Posterior posterior = trainer.fit(wrap(4), train, val)) {
-                List<EpochStats> h = posterior.provenance().history();
-                assertThat(h).hasSize(6);
-                assertThat(h.get(5).trainLoss()).isLessThan(h.get(0).trainLoss());
-                assertThat(h.get(5).validationAccuracy()).isGreaterThan(0.85);
-                assertThat(posterior.provenance().method()).isEqualTo(method);
-                // 240 examples in batches of 32: 8 steps per epoch.
-                assertThat(h.get(5).steps()).isEqualTo(6 * 8);
-                if (method == Method.SVGD) {
-                    assertThat(h.get(5).squaredBandwidth()).isPositive();
-                    assertThat(h.get(5).meanKernel()).isBetween(0.0, 1.0);
-                } else {
-                    assertThat(h.get(5).meanKernel()).isNaN();
-                }
+        ParticleTrainer trainer = trainer().optEpochs(6).optLearningRate(0.02f).build();
+        try (ParticlePosterior posterior = trainer.fit(wrap(4), train, val)) {
+            List<EpochStats> h = posterior.getProvenance().history();
+            assertThat(h).hasSize(6);
+            assertThat(h.get(5).trainLoss()).isLessThan(h.get(0).trainLoss());
+            assertThat(h.get(5).validationAccuracy()).isGreaterThan(0.85);
+            assertThat(posterior.getProvenance().method()).isEqualTo("own");
+            assertThat(posterior.getProvenance().trainExamples()).isEqualTo(240);
+            // 240 examples in batches of 32: 8 steps per epoch.
+            assertThat(h.get(5).steps()).isEqualTo(6 * 8);
+            assertThat(h.get(5).diagnostics()).isEmpty();
+        }
+    }
+
+    @Test
+    void aTrainerNeedsAnUpdateRule() {
+        assertThatThrownBy(() -> ParticleTrainer.builder().build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("setUpdateRule");
+    }
+
+    @Test
+    void theRulesGradientsAreWhatTheOptimizerApplies() throws Exception {
+        // A rule that returns zero gradients: with weight decay 0, nothing may move.
+        UpdateRule frozen =
+                new UpdateRule() {
+                    @Override
+                    public String name() {
+                        return "zero";
+                    }
+
+                    @Override
+                    public java.util.Map<String, String> settings() {
+                        return java.util.Map.of("kind", "zero");
+                    }
+
+                    @Override
+                    public Update update(StepGradients step) {
+                        java.util.Map<String, NDArray> out = new java.util.LinkedHashMap<>();
+                        step.gradients().forEach((k, g) -> out.put(k, g.zerosLike()));
+                        return new Update(out, java.util.Map.of("calls", 1.0));
+                    }
+                };
+        try (ParticleBlock model = wrap(2)) {
+            List<float[]> before = adapters(model);
+            ParticlePosterior p =
+                    ParticleTrainer.builder()
+                            .setUpdateRule(frozen)
+                            .optWeightDecay(0)
+                            .build()
+                            .fit(model, blobs(64, 1), null);
+            List<float[]> after = adapters(model);
+            for (int i = 0; i < before.size(); i++) {
+                assertThat(after.get(i)).containsExactly(before.get(i));
             }
+            assertThat(p.getProvenance().settings()).containsEntry("kind", "zero");
+            assertThat(p.getProvenance().history().get(0).diagnostic("calls")).isEqualTo(1.0);
         }
     }
 
     @Test
     void sameSeedGivesBitwiseIdenticalAdapters() throws Exception {
         ArrayDataset train = blobs(120, 1);
-        BellaTrainer trainer = BellaTrainer.builder().optEpochs(2).optSeed(9).build();
-        try (Posterior a = trainer.fit(wrap(3), train, null);
-                Posterior b = trainer.fit(wrap(3), train, null);
-                Posterior c =
-                        BellaTrainer.builder()
+        ParticleTrainer trainer = trainer().optEpochs(2).optSeed(9).build();
+        try (ParticlePosterior a = trainer.fit(wrap(3), train, null);
+                ParticlePosterior b = trainer.fit(wrap(3), train, null);
+                ParticlePosterior c =
+                        trainer()
                                 .optEpochs(2)
                                 .optSeed(10)
                                 .build()
                                 .fit(wrap(3), train, null)) {
-            assertSameAdapters(a.particles(), b.particles());
-            assertThat(adapters(c.particles()).get(1)).isNotEqualTo(adapters(a.particles()).get(1));
+            assertSameAdapters(a.getParticles(), b.getParticles());
+            assertThat(adapters(c.getParticles()).get(1)).isNotEqualTo(adapters(a.getParticles()).get(1));
         }
     }
 
@@ -155,62 +161,39 @@ class BellaTrainerTest {
     void resumingContinuesExactlyAsTheUninterruptedRun() throws Exception {
         ArrayDataset train = blobs(120, 1);
         Path ckpt = dir.resolve("ckpt");
-        BellaTrainer full = BellaTrainer.builder().optEpochs(3).optLearningRate(0.01f).build();
-        BellaTrainer first =
-                BellaTrainer.builder()
+        ParticleTrainer full = trainer().optEpochs(3).optLearningRate(0.01f).build();
+        ParticleTrainer first =
+                trainer()
                         .optEpochs(1)
                         .optLearningRate(0.01f)
                         .optCheckpointDir(ckpt)
                         .build();
-        BellaTrainer rest =
-                BellaTrainer.builder()
+        ParticleTrainer rest =
+                trainer()
                         .optEpochs(3)
                         .optLearningRate(0.01f)
                         .optResumeFrom(ckpt)
                         .build();
-        try (Posterior straight = full.fit(wrap(3), train, null);
+        try (ParticlePosterior straight = full.fit(wrap(3), train, null);
                 ParticleBlock resumed = wrap(3)) {
             first.fit(resumed, train, null);
-            Posterior after = rest.fit(resumed, train, null);
-            assertThat(after.provenance().history()).hasSize(2);
-            assertThat(after.provenance().history().get(0).epoch()).isEqualTo(1);
-            assertSameAdapters(straight.particles(), resumed);
-        }
-    }
-
-    @Test
-    void ensembleEqualsSvgdWithoutKernelOrRepulsion() throws Exception {
-        ArrayDataset train = blobs(60, 1);
-        LowRankSvgd plain =
-                LowRankSvgd.builder().optGamma(0).optDrivingTerm(DrivingTerm.OWN_GRADIENT).build();
-        try (Posterior ens =
-                        BellaTrainer.builder()
-                                .optMethod(Method.ENSEMBLE)
-                                .build()
-                                .fit(wrap(3), train, null);
-                Posterior svgd =
-                        BellaTrainer.builder().optSvgd(plain).build().fit(wrap(3), train, null);
-                Posterior repulsive = BellaTrainer.builder().build().fit(wrap(3), train, null)) {
-            assertSameAdapters(ens.particles(), svgd.particles());
-            // The default SVGD (kernel smoothing and repulsion) moves the particles differently.
-            assertThat(adapters(repulsive.particles()).get(0))
-                    .isNotEqualTo(adapters(ens.particles()).get(0));
+            ParticlePosterior after = rest.fit(resumed, train, null);
+            assertThat(after.getProvenance().history()).hasSize(2);
+            assertThat(after.getProvenance().history().get(0).epoch()).isEqualTo(1);
+            assertSameAdapters(straight.getParticles(), resumed);
         }
     }
 
     @Test
     void perParticleDataOrderFeedsEachParticleItsOwnBatches() throws Exception {
         ArrayDataset train = blobs(60, 1);
-        BellaTrainer trainer =
-                BellaTrainer.builder()
-                        .optMethod(Method.ENSEMBLE)
-                        .optPerParticleDataOrder(true)
-                        .build();
+        ParticleTrainer trainer =
+                trainer().optPerParticleDataOrder(true).build();
         try (ParticleBlock shared = wrap(3);
                 ParticleBlock own = wrap(3)) {
-            BellaTrainer.builder().optMethod(Method.ENSEMBLE).build().fit(shared, train, null);
-            Posterior p = trainer.fit(own, train, null);
-            assertThat(p.provenance().history().get(0).trainAccuracy()).isBetween(0.0, 1.0);
+            trainer().build().fit(shared, train, null);
+            ParticlePosterior p = trainer.fit(own, train, null);
+            assertThat(p.getProvenance().history().get(0).trainAccuracy()).isBetween(0.0, 1.0);
             assertThat(adapters(own).get(1)).isNotEqualTo(adapters(shared).get(1));
         }
     }
@@ -237,8 +220,8 @@ class BellaTrainerTest {
                     }
                 };
         try (ParticleBlock model = wrap(3)) {
-            BellaTrainer trainer =
-                    BellaTrainer.builder()
+            ParticleTrainer trainer =
+                    trainer()
                             .optLoss(nanAfterFirstEpoch)
                             .optEpochs(3)
                             .optCheckpointDir(ckpt)
@@ -261,14 +244,14 @@ class BellaTrainerTest {
 
     @Test
     void badInputIsRejectedWithTheValue() throws Exception {
-        assertThatThrownBy(() -> BellaTrainer.builder().optLearningRate(-1).build())
+        assertThatThrownBy(() -> trainer().optLearningRate(-1).build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("-1");
-        assertThatThrownBy(() -> BellaTrainer.builder().optEpochs(0).build())
+        assertThatThrownBy(() -> trainer().optEpochs(0).build())
                 .hasMessageContaining("epochs = 0");
-        assertThatThrownBy(() -> BellaTrainer.builder().optBatchSize(0).build())
+        assertThatThrownBy(() -> trainer().optBatchSize(0).build())
                 .hasMessageContaining("batchSize = 0");
-        assertThatThrownBy(() -> BellaTrainer.builder().optPriorPrecision(Double.NaN).build())
+        assertThatThrownBy(() -> trainer().optPriorPrecision(Double.NaN).build())
                 .hasMessageContaining("NaN");
         ArrayDataset empty =
                 new ArrayDataset.Builder()
@@ -277,7 +260,7 @@ class BellaTrainerTest {
                         .setSampling(4, false)
                         .build();
         try (ParticleBlock model = wrap(2)) {
-            assertThatThrownBy(() -> BellaTrainer.builder().build().fit(model, empty, null))
+            assertThatThrownBy(() -> trainer().build().fit(model, empty, null))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("empty");
         }
@@ -288,12 +271,12 @@ class BellaTrainerTest {
         ArrayDataset train = blobs(32, 1);
         Path ckpt = dir.resolve("ckpt");
         try (ParticleBlock model = wrap(3)) {
-            BellaTrainer.builder().optCheckpointDir(ckpt).build().fit(model, train, null);
+            trainer().optCheckpointDir(ckpt).build().fit(model, train, null);
         }
         try (ParticleBlock other = wrap(2)) {
             assertThatThrownBy(
                             () ->
-                                    BellaTrainer.builder()
+                                    trainer()
                                             .optEpochs(2)
                                             .optResumeFrom(ckpt)
                                             .build()
@@ -305,14 +288,14 @@ class BellaTrainerTest {
         try (ParticleBlock model = wrap(3)) {
             assertThatThrownBy(
                             () ->
-                                    BellaTrainer.builder()
-                                            .optMethod(Method.ENSEMBLE)
+                                    ParticleTrainer.builder()
+                                            .setUpdateRule(TrainingFixtures.ownGradient("other"))
                                             .optEpochs(2)
                                             .optResumeFrom(ckpt)
                                             .build()
                                             .fit(model, train, null))
-                    .hasMessageContaining("SVGD")
-                    .hasMessageContaining("ENSEMBLE");
+                    .hasMessageContaining("'own'")
+                    .hasMessageContaining("'other'");
         }
     }
 
@@ -326,19 +309,19 @@ class BellaTrainerTest {
                         .optParticles(3)
                         .optFullRankInitStd(0.01)
                         .build();
-        for (Method method : Method.values()) {
-            BellaTrainer trainer =
-                    BellaTrainer.builder()
-                            .optMethod(method)
-                            .optEpochs(4)
-                            .optLearningRate(0.01f)
-                            .build();
-            try (Posterior p = trainer.fit(Bella.wrap(base, full), train, val)) {
-                List<EpochStats> h = p.provenance().history();
+        {
+            ParticleTrainer trainer = trainer().optEpochs(4).optLearningRate(0.01f).build();
+            try (ParticlePosterior p = trainer.fit(Bella.wrap(base, full), train, val)) {
+                List<EpochStats> h = p.getProvenance().history();
                 assertThat(h.get(3).trainLoss()).isLessThan(h.get(0).trainLoss());
                 assertThat(h.get(3).validationAccuracy()).isGreaterThan(0.85);
                 // The copies moved apart from the shared starting point.
-                NDArray w = p.particles().getDenseLayers().get("2").getParticleWeight().getArray();
+                NDArray w =
+                        p.getParticles()
+                                .getLayers(FullRankLinear.class)
+                                .get("2")
+                                .getParticleWeight()
+                                .getArray();
                 assertThat(w.get(0).sub(w.get(1)).abs().max().getFloat()).isPositive();
             }
         }
@@ -358,7 +341,7 @@ class BellaTrainerTest {
             try (ParticleBlock model = Bella.wrap(base, config)) {
                 assertNoLeak(
                         model,
-                        BellaTrainer.builder()
+                        trainer()
                                 .optEpochs(2)
                                 .optPriorPrecision(0.1)
                                 .optParticleChunk(chunk)
@@ -368,9 +351,9 @@ class BellaTrainerTest {
         }
     }
 
-    private static void assertNoLeak(ParticleBlock model, BellaTrainer trainer, ArrayDataset train)
+    private static void assertNoLeak(ParticleBlock model, ParticleTrainer trainer, ArrayDataset train)
             throws Exception {
-        NDManager modelManager = model.getAdapterParameters().get(0).getArray().getManager();
+        NDManager modelManager = model.getParticleParameters().values().iterator().next().getArray().getManager();
         trainer.fit(model, train, null);
         // Arrays the first fit created (e.g. gradient buffers) may stay; later fits add none.
         int afterFirst = modelManager.getManagedArrays().size();
@@ -395,24 +378,24 @@ class BellaTrainerTest {
                         .optSeed(3)
                         .build();
         for (boolean perParticle : new boolean[] {false, true}) {
-            BellaTrainer.Builder b =
-                    BellaTrainer.builder()
+            ParticleTrainer.Builder b =
+                    trainer()
                             .optEpochs(2)
                             .optLearningRate(0.01f)
                             .optPriorPrecision(0.1)
                             .optPerParticleDataOrder(perParticle);
-            try (Posterior whole = b.build().fit(Bella.wrap(base, config), train, null);
-                    Posterior pairs =
+            try (ParticlePosterior whole = b.build().fit(Bella.wrap(base, config), train, null);
+                    ParticlePosterior pairs =
                             b.optParticleChunk(2)
                                     .build()
                                     .fit(Bella.wrap(base, config), train, null);
-                    Posterior ones =
+                    ParticlePosterior ones =
                             b.optParticleChunk(1)
                                     .build()
                                     .fit(Bella.wrap(base, config), train, null)) {
-                List<float[]> expected = adapters(whole.particles());
-                for (Posterior chunked : List.of(pairs, ones)) {
-                    List<float[]> actual = adapters(chunked.particles());
+                List<float[]> expected = adapters(whole.getParticles());
+                for (ParticlePosterior chunked : List.of(pairs, ones)) {
+                    List<float[]> actual = adapters(chunked.getParticles());
                     for (int i = 0; i < expected.size(); i++) {
                         float[] e = expected.get(i);
                         float[] a = actual.get(i);
@@ -423,8 +406,8 @@ class BellaTrainerTest {
                                     .isCloseTo(e[j], org.assertj.core.data.Offset.offset(1e-4f));
                         }
                     }
-                    EpochStats w = whole.provenance().history().get(1);
-                    EpochStats c = chunked.provenance().history().get(1);
+                    EpochStats w = whole.getProvenance().history().get(1);
+                    EpochStats c = chunked.getProvenance().history().get(1);
                     assertThat(c.trainLoss()).isCloseTo(w.trainLoss(), within(1e-4));
                     assertThat(c.trainAccuracy()).isEqualTo(w.trainAccuracy());
                 }
@@ -435,15 +418,8 @@ class BellaTrainerTest {
                 }
             }
         }
-        assertThatThrownBy(() -> BellaTrainer.builder().optParticleChunk(-1))
+        assertThatThrownBy(() -> trainer().optParticleChunk(-1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("-1");
-    }
-
-    @Test
-    void singleParticleSvgdIsMap() throws Exception {
-        try (Posterior p = BellaTrainer.builder().build().fit(wrap(1), blobs(32, 1), null)) {
-            assertThat(p.provenance().history().get(0).meanKernel()).isEqualTo(1.0);
-        }
     }
 }

@@ -1,0 +1,299 @@
+package dev.bella.core;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The manifest of an adapter directory: its JSON schema, written and read in this one place.
+ *
+ * <p>Format {@value #FORMAT} version {@value #FORMAT_VERSION}: {@code format}, {@code
+ * format_version}, {@code library_version}, {@code djl_version}, {@code saved_at}, {@code config}
+ * ({@link BellaConfig#toJson}), {@code layers} (each low-rank layer's {@code path}, {@code
+ * in_features}, {@code out_features}), {@code full_rank_layers} (the same, plus {@code bias}),
+ * {@code tensors} (the data file's {@code file}, {@code bytes}, {@code sha256}, {@code dtype}),
+ * {@code base} (the {@link BaseFingerprint}), {@code metadata} (string entries, e.g. a
+ * checkpoint's position) and, when saved from a trained posterior, {@code provenance} (how it was
+ * made).
+ *
+ * @param config the configuration the adapters were made with
+ * @param layers each low-rank layer's path and {@code (d_in, d_out)}, in tree order
+ * @param fullRankLayers each full-rank layer's path and {@code (d_in, d_out)}, in tree order
+ * @param dataFile the data file's name, relative to the adapter directory
+ * @param dataBytes its size
+ * @param dataSha256 its SHA-256, hex
+ * @param dataType the stored floating-point type ({@code "float32"} or {@code "float16"})
+ * @param base the fingerprint of the frozen base
+ * @param metadata free-form string entries (trainer, step, ...)
+ * @param provenance how the posterior was made, or {@code null}
+ * @param libraryVersion the Bella version that wrote it
+ */
+public record AdapterManifest(
+        BellaConfig config,
+        Map<String, long[]> layers,
+        Map<String, long[]> fullRankLayers,
+        String dataFile,
+        long dataBytes,
+        String dataSha256,
+        String dataType,
+        BaseFingerprint base,
+        Map<String, String> metadata,
+        JsonObject provenance,
+        String libraryVersion) {
+
+    /** The manifest's file name in an adapter directory. */
+    public static final String FILE_NAME = "adapter_config.json";
+
+    /** The format this library writes. */
+    public static final String FORMAT = "bella-adapters";
+
+    /** The format version this library writes and the newest it reads. */
+    public static final int FORMAT_VERSION = 1;
+
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
+
+    /** Makes the maps unmodifiable. */
+    public AdapterManifest {
+        layers = Collections.unmodifiableMap(new LinkedHashMap<>(layers));
+        fullRankLayers = Collections.unmodifiableMap(new LinkedHashMap<>(fullRankLayers));
+        metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
+        provenance = provenance == null ? null : provenance.deepCopy();
+    }
+
+    /**
+     * Returns the provenance record, a copy.
+     *
+     * @return the provenance JSON, or {@code null} if none was saved
+     */
+    @Override
+    public JsonObject provenance() {
+        return provenance == null ? null : provenance.deepCopy();
+    }
+
+    /**
+     * Describes a model's layers and the data file written for it.
+     *
+     * @param model the particles
+     * @param data the written data file
+     * @param dataType the stored type
+     * @param metadata string entries
+     * @param provenance the provenance record or {@code null}
+     * @return the manifest
+     */
+    static AdapterManifest of(
+            ParticleBlock model,
+            dev.bella.core.io.AtomicFiles.Written data,
+            String dataType,
+            Map<String, String> metadata,
+            JsonObject provenance) {
+        Map<String, long[]> lowRank = new LinkedHashMap<>();
+        Map<String, long[]> fullRank = new LinkedHashMap<>();
+        for (ParticleLinear l : model.getLayers().values()) {
+            long[] io = {l.getInFeatures(), l.getOutFeatures()};
+            (l instanceof LowRankLinear ? lowRank : fullRank).put(l.getPath(), io);
+        }
+        return new AdapterManifest(
+                model.getConfig().toBuilder().optParticles(model.getParticleCount()).build(),
+                lowRank,
+                fullRank,
+                data.path().getFileName().toString(),
+                data.bytes(),
+                data.sha256(),
+                dataType,
+                model.getBaseFingerprint(),
+                metadata,
+                provenance,
+                Bella.VERSION);
+    }
+
+    /**
+     * Writes this manifest as JSON, with the full-rank layers' bias flags taken from {@code model}.
+     *
+     * @param model the model the manifest describes
+     * @param savedAt an ISO-8601 time stamp
+     * @param djlVersion DJL's version
+     * @return pretty-printed JSON
+     */
+    String toJson(ParticleBlock model, String savedAt, String djlVersion) {
+        JsonObject root = new JsonObject();
+        root.addProperty("format", FORMAT);
+        root.addProperty("format_version", FORMAT_VERSION);
+        root.addProperty("library_version", libraryVersion);
+        root.addProperty("djl_version", djlVersion);
+        root.addProperty("saved_at", savedAt);
+        root.add("config", config.toJson());
+        root.add("layers", layerArray(layers, null));
+        root.add("full_rank_layers", layerArray(fullRankLayers, model));
+        JsonObject data = new JsonObject();
+        data.addProperty("file", dataFile);
+        data.addProperty("bytes", dataBytes);
+        data.addProperty("sha256", dataSha256);
+        data.addProperty("dtype", dataType);
+        root.add("tensors", data);
+        JsonObject b = new JsonObject();
+        b.addProperty("sha256", base.sha256());
+        JsonArray params = new JsonArray();
+        for (BaseFingerprint.Entry e : base.parameters()) {
+            JsonObject p = new JsonObject();
+            p.addProperty("name", e.name());
+            p.add("shape", GSON.toJsonTree(e.shape()));
+            p.addProperty("dtype", e.dtype());
+            p.addProperty("sha256", e.sha256());
+            params.add(p);
+        }
+        b.add("parameters", params);
+        root.add("base", b);
+        root.add("metadata", GSON.toJsonTree(new LinkedHashMap<>(metadata)));
+        if (provenance != null) {
+            root.add("provenance", provenance);
+        }
+        return GSON.toJson(root);
+    }
+
+    private static JsonArray layerArray(Map<String, long[]> layers, ParticleBlock model) {
+        JsonArray out = new JsonArray();
+        for (Map.Entry<String, long[]> e : layers.entrySet()) {
+            JsonObject l = new JsonObject();
+            l.addProperty("path", e.getKey());
+            l.addProperty("in_features", e.getValue()[0]);
+            l.addProperty("out_features", e.getValue()[1]);
+            if (model != null) {
+                FullRankLinear layer = (FullRankLinear) model.getLayers().get(e.getKey());
+                l.addProperty("bias", layer.getParticleBias() != null);
+            }
+            out.add(l);
+        }
+        return out;
+    }
+
+    /**
+     * Parses and validates a manifest.
+     *
+     * @param text the file's content
+     * @param file the file, for messages
+     * @return the manifest
+     * @throws IllegalArgumentException if it is malformed or from a newer format; the message names
+     *     the file and what is wrong
+     */
+    static AdapterManifest parse(String text, Path file) {
+        try {
+            JsonObject root = JsonParser.parseString(text).getAsJsonObject();
+            String format = string(root, "format", file);
+            if (!FORMAT.equals(format)) {
+                throw bad(file, "format is '" + format + "', expected '" + FORMAT + "'");
+            }
+            int version = root.get("format_version").getAsInt();
+            if (version > FORMAT_VERSION) {
+                throw bad(
+                        file,
+                        "was written in format version "
+                                + version
+                                + " by Bella "
+                                + string(root, "library_version", file)
+                                + "; this Bella ("
+                                + Bella.VERSION
+                                + ") reads versions up to "
+                                + FORMAT_VERSION
+                                + ": upgrade Bella to load it");
+            }
+            if (version < 1) {
+                throw bad(file, "has invalid format_version " + version);
+            }
+            BellaConfig config;
+            try {
+                config = BellaConfig.fromJson(object(root, "config", file));
+            } catch (IllegalArgumentException e) {
+                throw bad(file, "has an invalid config: " + e.getMessage(), e);
+            }
+            Map<String, long[]> layers = layerShapes(root.getAsJsonArray("layers"));
+            Map<String, long[]> dense =
+                    root.has("full_rank_layers")
+                            ? layerShapes(root.getAsJsonArray("full_rank_layers"))
+                            : Map.of();
+            JsonObject data = object(root, "tensors", file);
+            JsonObject base = object(root, "base", file);
+            List<BaseFingerprint.Entry> entries = new ArrayList<>();
+            for (JsonElement e : base.getAsJsonArray("parameters")) {
+                JsonObject p = e.getAsJsonObject();
+                entries.add(
+                        new BaseFingerprint.Entry(
+                                p.get("name").getAsString(),
+                                GSON.fromJson(p.get("shape"), long[].class),
+                                p.get("dtype").getAsString(),
+                                p.get("sha256").getAsString()));
+            }
+            Map<String, String> metadata = new LinkedHashMap<>();
+            if (root.has("metadata")) {
+                for (Map.Entry<String, JsonElement> e :
+                        root.getAsJsonObject("metadata").entrySet()) {
+                    metadata.put(e.getKey(), e.getValue().getAsString());
+                }
+            }
+            return new AdapterManifest(
+                    config,
+                    layers,
+                    dense,
+                    string(data, "file", file),
+                    data.get("bytes").getAsLong(),
+                    string(data, "sha256", file),
+                    data.has("dtype") ? data.get("dtype").getAsString() : "float32",
+                    new BaseFingerprint(entries, string(base, "sha256", file)),
+                    metadata,
+                    root.has("provenance") ? root.getAsJsonObject("provenance") : null,
+                    string(root, "library_version", file));
+        } catch (JsonParseException
+                | IllegalStateException
+                | NullPointerException
+                | UnsupportedOperationException
+                | ClassCastException e) {
+            throw bad(file, "is not a valid Bella adapter manifest (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static Map<String, long[]> layerShapes(JsonArray array) {
+        Map<String, long[]> out = new LinkedHashMap<>();
+        for (JsonElement e : array) {
+            JsonObject l = e.getAsJsonObject();
+            out.put(
+                    l.get("path").getAsString(),
+                    new long[] {
+                        l.get("in_features").getAsLong(), l.get("out_features").getAsLong()
+                    });
+        }
+        return out;
+    }
+
+    private static String string(JsonObject o, String key, Path file) {
+        JsonElement e = o.get(key);
+        if (e == null || e.isJsonNull()) {
+            throw bad(file, "has no '" + key + "'");
+        }
+        return e.getAsString();
+    }
+
+    private static JsonObject object(JsonObject o, String key, Path file) {
+        JsonElement e = o.get(key);
+        if (e == null || !e.isJsonObject()) {
+            throw bad(file, "has no '" + key + "' object");
+        }
+        return e.getAsJsonObject();
+    }
+
+    static IllegalArgumentException bad(Path file, String what) {
+        return new IllegalArgumentException("adapter manifest " + file + " " + what);
+    }
+
+    static IllegalArgumentException bad(Path file, String what, Throwable cause) {
+        return new IllegalArgumentException("adapter manifest " + file + " " + what, cause);
+    }
+}

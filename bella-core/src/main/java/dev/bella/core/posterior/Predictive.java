@@ -1,0 +1,121 @@
+package dev.bella.core.posterior;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.bella.metrics.Probabilities;
+import dev.bella.metrics.Uncertainty;
+import dev.bella.metrics.UncertaintyScores;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The posterior predictive of SPEC §4 in functional form: the one place where Bella turns per-sample
+ * outputs into a prediction with its uncertainty.
+ *
+ * <p>With \( p_s \) the class probabilities of sample (particle) \( s \), \( \bar p = \frac1S \sum_s
+ * p_s \) is the predictive (the mean of probabilities, never the softmax of mean logits), \(
+ * H[\bar p] \) the total uncertainty, \( \frac1S \sum_s H[p_s] \) its aleatoric part and their
+ * difference the mutual information. Entropies are computed in double precision by {@code
+ * dev.bella.metrics.Uncertainty}, in nats.
+ */
+public final class Predictive {
+
+    private Predictive() {}
+
+    /**
+     * Returns each sample's softmax over the last axis.
+     *
+     * @param logits {@code (S, b, C)}
+     * @return {@code (S, b, C)} probabilities, attached to {@code logits}' manager
+     */
+    public static NDArray probabilities(NDArray logits) {
+        return logits.softmax(-1);
+    }
+
+    /**
+     * Returns the posterior predictive \( \bar p \), the mean over samples.
+     *
+     * @param sampleProbabilities {@code (S, b, C)}
+     * @return {@code (b, C)}
+     */
+    public static NDArray mean(NDArray sampleProbabilities) {
+        return sampleProbabilities.mean(new int[] {0});
+    }
+
+    /**
+     * Returns \( \log \bar p = \log \frac1S \sum_s \mathrm{softmax}(z_s) \) from logits, as a
+     * log-sum-exp of the samples' log-softmax, so it never underflows. Differentiable.
+     *
+     * @param logits {@code (S, b, C)}
+     * @return {@code (b, C)}
+     */
+    public static NDArray logMean(NDArray logits) {
+        long s = logits.getShape().get(0);
+        NDArray logp = logits.logSoftmax(-1);
+        NDArray top = logp.max(new int[] {0}, true).stopGradient();
+        return logp.sub(top).exp().sum(new int[] {0}).log().add(top.squeeze(0)).sub(Math.log(s));
+    }
+
+    /**
+     * Returns, per input, the predicted class of the posterior predictive (the first argmax of \(
+     * \bar p \)).
+     *
+     * @param logits {@code (S, b, C)}
+     * @return {@code (b)} int64 class indices
+     */
+    public static NDArray predictedClasses(NDArray logits) {
+        return mean(probabilities(logits)).argMax(-1).toType(DataType.INT64, false);
+    }
+
+    /**
+     * Summarises per-sample probabilities into one {@link Prediction} per input.
+     *
+     * @param sampleProbabilities {@code (S, b, C)}, finite
+     * @return one prediction per input, unmodifiable
+     * @throws IllegalArgumentException if the shape is not {@code (S, b, C)}
+     * @throws IllegalStateException if a probability is NaN or infinite (the model produced
+     *     non-finite outputs)
+     */
+    public static List<Prediction> summarize(NDArray sampleProbabilities) {
+        Shape shape = sampleProbabilities.getShape();
+        if (shape.dimension() != 3) {
+            throw new IllegalArgumentException(
+                    "sample probabilities must have shape (samples, batch, classes), got " + shape);
+        }
+        int samples = Math.toIntExact(shape.get(0));
+        int batch = Math.toIntExact(shape.get(1));
+        int classes = Math.toIntExact(shape.get(2));
+        float[] p = sampleProbabilities.toType(DataType.FLOAT32, false).toFloatArray();
+        float[][][] probs = new float[samples][batch][classes];
+        for (int s = 0; s < samples; s++) {
+            for (int k = 0; k < batch; k++) {
+                int offset = (s * batch + k) * classes;
+                for (int c = 0; c < classes; c++) {
+                    float v = p[offset + c];
+                    if (!Float.isFinite(v)) {
+                        throw new IllegalStateException(
+                                "the model produced non-finite outputs for input "
+                                        + k
+                                        + " (sample "
+                                        + s
+                                        + "): check the model's weights and the input's range");
+                    }
+                    probs[s][k][c] = v;
+                }
+            }
+        }
+        double[][] mean = Uncertainty.posteriorPredictive(probs);
+        UncertaintyScores scores = Uncertainty.of(probs);
+        double[] entropy = scores.predictiveEntropy();
+        double[] aleatoric = scores.aleatoric();
+        double[] mi = scores.mutualInformation();
+        List<Prediction> out = new ArrayList<>(batch);
+        for (int k = 0; k < batch; k++) {
+            int top = Probabilities.argmax(mean[k]);
+            out.add(new Prediction(mean[k], top, mean[k][top], entropy[k], aleatoric[k], mi[k]));
+        }
+        return Collections.unmodifiableList(out);
+    }
+}

@@ -1,0 +1,52 @@
+package dev.bella.core.train;
+
+import ai.djl.training.Trainer;
+import ai.djl.training.listener.TrainingListenerAdapter;
+import dev.bella.core.posterior.EpochStats;
+import java.util.Locale;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Logs one INFO line per epoch: loss, posterior accuracy, validation, the update rule's
+ * diagnostics (for SVGD the kernel bandwidth and mean kernel value) and the epoch's time. Added by
+ * {@link ParticleTrainer} to every fit.
+ */
+public final class EpochLog extends TrainingListenerAdapter {
+
+    private static final Logger logger = LoggerFactory.getLogger(EpochLog.class);
+
+    private final TrainingRun run;
+
+    /**
+     * Creates the log of one fit.
+     *
+     * @param run the fit's state
+     */
+    public EpochLog(TrainingRun run) {
+        this.run = run;
+    }
+
+    @Override
+    public void onEpoch(Trainer trainer) {
+        EpochStats s = run.getLastEpoch();
+        StringBuilder diagnostics = new StringBuilder();
+        for (Map.Entry<String, Double> e : s.diagnostics().entrySet()) {
+            diagnostics.append(' ').append(e.getKey()).append(' ').append(fmt(e.getValue()));
+        }
+        logger.info(
+                "epoch {}: loss {} acc {} | validation loss {} acc {} |{} | {} s",
+                s.epoch(),
+                fmt(s.trainLoss()),
+                fmt(s.trainAccuracy()),
+                fmt(s.validationLoss()),
+                fmt(s.validationAccuracy()),
+                diagnostics.length() == 0 ? " -" : diagnostics,
+                String.format(Locale.ROOT, "%.1f", s.seconds()));
+    }
+
+    private static String fmt(double v) {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.4g", v);
+    }
+}

@@ -1,0 +1,164 @@
+package dev.bella.core.train;
+
+import ai.djl.training.optimizer.Optimizer;
+import dev.bella.core.ParticleBlock;
+import dev.bella.core.posterior.EpochStats;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The state of one {@link ParticleTrainer#fit} call, shared with its listeners: the model and
+ * optimizer being trained, the position (epoch, step), the settings and the history so far.
+ * Listeners read it; only the trainer changes it. Not thread-safe (a fit runs on one thread).
+ */
+public final class TrainingRun {
+
+    private final ParticleBlock model;
+    private final Optimizer optimizer;
+    private final UpdateRule rule;
+    private final Map<String, String> settings;
+    private final long trainExamples;
+    private final Path checkpointDir;
+    private final List<EpochStats> history = new ArrayList<>();
+    private final Map<String, double[]> diagnostics = new LinkedHashMap<>();
+    private int epoch;
+    private long step;
+
+    TrainingRun(
+            ParticleBlock model,
+            Optimizer optimizer,
+            UpdateRule rule,
+            Map<String, String> settings,
+            long trainExamples,
+            Path checkpointDir) {
+        this.model = model;
+        this.optimizer = optimizer;
+        this.rule = rule;
+        this.settings = Collections.unmodifiableMap(new LinkedHashMap<>(settings));
+        this.trainExamples = trainExamples;
+        this.checkpointDir = checkpointDir;
+    }
+
+    /**
+     * Returns the particles being trained.
+     *
+     * @return the model
+     */
+    public ParticleBlock getModel() {
+        return model;
+    }
+
+    /**
+     * Returns the optimizer of this fit.
+     *
+     * @return the optimizer
+     */
+    public Optimizer getOptimizer() {
+        return optimizer;
+    }
+
+    /**
+     * Returns the update rule.
+     *
+     * @return the rule
+     */
+    public UpdateRule getRule() {
+        return rule;
+    }
+
+    /**
+     * Returns the trainer's and the rule's settings, as recorded in provenance and checkpoints.
+     *
+     * @return an unmodifiable ordered map
+     */
+    public Map<String, String> getSettings() {
+        return settings;
+    }
+
+    /**
+     * Returns the size of the training set.
+     *
+     * @return {@code N}
+     */
+    public long getTrainExamples() {
+        return trainExamples;
+    }
+
+    /**
+     * Returns the checkpoint directory of this fit, or {@code null}.
+     *
+     * @return the directory or {@code null}
+     */
+    public Path getCheckpointDir() {
+        return checkpointDir;
+    }
+
+    /**
+     * Returns the current (0-based) epoch.
+     *
+     * @return the epoch
+     */
+    public int getEpoch() {
+        return epoch;
+    }
+
+    /**
+     * Returns the number of optimizer steps taken so far, over all epochs (resumed ones included).
+     *
+     * @return the step count
+     */
+    public long getStep() {
+        return step;
+    }
+
+    /**
+     * Returns what each epoch of this fit measured so far.
+     *
+     * @return an unmodifiable list
+     */
+    public List<EpochStats> getHistory() {
+        return Collections.unmodifiableList(history);
+    }
+
+    /**
+     * Returns the statistics of the last finished epoch.
+     *
+     * @return the last entry of {@link #getHistory()}
+     * @throws IllegalStateException before the first epoch has finished
+     */
+    public EpochStats getLastEpoch() {
+        if (history.isEmpty()) {
+            throw new IllegalStateException("no epoch has finished yet");
+        }
+        return history.get(history.size() - 1);
+    }
+
+    void setPosition(int epoch, long step) {
+        this.epoch = epoch;
+        this.step = step;
+    }
+
+    void addDiagnostics(Map<String, Double> values) {
+        for (Map.Entry<String, Double> e : values.entrySet()) {
+            double[] sum = diagnostics.computeIfAbsent(e.getKey(), k -> new double[2]);
+            sum[0] += e.getValue();
+            sum[1] += 1;
+        }
+    }
+
+    /** Returns the mean of each diagnostic since the last call, and resets them. */
+    Map<String, Double> takeDiagnostics() {
+        Map<String, Double> out = new LinkedHashMap<>();
+        diagnostics.forEach((k, v) -> out.put(k, v[0] / v[1]));
+        diagnostics.clear();
+        return out;
+    }
+
+    void addEpoch(EpochStats stats) {
+        history.add(stats);
+    }
+}
