@@ -142,6 +142,7 @@ public final class Bella {
                                     },
                                     view)
                             .copy(base);
+            ForwardPathCheck.verify(base, inner, adapted, copied);
             return new ParticleBlock(
                     base,
                     config,

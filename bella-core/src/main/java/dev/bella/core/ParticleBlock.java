@@ -286,6 +286,28 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
         return forward(new ParameterStore(callerManager, false), inputs, false);
     }
 
+    /**
+     * Proves that every adapted layer is on the forward path: for each low-rank layer in turn,
+     * particle 0's factors \( A_0 \) and \( B_0 \) are perturbed with Gaussian noise (for a
+     * full-rank layer, particle 0's weight), the model predicts {@code sampleInputs}, and particle
+     * 0's output must move (by more than \( 10^{-5} \) of its largest value); then the values are
+     * restored byte for byte. {@link Bella#wrap} already checks the copied object graph; this check
+     * also catches what that cannot see, such as a child reached through a JDK object.
+     *
+     * <p>Costs one prediction per adapted layer plus one. Changes the adapters while it runs, so it
+     * must not run concurrently with training or other forward passes. A layer whose contribution
+     * these inputs never reach (for example behind a ReLU that is off for all of them) also fails:
+     * pass inputs that exercise the model.
+     *
+     * @param sampleInputs inputs as for {@link #predict}, each {@code (b, ...)}; not modified
+     * @throws IllegalStateException naming the first layer whose perturbation leaves the output
+     *     unchanged
+     * @throws IllegalArgumentException if {@code sampleInputs} is empty
+     */
+    public void verifyForwardPath(NDList sampleInputs) {
+        ForwardPathProbe.verify(this, sampleInputs);
+    }
+
     private static void checkInputs(NDList inputs, boolean perParticle, int count) {
         if (inputs.isEmpty()) {
             throw new IllegalArgumentException("a ParticleBlock needs at least one input array");

@@ -1,0 +1,141 @@
+package dev.bella.core;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * The runtime half of the proof that each adapted layer is on the forward path (see {@link
+ * ParticleBlock#verifyForwardPath}): perturbs one particle's adapter of each layer in turn and
+ * checks that the output of that particle moves.
+ */
+final class ForwardPathProbe {
+
+    /** The particle whose adapters are perturbed. */
+    static final int PARTICLE = 0;
+
+    /** An output moves if some value changes by more than this, relative to its largest value. */
+    static final double TOLERANCE = 1e-5;
+
+    private ForwardPathProbe() {}
+
+    static void verify(ParticleBlock model, NDList sampleInputs) {
+        if (sampleInputs == null || sampleInputs.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "verifyForwardPath needs sample inputs, as for predict: each (batch, ...)");
+        }
+        try (NDManager scope = sampleInputs.get(0).getManager().newSubManager()) {
+            sampleInputs.tempAttach(scope);
+            NDList before = particleOutputs(model, sampleInputs);
+            long seed = 0x5EEDL;
+            for (Map.Entry<String, LowRankLinear> e : model.getLayers().entrySet()) {
+                LowRankLinear l = e.getValue();
+                Shape a = l.getA().getArray().getShape();
+                Shape b = l.getB().getArray().getShape();
+                // Both factors move, so the product moves even where A or B is zero.
+                probe(
+                        model,
+                        sampleInputs,
+                        before,
+                        e.getKey(),
+                        List.of(l.getA(), l.getB()),
+                        new double[] {1 / Math.sqrt(a.get(1)), 1 / Math.sqrt(b.get(1))},
+                        seed++,
+                        scope);
+            }
+            for (Map.Entry<String, DenseParticleLinear> e : model.getDenseLayers().entrySet()) {
+                Parameter w = e.getValue().getParticleWeight();
+                Shape s = w.getArray().getShape();
+                probe(
+                        model,
+                        sampleInputs,
+                        before,
+                        e.getKey(),
+                        List.of(w),
+                        new double[] {1 / Math.sqrt(s.get(s.dimension() - 1))},
+                        seed++,
+                        scope);
+            }
+        }
+    }
+
+    private static void probe(
+            ParticleBlock model,
+            NDList inputs,
+            NDList before,
+            String path,
+            List<Parameter> parameters,
+            double[] std,
+            long seed,
+            NDManager scope) {
+        List<NDArray> saved = new ArrayList<>();
+        try {
+            SplittableRandom rng = new SplittableRandom(seed);
+            for (int k = 0; k < parameters.size(); k++) {
+                NDArray value = parameters.get(k).getArray();
+                NDArray copy = value.duplicate();
+                copy.attach(scope);
+                saved.add(copy);
+                NDArray perturbed = value.add(noise(scope, value, std[k], rng));
+                perturbed.attach(scope);
+                value.set(perturbed.toByteBuffer());
+            }
+            NDList after = particleOutputs(model, inputs);
+            if (!moved(before, after)) {
+                throw new IllegalStateException(
+                        "layer '"
+                                + path
+                                + "' is not on the forward path: perturbing particle "
+                                + PARTICLE
+                                + "'s adapter of this layer leaves that particle's output"
+                                + " unchanged, so the model still runs something other than the"
+                                + " adapted layer (or these inputs never reach it; try inputs"
+                                + " that do)");
+            }
+        } finally {
+            // Exactly the saved bytes, whatever happened in between.
+            for (int k = 0; k < saved.size(); k++) {
+                parameters.get(k).getArray().set(saved.get(k).toByteBuffer());
+            }
+        }
+    }
+
+    /** Zero except in the probed particle's slice, which holds Gaussian noise. */
+    private static NDArray noise(NDManager scope, NDArray like, double std, SplittableRandom rng) {
+        Shape shape = like.getShape();
+        int per = Math.toIntExact(shape.size() / shape.get(0));
+        float[] values = new float[Math.toIntExact(shape.size())];
+        for (int i = 0; i < per; i++) {
+            values[PARTICLE * per + i] = (float) (rng.nextGaussian() * std);
+        }
+        return scope.create(values, shape)
+                .toType(like.getDataType(), false)
+                .toDevice(like.getDevice(), false);
+    }
+
+    private static NDList particleOutputs(ParticleBlock model, NDList inputs) {
+        NDList out = new NDList();
+        for (NDArray y : model.predict(inputs)) {
+            out.add(y.get(PARTICLE).toType(DataType.FLOAT32, false));
+        }
+        return out;
+    }
+
+    private static boolean moved(NDList before, NDList after) {
+        for (int i = 0; i < before.size(); i++) {
+            double scale = Math.max(1, before.get(i).abs().max().getFloat());
+            double change = after.get(i).sub(before.get(i)).abs().max().getFloat();
+            if (!(change <= TOLERANCE * scale)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
