@@ -142,7 +142,7 @@ public final class Bella {
                                     },
                                     view)
                             .copy(base);
-            ForwardPathCheck.verify(base, inner, adapted, copied);
+            ForwardPathCheck.verify(base, inner, made);
             return new ParticleBlock(
                     base,
                     config,

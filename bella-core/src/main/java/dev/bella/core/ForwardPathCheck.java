@@ -35,22 +35,16 @@ final class ForwardPathCheck {
      *
      * @param original the user's block
      * @param copy the wrapped tree
-     * @param adapted the low-rank layers by path
-     * @param fullRank the full-rank particle layers by path
+     * @param replaced the per-particle layers that replaced original layers, by path
      * @throws IllegalArgumentException naming the field path by which the wrapped model still
      *     reaches an original layer, or the layer that it does not reach
      */
-    static void verify(
-            Block original,
-            Block copy,
-            Map<String, ? extends Block> adapted,
-            Map<String, ? extends Block> fullRank) {
+    static void verify(Block original, Block copy, Map<String, ? extends Block> replaced) {
         Map<String, Block> tree = LayerPaths.walk(original);
         IdentityHashMap<Object, String> forbidden = new IdentityHashMap<>();
         IdentityHashMap<Object, String> expected = new IdentityHashMap<>();
-        List<Map<String, ? extends Block>> replaced = List.of(adapted, fullRank);
-        for (Map<String, ? extends Block> layers : replaced) {
-            for (Map.Entry<String, ? extends Block> e : layers.entrySet()) {
+        {
+            for (Map.Entry<String, ? extends Block> e : replaced.entrySet()) {
                 String path = e.getKey();
                 Block target = tree.get(path);
                 if (target != null) {

@@ -35,33 +35,17 @@ final class ForwardPathProbe {
             sampleInputs.tempAttach(scope);
             NDList before = particleOutputs(model, sampleInputs);
             long seed = 0x5EEDL;
-            for (Map.Entry<String, LowRankLinear> e : model.getLayers().entrySet()) {
-                LowRankLinear l = e.getValue();
-                Shape a = l.getA().getArray().getShape();
-                Shape b = l.getB().getArray().getShape();
-                // Both factors move, so the product moves even where A or B is zero.
-                probe(
-                        model,
-                        sampleInputs,
-                        before,
-                        e.getKey(),
-                        List.of(l.getA(), l.getB()),
-                        new double[] {1 / Math.sqrt(a.get(1)), 1 / Math.sqrt(b.get(1))},
-                        seed++,
-                        scope);
-            }
-            for (Map.Entry<String, DenseParticleLinear> e : model.getDenseLayers().entrySet()) {
-                Parameter w = e.getValue().getParticleWeight();
-                Shape s = w.getArray().getShape();
-                probe(
-                        model,
-                        sampleInputs,
-                        before,
-                        e.getKey(),
-                        List.of(w),
-                        new double[] {1 / Math.sqrt(s.get(s.dimension() - 1))},
-                        seed++,
-                        scope);
+            for (Map.Entry<String, ParticleLinear> e : model.getLayers().entrySet()) {
+                // Every per-particle tensor of the layer moves (both factors of a low-rank layer,
+                // so the product moves even where A or B is zero).
+                List<Parameter> parameters =
+                        List.copyOf(e.getValue().getParticleParameters().values());
+                double[] std = new double[parameters.size()];
+                for (int k = 0; k < std.length; k++) {
+                    Shape s = parameters.get(k).getArray().getShape();
+                    std[k] = 1 / Math.sqrt(s.dimension() > 2 ? s.get(1) : 1);
+                }
+                probe(model, sampleInputs, before, e.getKey(), parameters, std, seed++, scope);
             }
         }
     }

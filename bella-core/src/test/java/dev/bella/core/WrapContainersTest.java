@@ -193,14 +193,14 @@ class WrapContainersTest {
         UnusedChildBlock base = initialised(new UnusedChildBlock());
         NDArray x = input(2, 2);
         try (ParticleBlock particles = Bella.wrap(base, config("fc", "used"))) {
-            float[] a = particles.getLayers().get("fc").getA().getArray().toFloatArray();
-            float[] b = particles.getLayers().get("fc").getB().getArray().toFloatArray();
+            float[] a = particles.getLayers(LowRankLinear.class).get("fc").getA().getArray().toFloatArray();
+            float[] b = particles.getLayers(LowRankLinear.class).get("fc").getB().getArray().toFloatArray();
             assertThatThrownBy(() -> particles.verifyForwardPath(new NDList(x)))
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("layer 'fc' is not on the forward path");
-            assertThat(particles.getLayers().get("fc").getA().getArray().toFloatArray())
+            assertThat(particles.getLayers(LowRankLinear.class).get("fc").getA().getArray().toFloatArray())
                     .containsExactly(a);
-            assertThat(particles.getLayers().get("fc").getB().getArray().toFloatArray())
+            assertThat(particles.getLayers(LowRankLinear.class).get("fc").getB().getArray().toFloatArray())
                     .containsExactly(b);
         }
     }
@@ -213,11 +213,11 @@ class WrapContainersTest {
         try (ParticleBlock particles = Bella.wrap(base, config)) {
             particles.setAdaptersTrainable(true);
             List<float[]> before = new ArrayList<>();
-            for (Parameter p : particles.getAdapterParameters()) {
+            for (Parameter p : particles.getParticleParameters().values()) {
                 before.add(p.getArray().toFloatArray());
             }
             particles.verifyForwardPath(new NDList(x));
-            List<Parameter> after = particles.getAdapterParameters();
+            List<Parameter> after = List.copyOf(particles.getParticleParameters().values());
             for (int i = 0; i < after.size(); i++) {
                 assertThat(after.get(i).getArray().toFloatArray()).containsExactly(before.get(i));
                 assertThat(after.get(i).getArray().hasGradient()).isTrue();

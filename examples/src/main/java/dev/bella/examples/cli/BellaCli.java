@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             MetricsCommand.class,
             BenchCommand.class,
             ServeCommand.class,
+            SvgdToyCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class BellaCli implements Runnable {
