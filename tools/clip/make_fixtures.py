@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference fixtures for dev.bella.core.clip, computed independently of the Java code.
+"""Reference fixtures for dev.bella.clip, computed independently of the Java code.
 
 Run from the repository root with the system Python (Debian python3-torch 1.13, numpy,
 PIL):

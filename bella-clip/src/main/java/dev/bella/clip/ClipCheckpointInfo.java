@@ -1,4 +1,4 @@
-package dev.bella.core.clip;
+package dev.bella.clip;
 
 import java.nio.file.Path;
 import java.util.Collections;

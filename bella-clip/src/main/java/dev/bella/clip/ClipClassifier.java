@@ -1,4 +1,4 @@
-package dev.bella.core.clip;
+package dev.bella.clip;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;

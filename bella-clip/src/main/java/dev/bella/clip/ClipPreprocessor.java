@@ -1,4 +1,4 @@
-package dev.bella.core.clip;
+package dev.bella.clip;
 
 import ai.djl.modality.cv.Image;
 import ai.djl.modality.cv.util.NDImageUtils;

@@ -1,4 +1,4 @@
-package dev.bella.core.clip;
+package dev.bella.clip;
 
 import dev.bella.core.BellaConfig;
 import java.util.List;

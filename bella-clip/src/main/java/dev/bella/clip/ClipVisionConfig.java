@@ -1,4 +1,4 @@
-package dev.bella.core.clip;
+package dev.bella.clip;
 
 import java.util.Locale;
 import java.util.Objects;

@@ -1,5 +1,6 @@
-package dev.bella.core.clip;
+package dev.bella.clip;
 
+import dev.bella.core.io.TensorSource;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;

@@ -1,5 +1,7 @@
-package dev.bella.core.clip;
+package dev.bella.clip;
 
+import dev.bella.core.io.SafetensorsFile;
+import dev.bella.core.io.TensorSource;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;

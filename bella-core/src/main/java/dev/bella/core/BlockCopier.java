@@ -77,7 +77,7 @@ final class BlockCopier {
                             + block.getClass().getName()
                             + ": only DJL AbstractBlock trees can be adapted (a TorchScript"
                             + " model must be rebuilt as DJL blocks, e.g. with"
-                            + " dev.bella.core.clip for CLIP)");
+                            + " dev.bella.clip (module bella-clip) for CLIP)");
         }
         Map<Object, Object> redirect = new IdentityHashMap<>();
         BlockList children = block.getChildren();

@@ -1,18 +1,21 @@
-package dev.bella.core.clip;
+package dev.bella.core.io;
 
 /**
  * IEEE half-precision and bfloat16 to float32, by bit manipulation (DJL 0.36 cannot hold bfloat16
  * arrays, and Java 17 has no {@code Float.float16ToFloat}).
  */
-final class HalfFloats {
+public final class HalfFloats {
 
     private HalfFloats() {}
 
     /**
      * Converts IEEE 754 binary16 bits to a float, exactly (every half is a float), including
      * subnormals, infinities and NaN.
+     *
+     * @param bits the 16 bits of a half-precision value
+     * @return the same value as a float
      */
-    static float halfToFloat(short bits) {
+    public static float halfToFloat(short bits) {
         int h = bits & 0xffff;
         int sign = (h & 0x8000) << 16;
         int exponent = (h >>> 10) & 0x1f;
@@ -31,8 +34,13 @@ final class HalfFloats {
         return Float.intBitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
     }
 
-    /** Converts bfloat16 bits (the upper half of a float32) to a float, exactly. */
-    static float bfloat16ToFloat(short bits) {
+    /**
+     * Converts bfloat16 bits (the upper half of a float32) to a float, exactly.
+     *
+     * @param bits the 16 bits of a bfloat16 value
+     * @return the same value as a float
+     */
+    public static float bfloat16ToFloat(short bits) {
         return Float.intBitsToFloat((bits & 0xffff) << 16);
     }
 }

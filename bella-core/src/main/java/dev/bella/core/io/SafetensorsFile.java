@@ -1,4 +1,4 @@
-package dev.bella.core.clip;
+package dev.bella.core.io;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -12,9 +12,11 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * Reads a safetensors file tensor by tensor, converting F32, F16, BF16 and F64 to float32 in Java.
@@ -25,7 +27,7 @@ import java.util.Map;
  * hands half-precision bytes to the engine (bfloat16 aborts the JVM with DJL 0.36), so it is not
  * used.
  */
-final class SafetensorsFile implements TensorSource {
+public final class SafetensorsFile implements TensorSource {
 
     private static final long MAX_HEADER = 100L << 20;
 
@@ -52,11 +54,14 @@ final class SafetensorsFile implements TensorSource {
     }
 
     /**
-     * Opens a file and parses its header.
+     * Opens a file and parses its header; the data is read later, one tensor at a time.
      *
+     * @param path the file
+     * @return the open file, to be closed by the caller
+     * @throws IOException if the file cannot be read
      * @throws IllegalArgumentException if the file is not a well-formed safetensors file
      */
-    static SafetensorsFile open(Path path) throws IOException {
+    public static SafetensorsFile open(Path path) throws IOException {
         FileChannel channel = FileChannel.open(path, StandardOpenOption.READ);
         try {
             long size = channel.size();
@@ -132,7 +137,7 @@ final class SafetensorsFile implements TensorSource {
                                         + "' of dtype "
                                         + dtype
                                         + " and shape "
-                                        + ClipCheckpoints.shapeString(shape)
+                                        + shapeString(shape)
                                         + " needs "
                                         + info.size() * width
                                         + " bytes but data_offsets span "
@@ -161,8 +166,14 @@ final class SafetensorsFile implements TensorSource {
         }
     }
 
-    /** Returns whether a file starts like a safetensors file (a plausible length, then '{'). */
-    static boolean looksLike(byte[] head, long fileSize) {
+    /**
+     * Returns whether a file starts like a safetensors file (a plausible length, then '{').
+     *
+     * @param head the first bytes of the file (at least 9 are needed for a {@code true} answer)
+     * @param fileSize the file's size in bytes
+     * @return whether the header length fits the file and the header starts a JSON object
+     */
+    public static boolean looksLike(byte[] head, long fileSize) {
         if (head.length < 9) {
             return false;
         }
@@ -175,7 +186,12 @@ final class SafetensorsFile implements TensorSource {
         return tensors;
     }
 
-    Map<String, String> metadata() {
+    /**
+     * Returns the string entries of the header's {@code __metadata__} object.
+     *
+     * @return an unmodifiable ordered map (empty if the header has none)
+     */
+    public Map<String, String> metadata() {
         return metadata;
     }
 
@@ -236,8 +252,13 @@ final class SafetensorsFile implements TensorSource {
         channel.close();
     }
 
-    /** Bytes per element of a safetensors dtype, or 0 if unknown. */
-    static int bytesPerElement(String dtype) {
+    /**
+     * Returns the bytes per element of a safetensors dtype.
+     *
+     * @param dtype the dtype as spelled in the header ({@code F32}, {@code BF16}, ...)
+     * @return the width in bytes, or 0 if the dtype is unknown
+     */
+    public static int bytesPerElement(String dtype) {
         switch (dtype) {
             case "F64":
             case "I64":
@@ -263,8 +284,13 @@ final class SafetensorsFile implements TensorSource {
         }
     }
 
-    /** Whether {@link #readFloats} can convert this dtype. */
-    static boolean isFloat(String dtype) {
+    /**
+     * Returns whether {@link #readFloats} can convert this dtype.
+     *
+     * @param dtype the dtype as spelled in the header
+     * @return true for F32, F16, BF16 and F64
+     */
+    public static boolean isFloat(String dtype) {
         return "F32".equals(dtype)
                 || "F16".equals(dtype)
                 || "BF16".equals(dtype)
@@ -292,6 +318,12 @@ final class SafetensorsFile implements TensorSource {
             }
             p += n;
         }
+    }
+
+    private static String shapeString(long[] shape) {
+        return Arrays.stream(shape)
+                .mapToObj(Long::toString)
+                .collect(Collectors.joining(", ", "(", ")"));
     }
 
     private static IllegalArgumentException bad(Path path, String what) {

@@ -1,10 +1,13 @@
-package dev.bella.core.clip;
+package dev.bella.core.io;
 
 import java.io.IOException;
 import java.util.Map;
 
-/** Named tensors in a checkpoint file, read one at a time as float32. */
-interface TensorSource extends AutoCloseable {
+/**
+ * Named tensors in a checkpoint file, read one at a time as float32. {@link SafetensorsFile} is the
+ * engine-free implementation; model modules add others (bella-clip reads TorchScript archives).
+ */
+public interface TensorSource extends AutoCloseable {
 
     /**
      * A tensor's header.
@@ -15,7 +18,12 @@ interface TensorSource extends AutoCloseable {
      */
     record Info(String dtype, long[] shape, boolean floating) {
 
-        long size() {
+        /**
+         * Returns the number of elements.
+         *
+         * @return the product of the shape's dimensions (1 for a scalar)
+         */
+        public long size() {
             long n = 1;
             for (long d : shape) {
                 n *= d;
