@@ -1,7 +1,5 @@
 package dev.bella.clip;
 
-import dev.bella.core.io.SafetensorsFile;
-import dev.bella.core.io.TensorSource;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -15,6 +13,8 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import dev.bella.core.io.SafetensorsFile;
+import dev.bella.core.io.TensorSource;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

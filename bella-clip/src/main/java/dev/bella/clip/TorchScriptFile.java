@@ -1,6 +1,5 @@
 package dev.bella.clip;
 
-import dev.bella.core.io.TensorSource;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
@@ -9,6 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
+import dev.bella.core.io.TensorSource;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collections;

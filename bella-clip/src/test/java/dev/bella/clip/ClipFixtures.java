@@ -1,7 +1,5 @@
 package dev.bella.clip;
 
-import dev.bella.core.io.SafetensorsFile;
-import dev.bella.core.io.TensorSource;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -10,6 +8,8 @@ import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
+import dev.bella.core.io.SafetensorsFile;
+import dev.bella.core.io.TensorSource;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URISyntaxException;
