@@ -187,7 +187,9 @@ class AdapterStoreTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("corrupted");
         Files.delete(data);
-        assertThatThrownBy(() -> Bella.load(dir, base)).hasMessageContaining("missing");
+        assertThatThrownBy(() -> Bella.load(dir, base))
+                .isInstanceOf(java.nio.file.NoSuchFileException.class)
+                .hasMessageContaining("missing");
     }
 
     @Test
@@ -206,9 +208,10 @@ class AdapterStoreTest {
         assertThatThrownBy(() -> Bella.load(dir, base))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(manifest.toString());
+        // A missing file is a NoSuchFileException (docs/architecture.md, "Exceptions").
         Files.delete(manifest);
         assertThatThrownBy(() -> Bella.load(dir, base))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(java.nio.file.NoSuchFileException.class)
                 .hasMessageContaining("no adapter manifest");
     }
 

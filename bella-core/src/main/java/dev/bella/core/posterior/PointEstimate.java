@@ -8,7 +8,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import dev.bella.core.Bella;
-import dev.bella.core.BellaConfig;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +43,7 @@ public final class PointEstimate implements Posterior {
                 new Provenance(
                         "point-estimate",
                         Map.of(),
-                        BellaConfig.builder().optParticles(1).build(),
+                        null,
                         0,
                         Bella.VERSION,
                         Engine.getDjlVersion(),

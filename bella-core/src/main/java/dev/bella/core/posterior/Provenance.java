@@ -15,7 +15,8 @@ import java.util.Objects;
  *
  * @param method the update rule or method, e.g. {@code "svgd"} or {@code "ensemble"}
  * @param settings the trainer's and the rule's settings, as text
- * @param config the particles' configuration
+ * @param config the particles' configuration, or {@code null} for a posterior that is not made of
+ *     particles (a {@link PointEstimate})
  * @param seed the data-order seed
  * @param libraryVersion Bella's version
  * @param djlVersion DJL's version
@@ -40,7 +41,6 @@ public record Provenance(
     /** Checks for nulls and copies the collections. */
     public Provenance {
         Objects.requireNonNull(method, "method");
-        Objects.requireNonNull(config, "config");
         settings = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(settings));
         history = List.copyOf(history);
     }
@@ -57,7 +57,9 @@ public record Provenance(
         JsonObject s = new JsonObject();
         settings.forEach(s::addProperty);
         o.add("settings", s);
-        o.add("config", config.toJson());
+        if (config != null) {
+            o.add("config", config.toJson());
+        }
         o.addProperty("seed", seed);
         o.addProperty("library_version", libraryVersion);
         o.addProperty("djl_version", djlVersion);
@@ -127,7 +129,9 @@ public record Provenance(
             return new Provenance(
                     json.get("method").getAsString(),
                     settings,
-                    BellaConfig.fromJson(json.getAsJsonObject("config")),
+                    json.has("config")
+                            ? BellaConfig.fromJson(json.getAsJsonObject("config"))
+                            : null,
                     json.get("seed").getAsLong(),
                     json.get("library_version").getAsString(),
                     json.get("djl_version").getAsString(),
