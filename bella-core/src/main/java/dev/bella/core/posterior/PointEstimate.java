@@ -71,7 +71,7 @@ public final class PointEstimate implements Posterior {
                     "the model's output must be one array of logits of shape ("
                             + b
                             + ", C), got "
-                            + (s == null ? out.size() + " arrays" : "shape " + s));
+                            + (s == null ? out.size() + " arrays" : s.toString()));
         }
         return out.get(0).expandDims(0);
     }

@@ -115,10 +115,11 @@ public final class Checkpoints {
             throw new IllegalArgumentException(
                     "checkpoint "
                             + dir
-                            + " was trained with "
+                            + " was trained with the update rule '"
                             + meta.get("method")
-                            + ", this trainer uses "
-                            + rule);
+                            + "', this trainer uses '"
+                            + rule
+                            + "'");
         }
         run.getModel().loadAdapters(dir);
         String stateFile = meta.get("optimizer_state");
