@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference fixtures for dev.bella.core.clip, computed independently of the Java code.
+"""Reference fixtures for dev.bella.clip, computed independently of the Java code.
 
 Run from the repository root with the system Python (Debian python3-torch 1.13, numpy,
 PIL):
@@ -11,7 +11,7 @@ openai/CLIP's clip/model.py (VisionTransformer, Transformer, ResidualAttentionBl
 torch.nn.MultiheadAttention, QuickGELU, fp32 LayerNorm), including its (tokens, batch,
 width) permute. Nothing here imports or mirrors the Java code.
 
-It writes under bella-core/src/test/resources/clip/:
+It writes under bella-clip/src/test/resources/clip/:
 
 tiny_openai_f16.safetensors
     A tiny configuration (image 32, patch 8, width 64, layers 2, heads 4, output 32)
@@ -62,7 +62,7 @@ from PIL import Image
 from torch import nn
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
-OUT = os.path.join(ROOT, "bella-core", "src", "test", "resources", "clip")
+OUT = os.path.join(ROOT, "bella-clip", "src", "test", "resources", "clip")
 
 TINY = dict(image_size=32, patch_size=8, width=64, layers=2, heads=4, output_dim=32)
 VIT_B32 = dict(image_size=224, patch_size=32, width=768, layers=12, heads=12, output_dim=512)

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Converts a pickled PyTorch CLIP checkpoint into a safetensors file that
-dev.bella.core.clip.ClipCheckpoints can read (Java cannot unpickle torch.save files).
+dev.bella.clip.ClipCheckpoints can read (Java cannot unpickle torch.save files).
 
     /usr/bin/python3 tools/clip/to_safetensors.py INPUT.pt OUTPUT.safetensors [--visual-only]
 

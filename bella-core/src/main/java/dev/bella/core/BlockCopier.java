@@ -109,7 +109,7 @@ final class BlockCopier {
                             + block.getClass().getName()
                             + ": only DJL AbstractBlock trees can be adapted (a TorchScript"
                             + " model must be rebuilt as DJL blocks, e.g. with"
-                            + " dev.bella.core.clip for CLIP)");
+                            + " dev.bella.clip (module bella-clip) for CLIP)");
         }
         register(path, block, false);
         blocks.put(block, allocate(block.getClass()));
