@@ -1,9 +1,9 @@
 package dev.bella.examples.cli;
 
 import dev.bella.metrics.MetricsReport;
-import dev.bella.metrics.io.Npy;
-import dev.bella.metrics.io.NpyArray;
-import dev.bella.metrics.io.NpyType;
+import dev.bella.metrics.npy.Npy;
+import dev.bella.metrics.npy.NpyArray;
+import dev.bella.metrics.npy.NpyType;
 import dev.bella.metrics.plot.MetricsPlots;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -6,7 +6,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.bella.metrics.Metric;
 import dev.bella.metrics.MetricsReport;
-import dev.bella.metrics.io.Npy;
+import dev.bella.metrics.npy.Npy;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
