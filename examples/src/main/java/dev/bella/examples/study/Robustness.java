@@ -5,17 +5,18 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.bella.core.ParticleBlock;
-import dev.bella.core.interop.NDArrays;
-import dev.bella.core.robustness.Corruption;
+import dev.bella.core.interop.DjlArrays;
 import dev.bella.core.robustness.Fgsm;
 import dev.bella.core.robustness.FgsmCurve;
 import dev.bella.examples.data.LabeledImages;
 import dev.bella.metrics.Ranking;
 import dev.bella.metrics.Uncertainty;
+import dev.bella.metrics.shift.Corruption;
 
 /**
  * Accuracy of the posterior predictive under corruptions and FGSM (paper Figure 2 and Table 4 in
- * miniature), through {@link Corruption} and {@link Fgsm} of {@code dev.bella.core.robustness}.
+ * miniature), through {@link Corruption} (bella-metrics, {@code dev.bella.metrics.shift}) and
+ * {@link Fgsm} (bella-core).
  */
 final class Robustness {
 
@@ -100,7 +101,7 @@ final class Robustness {
                 float[] chunk = new float[b * d];
                 System.arraycopy(flat, from * d, chunk, 0, b * d);
                 NDArray x = scope.create(chunk, new Shape(b, h, w));
-                NDArray input = c == null ? x : c.apply(x, severity, seed, from);
+                NDArray input = c == null ? x : DjlArrays.corrupt(c, x, severity, seed, from);
                 NDArray mean =
                         model.predict(new NDList(input.reshape(b, d)))
                                 .singletonOrThrow()
@@ -113,7 +114,7 @@ final class Robustness {
                     }
                 }
                 if (entropy != null) {
-                    double[] hb = Uncertainty.entropy(NDArrays.toFloatMatrix(mean));
+                    double[] hb = Uncertainty.entropy(DjlArrays.toFloatMatrix(mean));
                     System.arraycopy(hb, 0, entropy, offset + from, b);
                 }
             }

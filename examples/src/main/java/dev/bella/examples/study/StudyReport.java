@@ -1,9 +1,9 @@
 package dev.bella.examples.study;
 
-import dev.bella.core.robustness.Corruption;
 import dev.bella.metrics.Metric;
 import dev.bella.metrics.MetricsReport;
 import dev.bella.metrics.plot.MetricsPlots;
+import dev.bella.metrics.shift.Corruption;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;

@@ -1,12 +1,16 @@
 package dev.bella.core.interop;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import dev.bella.metrics.ClassificationMetrics;
 import dev.bella.metrics.ClassificationResult;
 import dev.bella.metrics.MetricsReport;
 import dev.bella.metrics.Uncertainty;
 import dev.bella.metrics.UncertaintyScores;
+import dev.bella.metrics.shift.Corruption;
+import dev.bella.metrics.shift.ImageBatch;
 import java.util.Arrays;
 
 /**
@@ -17,9 +21,9 @@ import java.util.Arrays;
  * <p>Every method copies the data to the JVM heap and leaves the NDArray untouched (it is not
  * closed). Thread-safe as far as reading the NDArray is.
  */
-public final class NDArrays {
+public final class DjlArrays {
 
-    private NDArrays() {}
+    private DjlArrays() {}
 
     /**
      * N x C probabilities from an array of shape (N, C).
@@ -151,10 +155,125 @@ public final class NDArrays {
         return b.build();
     }
 
+    /**
+     * Corrupts a batch of images with an engine-free {@link Corruption} of bella-metrics; image
+     * {@code i} uses the random stream {@code (seed, i)}.
+     *
+     * @param corruption the corruption
+     * @param images values in {@code [0, 1]}, shape {@code (N, C, H, W)}, {@code (N, H, W)} or
+     *     {@code (H, W)}, a floating-point data type
+     * @param severity 1 (mildest) to 5
+     * @param seed the seed of the random draws (ignored by deterministic corruptions)
+     * @return a new array, same shape, data type and manager as {@code images}, values in {@code
+     *     [0, 1]}
+     * @throws IllegalArgumentException as {@link #corrupt(Corruption, NDArray, int, long, long)}
+     */
+    public static NDArray corrupt(Corruption corruption, NDArray images, int severity, long seed) {
+        return corrupt(corruption, images, severity, seed, 0);
+    }
+
+    /**
+     * Corrupts a batch of images that starts at position {@code firstIndex} of a larger set (see
+     * {@link Corruption#apply(ImageBatch, int, long, long)}). A single colour image {@code (C, H,
+     * W)} needs its batch axis: {@code image.expandDims(0)}. The input is not modified.
+     *
+     * @param corruption the corruption
+     * @param images values in {@code [0, 1]}, shape {@code (N, C, H, W)}, {@code (N, H, W)} or
+     *     {@code (H, W)}, a floating-point data type
+     * @param severity 1 (mildest) to 5
+     * @param seed the seed of the random draws (ignored by deterministic corruptions)
+     * @param firstIndex the index of the batch's first image in the data set, {@code >= 0}
+     * @return a new array, same shape, data type and manager as {@code images}, values in {@code
+     *     [0, 1]}
+     * @throws IllegalArgumentException for a severity outside 1..5, a negative {@code firstIndex},
+     *     an unsupported shape or data type, or a value outside {@code [0, 1]} (beyond {@link
+     *     Corruption#RANGE_TOLERANCE}) or NaN
+     */
+    public static NDArray corrupt(
+            Corruption corruption, NDArray images, int severity, long seed, long firstIndex) {
+        if (corruption == null) {
+            throw new IllegalArgumentException("corruption must not be null");
+        }
+        if (images == null) {
+            throw new IllegalArgumentException("images must not be null");
+        }
+        Shape shape = images.getShape();
+        int[] nchw = layout(shape);
+        DataType type = images.getDataType();
+        if (!type.isFloating()) {
+            throw new IllegalArgumentException(
+                    "images must be floating point with values in [0, 1], got data type "
+                            + type
+                            + "; convert 8-bit images with images.toType(DataType.FLOAT32, false)"
+                            + ".div(255)");
+        }
+        ImageBatch batch = ImageBatch.of(floats(images), nchw[0], nchw[1], nchw[2], nchw[3]);
+        float[] out = corruption.apply(batch, severity, seed, firstIndex);
+        NDManager manager = images.getManager();
+        NDArray result = manager.create(out, shape);
+        if (type != DataType.FLOAT32) {
+            NDArray converted = result.toType(type, false);
+            result.close();
+            result = converted;
+        }
+        return result;
+    }
+
+    /** {@code (n, c, h, w)} of a supported image shape. */
+    private static int[] layout(Shape shape) {
+        long n;
+        long c;
+        long h;
+        long w;
+        switch (shape.dimension()) {
+            case 2:
+                n = 1;
+                c = 1;
+                h = shape.get(0);
+                w = shape.get(1);
+                break;
+            case 3:
+                n = shape.get(0);
+                c = 1;
+                h = shape.get(1);
+                w = shape.get(2);
+                break;
+            case 4:
+                n = shape.get(0);
+                c = shape.get(1);
+                h = shape.get(2);
+                w = shape.get(3);
+                break;
+            default:
+                throw new IllegalArgumentException(
+                        "images must have shape (N, C, H, W), (N, H, W) or (H, W), got "
+                                + shape
+                                + " (rank "
+                                + shape.dimension()
+                                + "); add the batch axis to a single colour image with"
+                                + " expandDims(0)");
+        }
+        if (h < 1 || w < 1) {
+            throw new IllegalArgumentException(
+                    "images must be at least 1 x 1 pixels, got shape " + shape);
+        }
+        if (shape.size() > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(
+                    "images have "
+                            + shape.size()
+                            + " values, too many for one call; split the"
+                            + " batch (and pass firstIndex)");
+        }
+        return new int[] {(int) n, (int) c, (int) h, (int) w};
+    }
+
     private static float[] floats(NDArray a) {
-        return a.getDataType() == DataType.FLOAT32
-                ? a.toFloatArray()
-                : a.toType(DataType.FLOAT32, false).toFloatArray();
+        if (a.getDataType() == DataType.FLOAT32) {
+            return a.toFloatArray();
+        }
+        try (NDArray f = a.toType(DataType.FLOAT32, true)) {
+            return f.toFloatArray();
+        }
     }
 
     private static long[] shape(NDArray a, int rank, String name) {
