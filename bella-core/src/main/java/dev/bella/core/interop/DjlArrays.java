@@ -4,78 +4,46 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.bella.metrics.ClassificationMetrics;
-import dev.bella.metrics.ClassificationResult;
-import dev.bella.metrics.MetricsReport;
-import dev.bella.metrics.Uncertainty;
-import dev.bella.metrics.UncertaintyScores;
+import dev.bella.metrics.ParticleProbabilities;
+import dev.bella.metrics.ProbabilityMatrix;
+import dev.bella.metrics.Scores;
+import dev.bella.metrics.interop.ArrayAdapter;
 import dev.bella.metrics.shift.Corruption;
 import dev.bella.metrics.shift.ImageBatch;
-import java.util.Arrays;
 
 /**
- * Copies DJL {@link NDArray}s into the Java arrays that {@code dev.bella.metrics} takes, plus a few
- * one-line conveniences. Probabilities are read as float32 (other floating types are converted),
- * labels and flags from any integer or floating type.
+ * The {@link ArrayAdapter} for DJL's {@link NDArray}: the same contract as bella-metrics' {@code
+ * Nd4jArrays}, so that DJL output reaches the metrics the same way. Probabilities are read as
+ * float32 into one {@code float[]} (other floating types are converted), which the returned view
+ * wraps without a further copy; labels and flags come from 1-D arrays of any integer or floating
+ * type. Also applies the engine-free image corruptions of {@code dev.bella.metrics.shift} to an
+ * {@code NDArray} ({@link #corrupt(Corruption, NDArray, int, long)}).
  *
- * <p>Every method copies the data to the JVM heap and leaves the NDArray untouched (it is not
- * closed). Thread-safe as far as reading the NDArray is.
+ * <p>Stateless; use {@link #INSTANCE}. Every method leaves the NDArray untouched (not closed).
+ * Thread-safe as far as reading the NDArray is.
  */
-public final class DjlArrays {
+public final class DjlArrays implements ArrayAdapter<NDArray> {
+
+    /** The adapter. */
+    public static final DjlArrays INSTANCE = new DjlArrays();
 
     private DjlArrays() {}
 
-    /**
-     * N x C probabilities from an array of shape (N, C).
-     *
-     * @param probs the probabilities (after softmax, not logits)
-     * @return a new N x C matrix
-     * @throws IllegalArgumentException if the array is not 2-D
-     */
-    public static float[][] toFloatMatrix(NDArray probs) {
+    @Override
+    public ProbabilityMatrix probabilities(NDArray probs) {
         long[] s = shape(probs, 2, "probs");
-        float[] flat = floats(probs);
-        int n = (int) s[0];
-        int c = (int) s[1];
-        float[][] out = new float[n][];
-        for (int i = 0; i < n; i++) {
-            out[i] = Arrays.copyOfRange(flat, i * c, (i + 1) * c);
-        }
-        return out;
+        return ProbabilityMatrix.of(floats(probs), (int) s[0], (int) s[1]);
     }
 
-    /**
-     * n x N x C particle probabilities from an array of shape (n, N, C), particle first.
-     *
-     * @param particles the per-particle probabilities
-     * @return a new n x N x C array
-     * @throws IllegalArgumentException if the array is not 3-D
-     */
-    public static float[][][] toFloatTensor(NDArray particles) {
+    @Override
+    public ParticleProbabilities particleProbabilities(NDArray particles) {
         long[] s = shape(particles, 3, "particles");
-        float[] flat = floats(particles);
-        int k = (int) s[0];
-        int n = (int) s[1];
-        int c = (int) s[2];
-        float[][][] out = new float[k][n][];
-        for (int i = 0, o = 0; i < k; i++) {
-            for (int e = 0; e < n; e++, o += c) {
-                out[i][e] = Arrays.copyOfRange(flat, o, o + c);
-            }
-        }
-        return out;
+        return ParticleProbabilities.of(floats(particles), (int) s[0], (int) s[1], (int) s[2]);
     }
 
-    /**
-     * N labels from a 1-D array of integer values (any integer or floating type).
-     *
-     * @param labels class indices
-     * @return a new array
-     * @throws IllegalArgumentException if the array is not 1-D or a value is not an integer
-     */
-    public static int[] toLabels(NDArray labels) {
-        shape(labels, 1, "labels");
-        double[] v = labels.toType(DataType.FLOAT64, false).toDoubleArray();
+    @Override
+    public int[] labels(NDArray labels) {
+        double[] v = doubles(labels, "labels");
         int[] out = new int[v.length];
         for (int i = 0; i < v.length; i++) {
             if (v[i] != Math.rint(v[i]) || Math.abs(v[i]) > Integer.MAX_VALUE) {
@@ -87,17 +55,9 @@ public final class DjlArrays {
         return out;
     }
 
-    /**
-     * N flags from a 1-D array of 0/1 values (boolean, integer or floating), 1 = {@code true} (e.g.
-     * OOD).
-     *
-     * @param flags the flags
-     * @return a new array
-     * @throws IllegalArgumentException if the array is not 1-D or a value is not 0 or 1
-     */
-    public static boolean[] toFlags(NDArray flags) {
-        shape(flags, 1, "flags");
-        double[] v = flags.toType(DataType.FLOAT64, false).toDoubleArray();
+    @Override
+    public boolean[] flags(NDArray flags) {
+        double[] v = doubles(flags, "flags");
         boolean[] out = new boolean[v.length];
         for (int i = 0; i < v.length; i++) {
             if (v[i] != 0 && v[i] != 1) {
@@ -108,51 +68,28 @@ public final class DjlArrays {
         return out;
     }
 
-    /**
-     * Accuracy, NLL, Brier, ECE, MCE (15 bins) of N x C probabilities; see {@link
-     * ClassificationMetrics}.
-     *
-     * @param probs (N, C) probabilities
-     * @param labels (N) labels
-     * @return the result
-     * @throws IllegalArgumentException on bad input
-     */
-    public static ClassificationResult classification(NDArray probs, NDArray labels) {
-        return ClassificationMetrics.of(toFloatMatrix(probs), toLabels(labels));
+    @Override
+    public Scores scores(NDArray scores) {
+        shape(scores, 1, "scores");
+        return Scores.of(floats(scores));
     }
 
-    /**
-     * Per-example and mean uncertainty of particle probabilities; see {@link Uncertainty}.
-     *
-     * @param particles (n, N, C) probabilities, particle first
-     * @return the scores
-     * @throws IllegalArgumentException on bad input
-     */
-    public static UncertaintyScores uncertainty(NDArray particles) {
-        return Uncertainty.of(toFloatTensor(particles));
+    @Override
+    public int rank(NDArray array) {
+        if (array == null) {
+            throw new IllegalArgumentException("array must not be null");
+        }
+        return array.getShape().dimension();
     }
 
-    /**
-     * The full report; see {@link MetricsReport}.
-     *
-     * @param probs (N, C) probabilities of one model or (n, N, C) of n particles
-     * @param labels (N) labels
-     * @param ood (N) OOD flags, or {@code null}
-     * @return the report
-     * @throws IllegalArgumentException on bad input, or if {@code probs} is neither 2-D nor 3-D
-     */
-    public static MetricsReport report(NDArray probs, NDArray labels, NDArray ood) {
-        MetricsReport.Builder b = MetricsReport.builder().setLabels(toLabels(labels));
-        int rank = probs == null ? -1 : probs.getShape().dimension();
-        if (rank == 3) {
-            b.setParticleProbabilities(toFloatTensor(probs));
-        } else {
-            b.setProbabilities(toFloatMatrix(probs));
+    private static double[] doubles(NDArray a, String name) {
+        shape(a, 1, name);
+        if (a.getDataType() == DataType.FLOAT64) {
+            return a.toDoubleArray();
         }
-        if (ood != null) {
-            b.optOod(toFlags(ood));
+        try (NDArray d = a.toType(DataType.FLOAT64, false)) {
+            return d.toDoubleArray();
         }
-        return b.build();
     }
 
     /**

@@ -6,7 +6,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.bella.core.ParticleBlock;
-import dev.bella.metrics.Probabilities;
+import dev.bella.metrics.ParticleProbabilities;
+import dev.bella.metrics.ProbabilityMatrix;
 import dev.bella.metrics.Uncertainty;
 import dev.bella.metrics.UncertaintyScores;
 import java.util.ArrayList;
@@ -327,7 +328,6 @@ public final class UncertaintyPredictor implements AutoCloseable {
             }
             p = logits.toType(DataType.FLOAT32, false).softmax(-1).toFloatArray();
         }
-        float[][][] probs = new float[particles][m][classes];
         for (int i = 0; i < particles; i++) {
             for (int k = 0; k < m; k++) {
                 int offset = (i * m + k) * classes;
@@ -342,19 +342,20 @@ public final class UncertaintyPredictor implements AutoCloseable {
                                         + "): check the model's weights, or bound the inputs"
                                         + " with optInputRange");
                     }
-                    probs[i][k][c] = v;
                 }
             }
         }
-        double[][] mean = Uncertainty.posteriorPredictive(probs);
+        ParticleProbabilities probs = ParticleProbabilities.of(p, particles, m, classes);
+        ProbabilityMatrix mean = Uncertainty.posteriorPredictive(probs);
         UncertaintyScores scores = Uncertainty.of(probs);
         double[] entropy = scores.predictiveEntropy();
         double[] aleatoric = scores.aleatoric();
         double[] mi = scores.mutualInformation();
         List<Prediction> out = new ArrayList<>(m);
         for (int k = 0; k < m; k++) {
-            int top = Probabilities.argmax(mean[k]);
-            out.add(new Prediction(mean[k], top, mean[k][top], entropy[k], aleatoric[k], mi[k]));
+            double[] row = mean.row(k);
+            int top = mean.argmax(k);
+            out.add(new Prediction(row, top, row[top], entropy[k], aleatoric[k], mi[k]));
         }
         return out;
     }

@@ -1,10 +1,13 @@
 package dev.bella.examples.cli;
 
 import dev.bella.metrics.MetricsReport;
+import dev.bella.metrics.ParticleProbabilities;
+import dev.bella.metrics.ProbabilityMatrix;
 import dev.bella.metrics.npy.Npy;
 import dev.bella.metrics.npy.NpyArray;
-import dev.bella.metrics.npy.NpyType;
 import dev.bella.metrics.plot.MetricsPlots;
+import dev.bella.metrics.render.JsonRenderer;
+import dev.bella.metrics.render.MarkdownRenderer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -96,7 +99,7 @@ public final class MetricsCommand implements Callable<Integer> {
                     err.println("wrote " + p);
                 }
             }
-            out.println(json ? report.toJson() : report.toMarkdown());
+            out.println(json ? JsonRenderer.render(report) : MarkdownRenderer.render(report));
             out.flush();
             return 0;
         } catch (NoSuchFileException e) {
@@ -136,7 +139,6 @@ public final class MetricsCommand implements Callable<Integer> {
                             + ": probabilities must be float32 or float64, the file holds "
                             + p.type());
         }
-        boolean f32 = p.type() == NpyType.FLOAT32;
         int n = p.rank() == 2 ? p.shape()[0] : p.rank() == 3 ? p.shape()[1] : -1;
         if (n < 0) {
             throw new IllegalArgumentException(
@@ -158,16 +160,13 @@ public final class MetricsCommand implements Callable<Integer> {
                             + y.size()
                             + " labels");
         }
+        // float64 files are read as float32, the metrics' one input type (model outputs)
+        int[] s = p.shape();
         if (p.rank() == 2) {
-            if (f32) {
-                b.setProbabilities(p.toFloatMatrix());
-            } else {
-                b.setProbabilities(p.toDoubleMatrix());
-            }
-        } else if (f32) {
-            b.setParticleProbabilities(p.toFloatTensor());
+            b.setProbabilities(ProbabilityMatrix.of(p.toFloatArray(), s[0], s[1]));
         } else {
-            b.setParticleProbabilities(p.toDoubleTensor());
+            b.setParticleProbabilities(
+                    ParticleProbabilities.of(p.toFloatArray(), s[0], s[1], s[2]));
         }
         if (ood != null) {
             NpyArray o = read(ood);

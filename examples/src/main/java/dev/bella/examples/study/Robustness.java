@@ -10,6 +10,7 @@ import dev.bella.core.robustness.Fgsm;
 import dev.bella.core.robustness.FgsmCurve;
 import dev.bella.examples.data.LabeledImages;
 import dev.bella.metrics.Ranking;
+import dev.bella.metrics.Scores;
 import dev.bella.metrics.Uncertainty;
 import dev.bella.metrics.shift.Corruption;
 
@@ -73,7 +74,7 @@ final class Robustness {
                 }
             }
         }
-        return new CorruptionResult(mean, Ranking.auroc(entropy, shifted));
+        return new CorruptionResult(mean, Ranking.auroc(Scores.of(entropy), shifted));
     }
 
     /**
@@ -114,7 +115,7 @@ final class Robustness {
                     }
                 }
                 if (entropy != null) {
-                    double[] hb = Uncertainty.entropy(DjlArrays.toFloatMatrix(mean));
+                    double[] hb = Uncertainty.entropy(DjlArrays.INSTANCE.probabilities(mean));
                     System.arraycopy(hb, 0, entropy, offset + from, b);
                 }
             }
