@@ -5,6 +5,7 @@ import dev.bella.metrics.ParticleProbabilities;
 import dev.bella.metrics.ProbabilityMatrix;
 import dev.bella.metrics.npy.Npy;
 import dev.bella.metrics.npy.NpyArray;
+import dev.bella.metrics.npy.NpyType;
 import dev.bella.metrics.plot.MetricsPlots;
 import dev.bella.metrics.render.JsonRenderer;
 import dev.bella.metrics.render.MarkdownRenderer;
@@ -163,10 +164,9 @@ public final class MetricsCommand implements Callable<Integer> {
         // float64 files are read as float32, the metrics' one input type (model outputs)
         int[] s = p.shape();
         if (p.rank() == 2) {
-            b.setProbabilities(ProbabilityMatrix.of(p.toFloatArray(), s[0], s[1]));
+            b.setProbabilities(ProbabilityMatrix.of(float32(p), s[0], s[1]));
         } else {
-            b.setParticleProbabilities(
-                    ParticleProbabilities.of(p.toFloatArray(), s[0], s[1], s[2]));
+            b.setParticleProbabilities(ParticleProbabilities.of(float32(p), s[0], s[1], s[2]));
         }
         if (ood != null) {
             NpyArray o = read(ood);
@@ -184,6 +184,19 @@ public final class MetricsCommand implements Callable<Integer> {
             b.optOod(o.toBooleanArray());
         }
         return b.build();
+    }
+
+    /** The values as float32, the metrics' input type: float64 files are rounded to float32. */
+    static float[] float32(NpyArray a) {
+        if (a.type() == NpyType.FLOAT32) {
+            return a.toFloatArray();
+        }
+        double[] d = a.toDoubleArray();
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) {
+            f[i] = (float) d[i];
+        }
+        return f;
     }
 
     private static NpyArray read(Path file) throws IOException {

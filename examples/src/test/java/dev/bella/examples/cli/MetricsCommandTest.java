@@ -124,7 +124,8 @@ class MetricsCommandTest {
         MetricsReport expected =
                 MetricsReport.builder()
                         .setParticleProbabilities(
-                                ParticleProbabilities.of(Npy.read(pp).toFloatArray(), k, n, c))
+                                ParticleProbabilities.of(
+                                        MetricsCommand.float32(Npy.read(pp)), k, n, c))
                         .setLabels(y)
                         .optOod(ood)
                         .build();
