@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Reference values for bella-core's corruption tests, computed independently of the Java code.
+"""Reference values for bella-metrics' corruption tests (dev.bella.metrics.shift), computed independently of the Java code.
 
 Run from the repository root with the system Python (numpy, scipy, Pillow 9.4):
 
     /usr/bin/python3 tools/robustness/make_fixtures.py
 
-It writes bella-core/src/test/resources/robustness/reference.json with, for severities 1..5:
+It writes bella-metrics/src/test/resources/shift/reference.json with, for severities 1..5:
 
 gaussian_blur
     scipy.ndimage.gaussian_filter(plane, sigma, mode='nearest', truncate=4.0) per channel: what
@@ -34,7 +34,7 @@ from PIL import Image
 from scipy import ndimage
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                   "bella-core", "src", "test", "resources", "robustness", "reference.json")
+                   "bella-metrics", "src", "test", "resources", "shift", "reference.json")
 
 BLUR = [0.4, 0.6, 0.7, 0.8, 1.0]
 CONTRAST = [0.75, 0.5, 0.4, 0.3, 0.15]

@@ -84,27 +84,11 @@ final class Checks {
         return c;
     }
 
-    /** As {@link #columns(float[][], String)} for double precision. */
-    static int columns(double[][] probs, String name) {
-        notNull(probs, name);
-        if (probs.length == 0) {
-            return -1;
-        }
-        int c = rowLength(probs[0], name, 0);
-        for (int n = 1; n < probs.length; n++) {
-            int cn = rowLength(probs[n], name, n);
-            if (cn != c) {
-                throw ragged(name, n, cn, c);
-            }
-        }
-        return c;
-    }
-
     private static int rowLength(Object row, String name, int n) {
         if (row == null) {
             throw new IllegalArgumentException(name + "[" + n + "] is null");
         }
-        int c = row instanceof float[] ? ((float[]) row).length : ((double[]) row).length;
+        int c = ((float[]) row).length;
         if (c == 0) {
             throw new IllegalArgumentException(
                     name + "[" + n + "] has no columns: probabilities need at least one class");
@@ -141,16 +125,31 @@ final class Checks {
         return badSum(where, sum);
     }
 
-    /** As {@link #badRow(String, float[], int, int, double)} for double precision. */
-    static IllegalArgumentException badRow(
-            String where, double[] p, int offset, int classes, double sum) {
-        for (int c = 0; c < classes; c++) {
-            double v = p[offset + c];
+    /** As {@link #badRow(String, float[], int, int, double)} for row {@code n} of a matrix. */
+    static IllegalArgumentException badRow(String where, ProbabilityMatrix p, int n, double sum) {
+        for (int c = 0; c < p.classes(); c++) {
+            double v = p.get(n, c);
             if (!(v >= 0) || Double.isInfinite(v)) {
-                return badValue(where, c, Double.toString(v));
+                return badValue(
+                        where,
+                        c,
+                        p.floats() != null ? Float.toString((float) v) : Double.toString(v));
             }
         }
         return badSum(where, sum);
+    }
+
+    /** Checks that there are as many labels as rows. */
+    static void labelsMatch(int[] labels, ProbabilityMatrix probs) {
+        notNull(probs, "probs");
+        notNull(labels, "labels");
+        if (labels.length != probs.rows()) {
+            throw new IllegalArgumentException(
+                    "labels and probs must have the same length, labels.length = "
+                            + labels.length
+                            + ", probs.rows() = "
+                            + probs.rows());
+        }
     }
 
     private static IllegalArgumentException badValue(String where, int c, String v) {

@@ -6,8 +6,8 @@ import java.util.List;
 
 /**
  * Accuracy, NLL, Brier score, ECE, MCE and reliability-diagram data of N x C probabilities, in one
- * pass, whole-batch ({@link #of(float[][], int[])}) or streamed ({@link #accept(float[][], int[])},
- * {@link #combine(ClassificationMetrics)}, {@link #result()}).
+ * pass, whole-batch ({@link #of(ProbabilityMatrix, int[])}) or streamed ({@link
+ * #accept(ProbabilityMatrix, int[])}, {@link #combine(ClassificationMetrics)}, {@link #result()}).
  *
  * <p>Definitions (SPEC section 5; natural logarithms):
  *
@@ -26,12 +26,11 @@ import java.util.List;
  * a check throws {@link IllegalArgumentException} and leaves the accumulator as it was before the
  * call.
  *
- * <p>Sums over examples, and each row's sum of squares, are kept in double precision whatever the
- * input precision (for float32 input, the row sum that is only compared with the tolerance is
- * accumulated in float). Accepting the data in several batches gives exactly (bit for bit) the
- * result of one batch, since rows are added in the same order; {@link
- * #combine(ClassificationMetrics)} adds partial sums, so it agrees with the whole-batch result to
- * rounding (about 1e-15 relative).
+ * <p>Sums over examples, and each row's sum of squares, are kept in double precision (for float32
+ * input, the row sum that is only compared with the tolerance is accumulated in float). Accepting
+ * the data in several batches gives exactly (bit for bit) the result of one batch, since rows are
+ * added in the same order; {@link #combine(ClassificationMetrics)} adds partial sums, so it agrees
+ * with the whole-batch result to rounding (about 1e-15 relative).
  *
  * <p>Not thread-safe: give each thread its own accumulator and combine them. Memory is O(M).
  */
@@ -86,7 +85,7 @@ public final class ClassificationMetrics {
      * @return the result
      * @throws IllegalArgumentException on bad input (shapes, labels, probabilities, N = 0)
      */
-    public static ClassificationResult of(float[][] probs, int[] labels) {
+    public static ClassificationResult of(ProbabilityMatrix probs, int[] labels) {
         return of(probs, labels, DEFAULT_BINS);
     }
 
@@ -99,131 +98,39 @@ public final class ClassificationMetrics {
      * @return the result
      * @throws IllegalArgumentException on bad input (shapes, labels, probabilities, N = 0, bins)
      */
-    public static ClassificationResult of(float[][] probs, int[] labels, int bins) {
+    public static ClassificationResult of(ProbabilityMatrix probs, int[] labels, int bins) {
         ClassificationMetrics m = create(bins);
         Checks.notNull(probs, "probs");
-        Checks.nonEmpty("probs", probs.length);
-        return m.accept(probs, labels).result();
-    }
-
-    /**
-     * The metrics of N x C probabilities in double precision with {@link #DEFAULT_BINS} bins.
-     *
-     * @param probs N x C probabilities, N at least 1
-     * @param labels N labels in [0, C)
-     * @return the result
-     * @throws IllegalArgumentException on bad input (shapes, labels, probabilities, N = 0)
-     */
-    public static ClassificationResult of(double[][] probs, int[] labels) {
-        return of(probs, labels, DEFAULT_BINS);
-    }
-
-    /**
-     * The metrics of N x C probabilities in double precision with M bins.
-     *
-     * @param probs N x C probabilities, N at least 1
-     * @param labels N labels in [0, C)
-     * @param bins M, positive
-     * @return the result
-     * @throws IllegalArgumentException on bad input (shapes, labels, probabilities, N = 0, bins)
-     */
-    public static ClassificationResult of(double[][] probs, int[] labels, int bins) {
-        ClassificationMetrics m = create(bins);
-        Checks.notNull(probs, "probs");
-        Checks.nonEmpty("probs", probs.length);
+        Checks.nonEmpty("probs", probs.rows());
         return m.accept(probs, labels).result();
     }
 
     /**
      * Adds a batch of N x C probabilities. An empty batch (N = 0) is accepted and changes nothing.
+     * A float32 view ({@link ProbabilityMatrix#of(float[], int, int)}) is read in place by the
+     * fused one-pass scan, without a copy.
      *
      * @param probs N x C probabilities; C must match earlier batches
      * @param labels N labels in [0, C)
      * @return this accumulator
      * @throws IllegalArgumentException on bad input; the accumulator is then unchanged
      */
-    public ClassificationMetrics accept(float[][] probs, int[] labels) {
-        int c = Checks.columns(probs, "probs");
-        Checks.notNull(labels, "labels");
-        Checks.sameLength("labels", labels.length, "probs", probs.length);
-        if (probs.length == 0) {
+    public ClassificationMetrics accept(ProbabilityMatrix probs, int[] labels) {
+        Checks.labelsMatch(labels, probs);
+        if (probs.rows() == 0) {
             return this;
         }
+        int c = probs.classes();
         checkClasses(c);
         Snapshot before = new Snapshot();
         try {
-            for (int n = 0; n < probs.length; n++) {
-                rows(probs[n], 0, c, labels, n, 1);
-            }
-        } catch (IllegalArgumentException e) {
-            before.restore();
-            throw e;
-        }
-        classes = c;
-        return this;
-    }
-
-    /**
-     * Adds a batch of N x C probabilities stored row-major in one flat array (row {@code n} at
-     * {@code probs[n * C .. n * C + C)}), as read from a {@code .npy} file. N is {@code
-     * labels.length}.
-     *
-     * @param probs N * C probabilities, row-major
-     * @param classes C, positive
-     * @param labels N labels in [0, C)
-     * @return this accumulator
-     * @throws IllegalArgumentException on bad input; the accumulator is then unchanged
-     */
-    public ClassificationMetrics accept(float[] probs, int classes, int[] labels) {
-        Checks.notNull(probs, "probs");
-        Checks.notNull(labels, "labels");
-        if (classes <= 0) {
-            throw new IllegalArgumentException("classes must be positive, classes = " + classes);
-        }
-        if ((long) labels.length * classes != probs.length) {
-            throw new IllegalArgumentException(
-                    "shapes disagree: probs.length = "
-                            + probs.length
-                            + " is not labels.length * classes = "
-                            + labels.length
-                            + " * "
-                            + classes);
-        }
-        if (labels.length == 0) {
-            return this;
-        }
-        checkClasses(classes);
-        Snapshot before = new Snapshot();
-        try {
-            rows(probs, 0, classes, labels, 0, labels.length);
-        } catch (IllegalArgumentException e) {
-            before.restore();
-            throw e;
-        }
-        this.classes = classes;
-        return this;
-    }
-
-    /**
-     * Adds a batch of N x C probabilities in double precision. An empty batch changes nothing.
-     *
-     * @param probs N x C probabilities; C must match earlier batches
-     * @param labels N labels in [0, C)
-     * @return this accumulator
-     * @throws IllegalArgumentException on bad input; the accumulator is then unchanged
-     */
-    public ClassificationMetrics accept(double[][] probs, int[] labels) {
-        int c = Checks.columns(probs, "probs");
-        Checks.notNull(labels, "labels");
-        Checks.sameLength("labels", labels.length, "probs", probs.length);
-        if (probs.length == 0) {
-            return this;
-        }
-        checkClasses(c);
-        Snapshot before = new Snapshot();
-        try {
-            for (int n = 0; n < probs.length; n++) {
-                row(probs[n], c, labels, n);
+            if (probs.floats() != null) {
+                rows(probs.floats(), probs.offset(), c, labels, 0, probs.rows());
+            } else {
+                double[] d = probs.doubles();
+                for (int n = 0, o = probs.offset(); n < probs.rows(); n++, o += c) {
+                    row(d, o, c, labels, n);
+                }
             }
         } catch (IllegalArgumentException e) {
             before.restore();
@@ -321,12 +228,13 @@ public final class ClassificationMetrics {
 
     /**
      * Rows {@code n0 .. n0 + rows} in single precision, row {@code n} at {@code p[o + (n - n0) c ..
-     * + c)}. The hot loop of the module, kept to a few integer and floating operations per entry
-     * and fused over rows so the JIT keeps the running sums in registers: four independent lanes
-     * for the row sum (float; it only checks the tolerance) and the sum of squares (double, for the
-     * Brier score), and the maximum taken on the raw bits, which order like the values for
-     * non-negative floats. A negative entry (or -0.0) sets a sign bit in the OR of the bits, NaN
-     * and infinities spoil the row sum; either sends the row to the exact check.
+     * + c)}. The fused one-pass scan, the hot loop of the module, kept to a few integer and
+     * floating operations per entry and fused over rows so the JIT keeps the running sums in
+     * registers: four independent lanes for the row sum (float; it only checks the tolerance) and
+     * the sum of squares (double, for the Brier score), and the maximum taken on the raw bits,
+     * which order like the values for non-negative floats. A negative entry (or -0.0) sets a sign
+     * bit in the OR of the bits, NaN and infinities spoil the row sum; either sends the row to the
+     * exact check.
      */
     private void rows(float[] p, int o, int c, int[] labels, int n0, int rows) {
         long[] bCount = binCount;
@@ -441,12 +349,12 @@ public final class ClassificationMetrics {
         return s;
     }
 
-    /** One row in double precision. */
-    private void row(double[] p, int c, int[] labels, int n) {
+    /** One row in double precision (a matrix computed by this module), at {@code p[o .. o + c)}. */
+    private void row(double[] p, int o, int c, int[] labels, int n) {
         double s0 = 0, s1 = 0, q0 = 0, q1 = 0;
-        double mx = p[0], mn = p[0];
+        double mx = p[o], mn = p[o];
         for (int j = 0; j < c; j++) {
-            double a = p[j];
+            double a = p[o + j];
             if ((j & 1) == 0) {
                 s0 += a;
                 q0 += a * a;
@@ -459,14 +367,18 @@ public final class ClassificationMetrics {
         }
         double sum = s0 + s1;
         if (!(mn >= 0 && Math.abs(sum - 1) <= Probabilities.ROW_SUM_TOLERANCE)) {
-            throw Checks.badRow("probs[" + n + "]", p, 0, c, sum);
+            throw Checks.badRow(
+                    "probs[" + n + "]",
+                    ProbabilityMatrix.ofDoubles(p, p.length / c, c),
+                    o / c,
+                    sum);
         }
         Checks.label(labels, n, c);
         int y = labels[n];
-        double py = p[y];
+        double py = p[o + y];
         boolean hit = py == mx;
         for (int k = 0; hit && k < y; k++) {
-            hit = p[k] != mx;
+            hit = p[o + k] != mx;
         }
         add(mx, py, q0 + q1, hit);
     }

@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * Streaming AUROC, AUPR and FPR95 of a score against binary labels (see {@link Ranking} for the
- * definitions): {@link #accept(double[], boolean[])} batches, {@link #combine(DetectionMetrics)}
+ * definitions): {@link #accept(Scores, boolean[])} batches, {@link #combine(DetectionMetrics)}
  * partial accumulators, then {@link #result()}.
  *
  * <p>These metrics rank all examples, so the accumulator keeps every score (O(N) memory, 8 bytes a
@@ -39,7 +39,7 @@ public final class DetectionMetrics {
      * @return the result
      * @throws IllegalArgumentException if lengths differ, a score is NaN, or one class is absent
      */
-    public static DetectionResult of(double[] scores, boolean[] positive) {
+    public static DetectionResult of(Scores scores, boolean[] positive) {
         return create().accept(scores, positive).result();
     }
 
@@ -52,13 +52,13 @@ public final class DetectionMetrics {
      * @throws IllegalArgumentException if lengths differ or a score is NaN; the accumulator is then
      *     unchanged
      */
-    public DetectionMetrics accept(double[] scores, boolean[] positive) {
+    public DetectionMetrics accept(Scores scores, boolean[] positive) {
         Checks.notNull(scores, "scores");
         Checks.notNull(positive, "positive");
-        Checks.sameLength("scores", scores.length, "positive", positive.length);
+        Checks.sameLength("scores", scores.size(), "positive", positive.length);
         int np = 0;
-        for (int i = 0; i < scores.length; i++) {
-            if (Double.isNaN(scores[i])) {
+        for (int i = 0; i < scores.size(); i++) {
+            if (Double.isNaN(scores.get(i))) {
                 throw new IllegalArgumentException(
                         "scores[" + i + "] = NaN: scores must not be NaN");
             }
@@ -67,12 +67,12 @@ public final class DetectionMetrics {
             }
         }
         pos = grow(pos, p + np);
-        neg = grow(neg, q + scores.length - np);
-        for (int i = 0; i < scores.length; i++) {
+        neg = grow(neg, q + scores.size() - np);
+        for (int i = 0; i < scores.size(); i++) {
             if (positive[i]) {
-                pos[p++] = scores[i];
+                pos[p++] = scores.get(i);
             } else {
-                neg[q++] = scores[i];
+                neg[q++] = scores.get(i);
             }
         }
         return this;

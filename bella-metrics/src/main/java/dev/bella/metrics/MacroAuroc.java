@@ -2,8 +2,8 @@ package dev.bella.metrics;
 
 /**
  * Streaming macro-averaged one-vs-rest AUROC of N x C probabilities (see {@link
- * Ranking#macroAurocOvr(float[][], int[])}): the mean over classes of the binary AUROC of column c
- * against {@code labels == c}.
+ * Ranking#macroAurocOvr(ProbabilityMatrix, int[])}): the mean over classes of the binary AUROC of
+ * column c against {@code labels == c}.
  *
  * <p>Keeps every probability (O(N C) memory, 8 bytes each). The result is exactly the whole-batch
  * result whatever the batching and combining order. Rows are checked as in {@link
@@ -34,45 +34,19 @@ public final class MacroAuroc {
      * @return this accumulator
      * @throws IllegalArgumentException on bad input; the accumulator is then unchanged
      */
-    public MacroAuroc accept(float[][] probs, int[] labels) {
-        int c = Checks.columns(probs, "probs");
-        Checks.notNull(labels, "labels");
-        Checks.sameLength("labels", labels.length, "probs", probs.length);
-        if (probs.length == 0) {
+    public MacroAuroc accept(ProbabilityMatrix probs, int[] labels) {
+        Checks.labelsMatch(labels, probs);
+        if (probs.rows() == 0) {
             return this;
         }
-        double[][] columns = new double[c][probs.length];
-        for (int n = 0; n < probs.length; n++) {
-            Probabilities.checkRow(probs[n], "probs[" + n + "]");
+        int c = probs.classes();
+        int rows = probs.rows();
+        double[][] columns = new double[c][rows];
+        for (int n = 0; n < rows; n++) {
+            probs.checkRow(n, "probs");
             Checks.label(labels, n, c);
             for (int k = 0; k < c; k++) {
-                columns[k][n] = probs[n][k];
-            }
-        }
-        return add(columns, labels);
-    }
-
-    /**
-     * Adds a batch in double precision. An empty batch changes nothing.
-     *
-     * @param probs N x C probabilities; C must match earlier batches
-     * @param labels N labels in [0, C)
-     * @return this accumulator
-     * @throws IllegalArgumentException on bad input; the accumulator is then unchanged
-     */
-    public MacroAuroc accept(double[][] probs, int[] labels) {
-        int c = Checks.columns(probs, "probs");
-        Checks.notNull(labels, "labels");
-        Checks.sameLength("labels", labels.length, "probs", probs.length);
-        if (probs.length == 0) {
-            return this;
-        }
-        double[][] columns = new double[c][probs.length];
-        for (int n = 0; n < probs.length; n++) {
-            Probabilities.checkRow(probs[n], "probs[" + n + "]");
-            Checks.label(labels, n, c);
-            for (int k = 0; k < c; k++) {
-                columns[k][n] = probs[n][k];
+                columns[k][n] = probs.get(n, k);
             }
         }
         return add(columns, labels);
@@ -92,7 +66,7 @@ public final class MacroAuroc {
             for (int n = 0; n < labels.length; n++) {
                 positive[n] = labels[n] == k;
             }
-            perClass[k].accept(columns[k], positive);
+            perClass[k].accept(Scores.of(columns[k]), positive);
         }
         return this;
     }

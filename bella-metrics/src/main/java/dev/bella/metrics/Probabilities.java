@@ -3,11 +3,12 @@ package dev.bella.metrics;
 /**
  * Conventions shared by every metric on probabilities, and small helpers around them.
  *
- * <p>Probabilities come as {@code float[][]} or {@code double[][]} of shape N x C (row {@code n}
- * holds the predicted distribution over the C classes for example {@code n}), or as particle
- * probabilities {@code float[][][]} / {@code double[][][]} of shape n x N x C (particle first). A
- * row is valid when every entry is finite and non-negative (NaN is rejected) and its sum is within
- * {@link #ROW_SUM_TOLERANCE} of 1. Entries of exactly 0 or 1 are valid.
+ * <p>Probabilities come as a {@link ProbabilityMatrix} of shape N x C (row {@code n} holds the
+ * predicted distribution over the C classes for example {@code n}), or as {@link
+ * ParticleProbabilities} of shape n x N x C (particle first), each a view of a row-major {@code
+ * float[]}. Every sum is accumulated in double precision and every result is a double. A row is
+ * valid when every entry is finite and non-negative (NaN is rejected) and its sum is within {@link
+ * #ROW_SUM_TOLERANCE} of 1. Entries of exactly 0 or 1 are valid.
  *
  * <p>The predicted class is the first index of the largest entry (as NumPy's and PyTorch's {@code
  * argmax}); logarithms are natural, so entropies and NLL are in nats.
@@ -37,140 +38,40 @@ public final class Probabilities {
      * that binary problems are scored top-label like any other (SPEC section 5).
      *
      * @param positive the probability of class 1 for each example, each in [0, 1]
-     * @return an N x 2 matrix, a new array
+     * @return an N x 2 matrix over a new array
      * @throws IllegalArgumentException if an entry is NaN or outside [0, 1]
      */
-    public static float[][] twoClass(float[] positive) {
+    public static ProbabilityMatrix twoClass(float[] positive) {
         Checks.notNull(positive, "positive");
-        float[][] out = new float[positive.length][];
+        float[] out = new float[2 * positive.length];
         for (int n = 0; n < positive.length; n++) {
             float p = positive[n];
             if (!(p >= 0 && p <= 1)) {
                 throw new IllegalArgumentException(
                         "positive[" + n + "] = " + p + " is not a probability in [0, 1]");
             }
-            out[n] = new float[] {1 - p, p};
+            out[2 * n] = 1 - p;
+            out[2 * n + 1] = p;
         }
-        return out;
-    }
-
-    /**
-     * The index of the largest entry of a row, the first one on ties.
-     *
-     * @param row a probability row
-     * @return the predicted class
-     */
-    public static int argmax(float[] row) {
-        return argmax(row, 0, row.length);
-    }
-
-    /**
-     * The index of the largest entry of a row, the first one on ties.
-     *
-     * @param row a probability row
-     * @return the predicted class
-     */
-    public static int argmax(double[] row) {
-        int best = 0;
-        for (int c = 1; c < row.length; c++) {
-            if (row[c] > row[best]) {
-                best = c;
-            }
-        }
-        return best;
-    }
-
-    static int argmax(float[] p, int offset, int classes) {
-        int best = 0;
-        float max = p[offset];
-        for (int c = 1; c < classes; c++) {
-            if (p[offset + c] > max) {
-                max = p[offset + c];
-                best = c;
-            }
-        }
-        return best;
+        return ProbabilityMatrix.of(out, positive.length, 2);
     }
 
     /**
      * Misclassification flags, for misclassification detection: {@code true} where the predicted
-     * class (first argmax) differs from the label.
+     * class (first argmax, {@link ProbabilityMatrix#argmax(int)}) differs from the label.
      *
      * @param probs N x C probabilities (not validated beyond shapes)
      * @param labels N labels in [0, C)
      * @return N flags, {@code true} = misclassified
      * @throws IllegalArgumentException if shapes disagree or a label is out of range
      */
-    public static boolean[] misclassified(double[][] probs, int[] labels) {
-        int classes = Checks.columns(probs, "probs");
-        Checks.notNull(labels, "labels");
-        Checks.sameLength("labels", labels.length, "probs", probs.length);
+    public static boolean[] misclassified(ProbabilityMatrix probs, int[] labels) {
+        Checks.labelsMatch(labels, probs);
         boolean[] out = new boolean[labels.length];
         for (int n = 0; n < labels.length; n++) {
-            Checks.label(labels, n, classes);
-            out[n] = argmax(probs[n]) != labels[n];
+            Checks.label(labels, n, probs.classes());
+            out[n] = probs.argmax(n) != labels[n];
         }
         return out;
-    }
-
-    /**
-     * Misclassification flags, as {@link #misclassified(double[][], int[])}.
-     *
-     * @param probs N x C probabilities (not validated beyond shapes)
-     * @param labels N labels in [0, C)
-     * @return N flags, {@code true} = misclassified
-     * @throws IllegalArgumentException if shapes disagree or a label is out of range
-     */
-    public static boolean[] misclassified(float[][] probs, int[] labels) {
-        int classes = Checks.columns(probs, "probs");
-        Checks.notNull(labels, "labels");
-        Checks.sameLength("labels", labels.length, "probs", probs.length);
-        boolean[] out = new boolean[labels.length];
-        for (int n = 0; n < labels.length; n++) {
-            Checks.label(labels, n, classes);
-            out[n] = argmax(probs[n]) != labels[n];
-        }
-        return out;
-    }
-
-    /**
-     * Checks one row of probabilities, as every metric does before using it.
-     *
-     * @param row the row
-     * @param name how to name the row in a message, e.g. {@code "probs[3]"}
-     * @throws IllegalArgumentException if an entry is NaN, infinite or negative, or the sum is not
-     *     within {@link #ROW_SUM_TOLERANCE} of 1
-     */
-    public static void checkRow(float[] row, String name) {
-        double sum = 0;
-        for (float v : row) {
-            if (!(v >= 0) || Float.isInfinite(v)) {
-                throw Checks.badRow(name, row, 0, row.length, Double.NaN);
-            }
-            sum += v;
-        }
-        if (!(Math.abs(sum - 1) <= ROW_SUM_TOLERANCE)) {
-            throw Checks.badRow(name, row, 0, row.length, sum);
-        }
-    }
-
-    /**
-     * Checks one row of probabilities, as {@link #checkRow(float[], String)}.
-     *
-     * @param row the row
-     * @param name how to name the row in a message, e.g. {@code "probs[3]"}
-     * @throws IllegalArgumentException if the row is not a probability distribution
-     */
-    public static void checkRow(double[] row, String name) {
-        double sum = 0;
-        for (double v : row) {
-            if (!(v >= 0) || Double.isInfinite(v)) {
-                throw Checks.badRow(name, row, 0, row.length, Double.NaN);
-            }
-            sum += v;
-        }
-        if (!(Math.abs(sum - 1) <= ROW_SUM_TOLERANCE)) {
-            throw Checks.badRow(name, row, 0, row.length, sum);
-        }
     }
 }

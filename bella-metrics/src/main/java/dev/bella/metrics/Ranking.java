@@ -7,10 +7,11 @@ import java.util.Arrays;
  * precision) and the FPR at a TPR, as used for OOD detection (score = predictive entropy or mutual
  * information, positive = OOD) and misclassification detection (positive = misclassified).
  *
- * <p>A larger score means "more likely positive". Scores may be infinite but not NaN. Every metric
- * needs at least one positive and one negative example, and throws {@link IllegalArgumentException}
- * naming the missing class otherwise (scikit-learn warns and returns NaN or 0 in some of these
- * cases; we refuse).
+ * <p>Scores come as a {@link Scores} view (of a float32 or double array, not copied); a larger
+ * score means "more likely positive". Scores may be infinite but not NaN. Every metric needs at
+ * least one positive and one negative example, and throws {@link IllegalArgumentException} naming
+ * the missing class otherwise (scikit-learn warns and returns NaN or 0 in some of these cases; we
+ * refuse).
  *
  * <ul>
  *   <li>AUROC is the Mann–Whitney statistic \( \frac{1}{PN} \sum_{i \in pos} \sum_{j \in neg} ([s_i
@@ -33,7 +34,7 @@ import java.util.Arrays;
  */
 public final class Ranking {
 
-    /** The TPR of {@link #fpr95(double[], boolean[])}, 0.95. */
+    /** The TPR of {@link #fpr95(Scores, boolean[])}, 0.95. */
     public static final double TPR_95 = 0.95;
 
     private Ranking() {}
@@ -46,7 +47,7 @@ public final class Ranking {
      * @return the AUROC in [0, 1]
      * @throws IllegalArgumentException if lengths differ, a score is NaN, or one class is absent
      */
-    public static double auroc(double[] scores, boolean[] positive) {
+    public static double auroc(Scores scores, boolean[] positive) {
         return split(scores, positive).auroc();
     }
 
@@ -58,7 +59,7 @@ public final class Ranking {
      * @return the AUPR in (0, 1]
      * @throws IllegalArgumentException if lengths differ, a score is NaN, or one class is absent
      */
-    public static double aupr(double[] scores, boolean[] positive) {
+    public static double aupr(Scores scores, boolean[] positive) {
         return split(scores, positive).aupr();
     }
 
@@ -72,19 +73,19 @@ public final class Ranking {
      * @throws IllegalArgumentException if lengths differ, a score is NaN, one class is absent, or
      *     {@code tpr} is not in (0, 1]
      */
-    public static double fprAtTpr(double[] scores, boolean[] positive, double tpr) {
+    public static double fprAtTpr(Scores scores, boolean[] positive, double tpr) {
         return split(scores, positive).fprAtTpr(tpr);
     }
 
     /**
-     * FPR at 95% TPR; see {@link #fprAtTpr(double[], boolean[], double)}.
+     * FPR at 95% TPR; see {@link #fprAtTpr(Scores, boolean[], double)}.
      *
      * @param scores N scores, not NaN
      * @param positive N flags, {@code true} = positive
      * @return the FPR in [0, 1]
      * @throws IllegalArgumentException if lengths differ, a score is NaN, or one class is absent
      */
-    public static double fpr95(double[] scores, boolean[] positive) {
+    public static double fpr95(Scores scores, boolean[] positive) {
         return fprAtTpr(scores, positive, TPR_95);
     }
 
@@ -98,29 +99,17 @@ public final class Ranking {
      * @return the macro AUROC in [0, 1]
      * @throws IllegalArgumentException on bad input, or if a class never occurs in {@code labels}
      */
-    public static double macroAurocOvr(float[][] probs, int[] labels) {
+    public static double macroAurocOvr(ProbabilityMatrix probs, int[] labels) {
         return MacroAuroc.create().accept(probs, labels).result();
     }
 
-    /**
-     * Macro-averaged one-vs-rest AUROC, as {@link #macroAurocOvr(float[][], int[])}.
-     *
-     * @param probs N x C probabilities (rows checked as everywhere), C at least 2
-     * @param labels N labels in [0, C); every class must occur, and not be the only one
-     * @return the macro AUROC in [0, 1]
-     * @throws IllegalArgumentException on bad input, or if a class never occurs in {@code labels}
-     */
-    public static double macroAurocOvr(double[][] probs, int[] labels) {
-        return MacroAuroc.create().accept(probs, labels).result();
-    }
-
-    private static Sorted split(double[] scores, boolean[] positive) {
+    private static Sorted split(Scores scores, boolean[] positive) {
         Checks.notNull(scores, "scores");
         Checks.notNull(positive, "positive");
-        Checks.sameLength("scores", scores.length, "positive", positive.length);
+        Checks.sameLength("scores", scores.size(), "positive", positive.length);
         int p = 0;
-        for (int i = 0; i < scores.length; i++) {
-            if (Double.isNaN(scores[i])) {
+        for (int i = 0; i < scores.size(); i++) {
+            if (Double.isNaN(scores.get(i))) {
                 throw new IllegalArgumentException(
                         "scores[" + i + "] = NaN: scores must not be NaN");
             }
@@ -129,12 +118,12 @@ public final class Ranking {
             }
         }
         double[] pos = new double[p];
-        double[] neg = new double[scores.length - p];
-        for (int i = 0, a = 0, b = 0; i < scores.length; i++) {
+        double[] neg = new double[scores.size() - p];
+        for (int i = 0, a = 0, b = 0; i < scores.size(); i++) {
             if (positive[i]) {
-                pos[a++] = scores[i];
+                pos[a++] = scores.get(i);
             } else {
-                neg[b++] = scores[i];
+                neg[b++] = scores.get(i);
             }
         }
         return Sorted.of(pos, pos.length, neg, neg.length);

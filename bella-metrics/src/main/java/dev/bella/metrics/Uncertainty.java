@@ -1,8 +1,8 @@
 package dev.bella.metrics;
 
 /**
- * Uncertainty from particle probabilities n x N x C (particle first), per example and averaged
- * (SPEC section 4). With \( p_i \) the probabilities of particle i for one example:
+ * Uncertainty from {@link ParticleProbabilities} n x N x C (particle first), per example and
+ * averaged (SPEC section 4). With \( p_i \) the probabilities of particle i for one example:
  *
  * <ul>
  *   <li>posterior predictive \( \bar p = \frac1n \sum_i p_i \): the mean of probabilities, never
@@ -18,65 +18,52 @@ package dev.bella.metrics;
  * </ul>
  *
  * <p>Natural logarithms (nats), with \( 0 \log 0 = 0 \). Every particle row is checked as in {@link
- * Probabilities}. Sums in double precision. All methods are pure and thread-safe.
+ * Probabilities}. Inputs are float32 views; sums and results are in double precision. All methods
+ * are pure and thread-safe.
  */
 public final class Uncertainty {
 
     private Uncertainty() {}
 
     /**
-     * The posterior predictive, the mean of the particles' probabilities.
+     * The posterior predictive, the mean of the particles' probabilities, in double precision.
      *
      * @param particles n x N x C probabilities, n at least 1
-     * @return N x C probabilities, a new array
-     * @throws IllegalArgumentException on bad input (shapes, probabilities)
+     * @return N x C probabilities over a new double-precision array
+     * @throws IllegalArgumentException on bad input (probabilities)
      */
-    public static double[][] posteriorPredictive(float[][][] particles) {
-        int[] shape = ParticleKernel.shape(particles);
-        double[][] out = new double[shape[0]][shape[1]];
-        for (int i = 0; i < particles.length; i++) {
-            for (int n = 0; n < shape[0]; n++) {
-                float[] row = particles[i][n];
-                Probabilities.checkRow(row, "particles[" + i + "][" + n + "]");
-                double[] o = out[n];
-                for (int c = 0; c < shape[1]; c++) {
-                    o[c] += row[c];
+    public static ProbabilityMatrix posteriorPredictive(ParticleProbabilities particles) {
+        Checks.notNull(particles, "particles");
+        int rows = particles.rows();
+        int classes = particles.classes();
+        float[] v = particles.values();
+        double[] out = new double[rows * classes];
+        for (int i = 0; i < particles.particles(); i++) {
+            for (int n = 0; n < rows; n++) {
+                int o = (i * rows + n) * classes;
+                checkParticleRow(v, o, classes, i, n);
+                for (int c = 0; c < classes; c++) {
+                    out[n * classes + c] += v[o + c];
                 }
             }
         }
-        divide(out, particles.length);
-        return out;
-    }
-
-    /**
-     * The posterior predictive in double precision.
-     *
-     * @param particles n x N x C probabilities, n at least 1
-     * @return N x C probabilities, a new array
-     * @throws IllegalArgumentException on bad input (shapes, probabilities)
-     */
-    public static double[][] posteriorPredictive(double[][][] particles) {
-        int[] shape = ParticleKernel.shape(particles);
-        double[][] out = new double[shape[0]][shape[1]];
-        for (int i = 0; i < particles.length; i++) {
-            for (int n = 0; n < shape[0]; n++) {
-                double[] row = particles[i][n];
-                Probabilities.checkRow(row, "particles[" + i + "][" + n + "]");
-                double[] o = out[n];
-                for (int c = 0; c < shape[1]; c++) {
-                    o[c] += row[c];
-                }
-            }
+        for (int k = 0; k < out.length; k++) {
+            out[k] /= particles.particles();
         }
-        divide(out, particles.length);
-        return out;
+        return ProbabilityMatrix.ofDoubles(out, rows, classes);
     }
 
-    private static void divide(double[][] out, int n) {
-        for (double[] row : out) {
-            for (int c = 0; c < row.length; c++) {
-                row[c] /= n;
+    private static void checkParticleRow(float[] v, int o, int classes, int i, int n) {
+        double sum = 0;
+        for (int c = 0; c < classes; c++) {
+            float x = v[o + c];
+            if (!(x >= 0) || Float.isInfinite(x)) {
+                throw Checks.badRow("particles[" + i + "][" + n + "]", v, o, classes, Double.NaN);
             }
+            sum += x;
+        }
+        if (!(Math.abs(sum - 1) <= Probabilities.ROW_SUM_TOLERANCE)) {
+            throw Checks.badRow("particles[" + i + "][" + n + "]", v, o, classes, sum);
         }
     }
 
@@ -86,38 +73,20 @@ public final class Uncertainty {
      *
      * @param probs N x C probabilities
      * @return N entropies in [0, log C] (up to the row-sum tolerance)
-     * @throws IllegalArgumentException on bad input (shapes, probabilities)
+     * @throws IllegalArgumentException on bad input (probabilities)
      */
-    public static double[] entropy(float[][] probs) {
-        Checks.columns(probs, "probs");
-        double[] out = new double[probs.length];
-        for (int n = 0; n < probs.length; n++) {
-            Probabilities.checkRow(probs[n], "probs[" + n + "]");
+    public static double[] entropy(ProbabilityMatrix probs) {
+        Checks.notNull(probs, "probs");
+        double[] out = new double[probs.rows()];
+        float[] f = probs.floats();
+        double[] d = probs.doubles();
+        int classes = probs.classes();
+        for (int n = 0; n < probs.rows(); n++) {
+            probs.checkRow(n, "probs");
+            int o = probs.offset() + n * classes;
             double h = 0;
-            for (float v : probs[n]) {
-                if (v > 0) {
-                    h -= v * Math.log(v);
-                }
-            }
-            out[n] = h;
-        }
-        return out;
-    }
-
-    /**
-     * The entropy of each row, as {@link #entropy(float[][])}.
-     *
-     * @param probs N x C probabilities
-     * @return N entropies
-     * @throws IllegalArgumentException on bad input (shapes, probabilities)
-     */
-    public static double[] entropy(double[][] probs) {
-        Checks.columns(probs, "probs");
-        double[] out = new double[probs.length];
-        for (int n = 0; n < probs.length; n++) {
-            Probabilities.checkRow(probs[n], "probs[" + n + "]");
-            double h = 0;
-            for (double v : probs[n]) {
+            for (int c = 0; c < classes; c++) {
+                double v = f != null ? f[o + c] : d[o + c];
                 if (v > 0) {
                     h -= v * Math.log(v);
                 }
@@ -132,26 +101,13 @@ public final class Uncertainty {
      *
      * @param particles n x N x C probabilities, n and N at least 1
      * @return the per-example scores and their means
-     * @throws IllegalArgumentException on bad input (shapes, probabilities, N = 0)
+     * @throws IllegalArgumentException on bad input (probabilities, N = 0)
      */
-    public static UncertaintyScores of(float[][][] particles) {
-        int[] shape = ParticleKernel.shape(particles);
-        Checks.nonEmpty("particles[0]", shape[0]);
-        UncertaintyScores.Builder b = new UncertaintyScores.Builder(shape[0], particles.length);
-        return b.build(UncertaintyMetrics.create().accept(particles, b).result());
-    }
-
-    /**
-     * Every uncertainty quantity in double precision, per example and averaged.
-     *
-     * @param particles n x N x C probabilities, n and N at least 1
-     * @return the per-example scores and their means
-     * @throws IllegalArgumentException on bad input (shapes, probabilities, N = 0)
-     */
-    public static UncertaintyScores of(double[][][] particles) {
-        int[] shape = ParticleKernel.shape(particles);
-        Checks.nonEmpty("particles[0]", shape[0]);
-        UncertaintyScores.Builder b = new UncertaintyScores.Builder(shape[0], particles.length);
+    public static UncertaintyScores of(ParticleProbabilities particles) {
+        Checks.notNull(particles, "particles");
+        Checks.nonEmpty("particles[0]", particles.rows());
+        UncertaintyScores.Builder b =
+                new UncertaintyScores.Builder(particles.rows(), particles.particles());
         return b.build(UncertaintyMetrics.create().accept(particles, b).result());
     }
 }

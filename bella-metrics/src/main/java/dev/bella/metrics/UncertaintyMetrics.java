@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * Streaming means of predictive entropy, aleatoric uncertainty, mutual information, disagreement
- * and per-particle diversity over batches of particle probabilities n x N x C (see {@link
+ * and per-particle diversity over batches of {@link ParticleProbabilities} n x N x C (see {@link
  * Uncertainty} for the definitions).
  *
  * <p>Accepting the examples in several batches gives exactly (bit for bit) the result of one batch;
@@ -43,62 +43,34 @@ public final class UncertaintyMetrics {
      * @throws IllegalArgumentException on bad input (shapes, probabilities); the accumulator is
      *     then unchanged
      */
-    public UncertaintyMetrics accept(float[][][] particles) {
+    public UncertaintyMetrics accept(ParticleProbabilities particles) {
         return accept(particles, null);
     }
 
     /** Accepts a batch, also recording each example's values into {@code perExample} if given. */
-    UncertaintyMetrics accept(float[][][] particles, UncertaintyScores.Builder perExample) {
-        int[] shape = ParticleKernel.shape(particles);
-        if (shape[0] == 0) {
+    UncertaintyMetrics accept(
+            ParticleProbabilities particles, UncertaintyScores.Builder perExample) {
+        Checks.notNull(particles, "particles");
+        int rows = particles.rows();
+        if (rows == 0) {
             return this;
         }
-        ParticleKernel k = kernel(particles.length, shape[1]);
+        int n = particles.particles();
+        UncertaintyScan k = scan(n, particles.classes());
         double[] sums = {entropySum, aleatoricSum, miSum, disagreementSum};
-        double[] kl = count == 0 ? new double[particles.length] : klSum.clone();
-        for (int n = 0; n < shape[0]; n++) {
-            k.load(particles, n);
+        double[] kl = count == 0 ? new double[n] : klSum.clone();
+        for (int e = 0; e < rows; e++) {
+            k.load(particles, e);
             add(k, sums, kl);
             if (perExample != null) {
-                perExample.set(n, k);
+                perExample.set(e, k);
             }
         }
-        set(shape[0], sums, kl, particles.length, shape[1]);
+        set(rows, sums, kl, n, particles.classes());
         return this;
     }
 
-    /**
-     * Adds a batch of N examples in double precision. An empty batch changes nothing.
-     *
-     * @param particles n x N x C particle probabilities; n and C must match earlier batches
-     * @return this accumulator
-     * @throws IllegalArgumentException on bad input; the accumulator is then unchanged
-     */
-    public UncertaintyMetrics accept(double[][][] particles) {
-        return accept(particles, null);
-    }
-
-    /** Accepts a batch, also recording each example's values into {@code perExample} if given. */
-    UncertaintyMetrics accept(double[][][] particles, UncertaintyScores.Builder perExample) {
-        int[] shape = ParticleKernel.shape(particles);
-        if (shape[0] == 0) {
-            return this;
-        }
-        ParticleKernel k = kernel(particles.length, shape[1]);
-        double[] sums = {entropySum, aleatoricSum, miSum, disagreementSum};
-        double[] kl = count == 0 ? new double[particles.length] : klSum.clone();
-        for (int n = 0; n < shape[0]; n++) {
-            k.load(particles, n);
-            add(k, sums, kl);
-            if (perExample != null) {
-                perExample.set(n, k);
-            }
-        }
-        set(shape[0], sums, kl, particles.length, shape[1]);
-        return this;
-    }
-
-    private ParticleKernel kernel(int n, int c) {
+    private UncertaintyScan scan(int n, int c) {
         if (count > 0 && (n != particles || c != classes)) {
             throw new IllegalArgumentException(
                     "shapes disagree: this batch has n = "
@@ -110,10 +82,10 @@ public final class UncertaintyMetrics {
                             + " and C = "
                             + classes);
         }
-        return new ParticleKernel(n, c);
+        return new UncertaintyScan(n, c);
     }
 
-    private static void add(ParticleKernel k, double[] sums, double[] kl) {
+    private static void add(UncertaintyScan k, double[] sums, double[] kl) {
         sums[0] += k.predictiveEntropy;
         sums[1] += k.aleatoric;
         sums[2] += k.mutualInformation;
@@ -150,7 +122,7 @@ public final class UncertaintyMetrics {
         if (other.count == 0) {
             return this;
         }
-        kernel(other.particles, other.classes);
+        scan(other.particles, other.classes);
         double[] kl = count == 0 ? new double[other.particles] : klSum.clone();
         for (int i = 0; i < kl.length; i++) {
             kl[i] += other.klSum[i];

@@ -89,7 +89,7 @@ public final class UncertaintyScores {
             disagreement = new double[count];
         }
 
-        void set(int n, ParticleKernel k) {
+        void set(int n, UncertaintyScan k) {
             predictiveEntropy[n] = k.predictiveEntropy;
             aleatoric[n] = k.aleatoric;
             mutualInformation[n] = k.mutualInformation;

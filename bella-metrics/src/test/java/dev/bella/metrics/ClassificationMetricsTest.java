@@ -1,5 +1,7 @@
 package dev.bella.metrics;
 
+import static dev.bella.metrics.TestViews.m;
+import static dev.bella.metrics.TestViews.s;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -36,7 +38,8 @@ class ClassificationMetricsTest {
     void handComputedSmallCase() {
         for (ClassificationResult r :
                 new ClassificationResult[] {
-                    ClassificationMetrics.of(P, Y, 4), ClassificationMetrics.of(toFloat(P), Y, 4)
+                    ClassificationMetrics.of(m(P), Y, 4),
+                    ClassificationMetrics.of(m(toFloat(P)), Y, 4)
                 }) {
             // accuracy = 3/5
             assertThat(r.accuracy()).isEqualTo(0.6);
@@ -72,7 +75,7 @@ class ClassificationMetricsTest {
 
     @Test
     void defaultIsFifteenBins() {
-        ClassificationResult r = ClassificationMetrics.of(P, Y);
+        ClassificationResult r = ClassificationMetrics.of(m(P), Y);
         assertThat(r.bins()).isEqualTo(15);
         // conf .5 -> floor(7.5) = bin 7; .75 -> floor(11.25) = bin 11; 1.0 -> bin 14 (closed).
         assertThat(r.reliability().bins().get(7).count()).isEqualTo(2);
@@ -89,7 +92,7 @@ class ClassificationMetricsTest {
         // with M = 2, conf 0.5 is bin 1 (lower edge inclusive).
         ClassificationResult r =
                 ClassificationMetrics.of(
-                        new double[][] {{1, 0, 0}, {0.5, 0.5, 0}}, new int[] {0, 1}, 2);
+                        m(new double[][] {{1, 0, 0}, {0.5, 0.5, 0}}), new int[] {0, 1}, 2);
         assertThat(r.reliability().bins().get(1).count()).isEqualTo(2);
         assertThat(r.reliability().bins().get(0).count()).isZero();
     }
@@ -97,13 +100,20 @@ class ClassificationMetricsTest {
     @Test
     void tiesPredictTheFirstClass() {
         // [0.5, 0.5]: predicted class 0 (first argmax), so label 0 is right and label 1 wrong.
-        assertThat(ClassificationMetrics.of(new double[][] {{0.5, 0.5}}, new int[] {0}).accuracy())
+        assertThat(
+                        ClassificationMetrics.of(m(new double[][] {{0.5, 0.5}}), new int[] {0})
+                                .accuracy())
                 .isEqualTo(1.0);
-        assertThat(ClassificationMetrics.of(new double[][] {{0.5, 0.5}}, new int[] {1}).accuracy())
+        assertThat(
+                        ClassificationMetrics.of(m(new double[][] {{0.5, 0.5}}), new int[] {1})
+                                .accuracy())
                 .isEqualTo(0.0);
         assertThat(
                         ClassificationMetrics.of(
-                                        new float[][] {{0.25f, 0.5f, 0.25f}, {0.5f, 0.25f, 0.25f}},
+                                        m(
+                                                new float[][] {
+                                                    {0.25f, 0.5f, 0.25f}, {0.5f, 0.25f, 0.25f}
+                                                }),
                                         new int[] {1, 0})
                                 .accuracy())
                 .isEqualTo(1.0);
@@ -113,7 +123,7 @@ class ClassificationMetricsTest {
     void singleExampleFillsOneBin() {
         // N = 1: [0.25, 0.75], label 1: correct, conf .75 -> bin 11 of 15; ECE = MCE = |1 - .75|.
         ClassificationResult r =
-                ClassificationMetrics.of(new float[][] {{0.25f, 0.75f}}, new int[] {1});
+                ClassificationMetrics.of(m(new float[][] {{0.25f, 0.75f}}), new int[] {1});
         assertThat(r.ece()).isEqualTo(0.25);
         assertThat(r.mce()).isEqualTo(0.25);
         long nonEmpty = r.reliability().bins().stream().filter(b -> b.count() > 0).count();
@@ -127,7 +137,7 @@ class ClassificationMetricsTest {
     @Test
     void perfectPredictions() {
         float[][] p = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
-        ClassificationResult r = ClassificationMetrics.of(p, new int[] {0, 1, 2});
+        ClassificationResult r = ClassificationMetrics.of(m(p), new int[] {0, 1, 2});
         assertThat(r.accuracy()).isEqualTo(1.0);
         assertThat(r.nll()).isEqualTo(0.0);
         assertThat(r.brier()).isEqualTo(0.0);
@@ -138,7 +148,7 @@ class ClassificationMetricsTest {
     @Test
     void perfectlyWrongPredictions() {
         float[][] p = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
-        ClassificationResult r = ClassificationMetrics.of(p, new int[] {1, 2, 0});
+        ClassificationResult r = ClassificationMetrics.of(m(p), new int[] {1, 2, 0});
         assertThat(r.accuracy()).isEqualTo(0.0);
         // p[y] = 0 is clamped at 1e-12: NLL = -ln(1e-12) = 12 ln 10
         assertThat(r.nll()).isCloseTo(12 * Math.log(10), within(1e-12));
@@ -150,8 +160,8 @@ class ClassificationMetricsTest {
     @Test
     void binaryIsScoredTopLabel() {
         // p(class 1) = 0.25 with label 0: expanded [0.75, 0.25], confidence 0.75, correct.
-        float[][] two = Probabilities.twoClass(new float[] {0.25f, 0.875f});
-        assertThat(two[0]).containsExactly(0.75f, 0.25f);
+        ProbabilityMatrix two = Probabilities.twoClass(new float[] {0.25f, 0.875f});
+        assertThat(two.row(0)).containsExactly(0.75, 0.25);
         ClassificationResult r = ClassificationMetrics.of(two, new int[] {0, 0}, 4);
         // row 2: [0.125, 0.875], label 0: wrong with confidence .875 (bin 3).
         assertThat(r.accuracy()).isEqualTo(0.5);
@@ -162,15 +172,18 @@ class ClassificationMetricsTest {
     }
 
     @Test
-    void flatInputEqualsMatrixInput() {
+    void flatViewEqualsCopiedRows() {
         float[][] p = randomProbs(new Random(3), 257, 7);
         int[] y = randomLabels(new Random(4), 257, 7);
         float[] flat = new float[257 * 7];
         for (int n = 0; n < 257; n++) {
             System.arraycopy(p[n], 0, flat, n * 7, 7);
         }
-        ClassificationResult a = ClassificationMetrics.of(p, y);
-        ClassificationResult b = ClassificationMetrics.create().accept(flat, 7, y).result();
+        ClassificationResult a = ClassificationMetrics.of(m(p), y);
+        ClassificationResult b =
+                ClassificationMetrics.create()
+                        .accept(ProbabilityMatrix.of(flat, 257, 7), y)
+                        .result();
         assertThat(b).isEqualTo(a);
     }
 
@@ -179,12 +192,12 @@ class ClassificationMetricsTest {
         Random rnd = new Random(42);
         float[][] p = randomProbs(rnd, 1000, 10);
         int[] y = randomLabels(rnd, 1000, 10);
-        ClassificationResult whole = ClassificationMetrics.of(p, y, 12);
+        ClassificationResult whole = ClassificationMetrics.of(m(p), y, 12);
         ClassificationMetrics s = ClassificationMetrics.create(12);
         int from = 0;
         for (int size : new int[] {1, 0, 99, 400, 500}) {
             s.accept(
-                    java.util.Arrays.copyOfRange(p, from, from + size),
+                    m(java.util.Arrays.copyOfRange(p, from, from + size)),
                     java.util.Arrays.copyOfRange(y, from, from + size));
             from += size;
         }
@@ -196,13 +209,13 @@ class ClassificationMetricsTest {
         Random rnd = new Random(43);
         float[][] p = randomProbs(rnd, 900, 4);
         int[] y = randomLabels(rnd, 900, 4);
-        ClassificationResult whole = ClassificationMetrics.of(p, y);
+        ClassificationResult whole = ClassificationMetrics.of(m(p), y);
         ClassificationMetrics[] parts = new ClassificationMetrics[3];
         for (int k = 0; k < 3; k++) {
             parts[k] =
                     ClassificationMetrics.create()
                             .accept(
-                                    java.util.Arrays.copyOfRange(p, 300 * k, 300 * k + 300),
+                                    m(java.util.Arrays.copyOfRange(p, 300 * k, 300 * k + 300)),
                                     java.util.Arrays.copyOfRange(y, 300 * k, 300 * k + 300));
         }
         ClassificationResult abc =
@@ -231,10 +244,10 @@ class ClassificationMetricsTest {
 
     @Test
     void failedBatchLeavesAccumulatorUnchanged() {
-        ClassificationMetrics m = ClassificationMetrics.create().accept(P, Y);
+        ClassificationMetrics m = ClassificationMetrics.create().accept(m(P), Y);
         ClassificationResult before = m.result();
         double[][] bad = {{0.5, 0.5, 0}, {0.5, 0.5, 0}, {0.9, 0.9, 0}};
-        assertThatThrownBy(() -> m.accept(bad, new int[] {0, 1, 2}))
+        assertThatThrownBy(() -> m.accept(m(bad), new int[] {0, 1, 2}))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(m.result()).isEqualTo(before);
     }
@@ -244,11 +257,16 @@ class ClassificationMetricsTest {
         // -0.0 sets the sign bit the fast check looks at; the exact check must accept it.
         float[] flat = {-0.0f, 1f, 0.5f, 0.5f};
         ClassificationResult r =
-                ClassificationMetrics.create().accept(flat, 2, new int[] {1, 0}).result();
+                ClassificationMetrics.create()
+                        .accept(ProbabilityMatrix.of(flat, 2, 2), new int[] {1, 0})
+                        .result();
         assertThat(r.accuracy()).isEqualTo(1.0);
         // a tiny negative entry that does not move the row sum is still refused
         float[] tiny = {-1e-30f, 1f};
-        assertThatThrownBy(() -> ClassificationMetrics.create().accept(tiny, 2, new int[] {1}))
+        assertThatThrownBy(
+                        () ->
+                                ClassificationMetrics.create()
+                                        .accept(ProbabilityMatrix.of(tiny, 1, 2), new int[] {1}))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("probs[0][0] = -1.0E-30");
     }
@@ -257,15 +275,15 @@ class ClassificationMetricsTest {
     void rowsLongerThanTheUnrolledLoopAndOddLengths() {
         // C = 7 (not a multiple of 4): the max sits in the tail, the label before it.
         float[][] p = {{0.0625f, 0.0625f, 0.0625f, 0.0625f, 0.125f, 0.125f, 0.5f}};
-        ClassificationResult r = ClassificationMetrics.of(p, new int[] {6}, 4);
+        ClassificationResult r = ClassificationMetrics.of(m(p), new int[] {6}, 4);
         // conf .5 -> bin 2; correct; Brier = 4 * .0625^2 + 2 * .125^2 + .5^2 = .296875
         assertThat(r.accuracy()).isEqualTo(1.0);
         assertThat(r.reliability().bins().get(2).count()).isEqualTo(1);
         assertThat(r.brier()).isEqualTo(0.296875);
         // tie between index 1 and the label 6 in a long row: first argmax (1) wins
         float[][] tie = {{0f, 0.5f, 0f, 0f, 0f, 0f, 0.5f}};
-        assertThat(ClassificationMetrics.of(tie, new int[] {6}).accuracy()).isEqualTo(0.0);
-        assertThat(ClassificationMetrics.of(tie, new int[] {1}).accuracy()).isEqualTo(1.0);
+        assertThat(ClassificationMetrics.of(m(tie), new int[] {6}).accuracy()).isEqualTo(0.0);
+        assertThat(ClassificationMetrics.of(m(tie), new int[] {1}).accuracy()).isEqualTo(1.0);
     }
 
     @Test
@@ -295,7 +313,7 @@ class ClassificationMetricsTest {
                     expected++;
                 }
             }
-            assertThat(ClassificationMetrics.of(p, y).accuracy())
+            assertThat(ClassificationMetrics.of(m(p), y).accuracy())
                     .as("C = %d", c)
                     .isEqualTo((double) expected / n);
         }
@@ -305,38 +323,49 @@ class ClassificationMetricsTest {
 
     @Test
     void badInputShapesDisagree() {
-        assertThatThrownBy(() -> ClassificationMetrics.of(P, new int[] {0, 1, 2}))
+        assertThatThrownBy(() -> ClassificationMetrics.of(m(P), new int[] {0, 1, 2}))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("labels.length = 3")
-                .hasMessageContaining("probs.length = 5");
+                .hasMessageContaining("probs.rows() = 5");
         assertThatThrownBy(
                         () ->
-                                ClassificationMetrics.of(
-                                        new double[][] {{1, 0}, {0.5, 0.25, 0.25}},
-                                        new int[] {0, 0}))
+                                ProbabilityMatrix.copyOf(
+                                        new float[][] {{1, 0}, {0.5f, 0.25f, 0.25f}}))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("probs[1].length = 3")
-                .hasMessageContaining("probs[0].length = 2");
-        ClassificationMetrics m = ClassificationMetrics.create().accept(P, Y);
-        assertThatThrownBy(() -> m.accept(new double[][] {{1, 0}}, new int[] {0}))
+                .hasMessageContaining("rows[1].length = 3")
+                .hasMessageContaining("rows[0].length = 2");
+        ClassificationMetrics m = ClassificationMetrics.create().accept(m(P), Y);
+        assertThatThrownBy(() -> m.accept(m(new double[][] {{1, 0}}), new int[] {0}))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("C = 2")
                 .hasMessageContaining("C = 3");
         assertThatThrownBy(
                         () ->
                                 ClassificationMetrics.create()
-                                        .accept(new float[5], 2, new int[] {0, 1}))
+                                        .accept(
+                                                ProbabilityMatrix.of(new float[5], 2, 2),
+                                                new int[] {0, 1}))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("probs.length = 5");
+                .hasMessage("values.length = 5 is not rows * classes = 2 * 2");
+        assertThatThrownBy(() -> ProbabilityMatrix.of(new float[7], 2, 4))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("values.length = 7 is not rows * classes = 2 * 4");
+        assertThatThrownBy(() -> ProbabilityMatrix.of(new float[0], 0, 0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(
+                        "classes should be a positive integer but the value passed is 0");
+        assertThatThrownBy(() -> ProbabilityMatrix.of(null, 0, 1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("values must not be null");
     }
 
     @Test
     void badInputLabelOutOfRange() {
-        assertThatThrownBy(() -> ClassificationMetrics.of(P, new int[] {0, 1, 3, 2, 2}))
+        assertThatThrownBy(() -> ClassificationMetrics.of(m(P), new int[] {0, 1, 3, 2, 2}))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("labels[2] = 3")
                 .hasMessageContaining("[0, 3)");
-        assertThatThrownBy(() -> ClassificationMetrics.of(P, new int[] {0, 1, 2, -1, 2}))
+        assertThatThrownBy(() -> ClassificationMetrics.of(m(P), new int[] {0, 1, 2, -1, 2}))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("labels[3] = -1");
     }
@@ -344,7 +373,7 @@ class ClassificationMetricsTest {
     @Test
     void badInputNaNProbability() {
         float[][] p = {{0.5f, 0.5f}, {Float.NaN, 1f}};
-        assertThatThrownBy(() -> ClassificationMetrics.of(p, new int[] {0, 1}))
+        assertThatThrownBy(() -> ClassificationMetrics.of(m(p), new int[] {0, 1}))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("probs[1][0] = NaN");
     }
@@ -352,11 +381,11 @@ class ClassificationMetricsTest {
     @Test
     void badInputNegativeProbability() {
         double[][] p = {{0.5, 0.5}, {1.25, -0.25}};
-        assertThatThrownBy(() -> ClassificationMetrics.of(p, new int[] {0, 1}))
+        assertThatThrownBy(() -> ClassificationMetrics.of(m(p), new int[] {0, 1}))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("probs[1][1] = -0.25");
         float[][] inf = {{Float.POSITIVE_INFINITY, 0f}};
-        assertThatThrownBy(() -> ClassificationMetrics.of(inf, new int[] {0}))
+        assertThatThrownBy(() -> ClassificationMetrics.of(m(inf), new int[] {0}))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("probs[0][0] = Infinity");
     }
@@ -364,23 +393,25 @@ class ClassificationMetricsTest {
     @Test
     void badInputRowDoesNotSumToOne() {
         float[][] p = {{0.5f, 0.5f}, {0.5f, 0.49f}};
-        assertThatThrownBy(() -> ClassificationMetrics.of(p, new int[] {0, 1}))
+        assertThatThrownBy(() -> ClassificationMetrics.of(m(p), new int[] {0, 1}))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("probs[1] sums to 0.99")
                 .hasMessageContaining("0.001");
         // within the tolerance is fine
         float[][] ok = {{0.5f, 0.5004f}};
-        assertThat(ClassificationMetrics.of(ok, new int[] {1}).accuracy()).isEqualTo(1.0);
+        assertThat(ClassificationMetrics.of(m(ok), new int[] {1}).accuracy()).isEqualTo(1.0);
         // logits are refused
         assertThatThrownBy(
-                        () -> ClassificationMetrics.of(new float[][] {{2.5f, -1f}}, new int[] {0}))
+                        () ->
+                                ClassificationMetrics.of(
+                                        m(new float[][] {{2.5f, -1f}}), new int[] {0}))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(
                         () ->
                                 ClassificationMetrics.create()
                                         .accept(
-                                                new float[] {0.5f, 0.5f, 0.6f, 0.6f},
-                                                2,
+                                                ProbabilityMatrix.of(
+                                                        new float[] {0.5f, 0.5f, 0.6f, 0.6f}, 2, 2),
                                                 new int[] {0, 1}))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("probs[1] sums to");
@@ -388,16 +419,17 @@ class ClassificationMetricsTest {
 
     @Test
     void badInputEmpty() {
-        assertThatThrownBy(() -> ClassificationMetrics.of(new float[0][], new int[0]))
+        assertThatThrownBy(() -> ClassificationMetrics.of(m(new float[0][]), new int[0]))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("empty");
         // an empty batch is fine for an accumulator, but its result is undefined
-        ClassificationMetrics m = ClassificationMetrics.create().accept(new float[0][], new int[0]);
+        ClassificationMetrics m =
+                ClassificationMetrics.create().accept(m(new float[0][]), new int[0]);
         assertThat(m.count()).isZero();
         assertThatThrownBy(m::result)
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("N = 0");
-        assertThatThrownBy(() -> ClassificationMetrics.of(new float[][] {{}}, new int[] {0}))
+        assertThatThrownBy(() -> ClassificationMetrics.of(m(new float[][] {{}}), new int[] {0}))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("no columns");
     }
@@ -407,7 +439,7 @@ class ClassificationMetricsTest {
         assertThatThrownBy(() -> ClassificationMetrics.create(0))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("value passed is 0");
-        assertThatThrownBy(() -> ClassificationMetrics.of(P, Y, -3))
+        assertThatThrownBy(() -> ClassificationMetrics.of(m(P), Y, -3))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("value passed is -3");
         assertThatThrownBy(
@@ -420,10 +452,10 @@ class ClassificationMetricsTest {
 
     @Test
     void badInputNull() {
-        assertThatThrownBy(() -> ClassificationMetrics.of((float[][]) null, Y))
+        assertThatThrownBy(() -> ClassificationMetrics.of(null, Y))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("probs must not be null");
-        assertThatThrownBy(() -> ClassificationMetrics.of(P, null))
+        assertThatThrownBy(() -> ClassificationMetrics.of(m(P), null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("labels must not be null");
     }

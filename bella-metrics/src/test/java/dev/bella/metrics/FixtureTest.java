@@ -1,5 +1,8 @@
 package dev.bella.metrics;
 
+import static dev.bella.metrics.TestViews.m;
+import static dev.bella.metrics.TestViews.pp;
+import static dev.bella.metrics.TestViews.s;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -107,16 +110,17 @@ class FixtureTest {
         for (Map.Entry<String, JsonElement> e : f.getAsJsonObject("by_bins").entrySet()) {
             int bins = Integer.parseInt(e.getKey());
             assertClassification(
-                    ClassificationMetrics.of(p, y, bins), e.getValue().getAsJsonObject());
+                    ClassificationMetrics.of(m(p), y, bins), e.getValue().getAsJsonObject());
         }
-        assertThat(Ranking.macroAurocOvr(p, y))
+        assertThat(Ranking.macroAurocOvr(m(p), y))
                 .isCloseTo(f.get("auroc_ovr").getAsDouble(), within(TOL));
         // our NLL equals sklearn's log_loss when no probability needs clipping
-        assertThat(ClassificationMetrics.of(p, y).nll())
+        assertThat(ClassificationMetrics.of(m(p), y).nll())
                 .isCloseTo(f.get("sklearn_log_loss").getAsDouble(), within(1e-9));
         JsonObject mis = f.getAsJsonObject("misclassification_entropy");
         DetectionResult d =
-                DetectionMetrics.of(Uncertainty.entropy(p), Probabilities.misclassified(p, y));
+                DetectionMetrics.of(
+                        s(Uncertainty.entropy(m(p))), Probabilities.misclassified(m(p), y));
         assertThat(d.auroc()).isCloseTo(mis.get("auroc").getAsDouble(), within(TOL));
         assertThat(d.aupr()).isCloseTo(mis.get("aupr").getAsDouble(), within(TOL));
         assertThat(d.fpr95()).isCloseTo(mis.get("fpr95").getAsDouble(), within(TOL));
@@ -143,7 +147,7 @@ class FixtureTest {
             scores[i] = q[i];
             pos[i] = y[i] == 1;
         }
-        assertThat(Ranking.auroc(scores, pos))
+        assertThat(Ranking.auroc(s(scores), pos))
                 .isCloseTo(f.get("sklearn_roc_auc").getAsDouble(), within(TOL));
     }
 
@@ -153,11 +157,11 @@ class FixtureTest {
         JsonObject f = load(name);
         double[] s = doubles(f.getAsJsonArray("scores"));
         boolean[] pos = flags(f.getAsJsonArray("positive"));
-        DetectionResult r = DetectionMetrics.of(s, pos);
+        DetectionResult r = DetectionMetrics.of(s(s), pos);
         assertThat(r.auroc()).isCloseTo(f.get("auroc").getAsDouble(), within(TOL));
         assertThat(r.aupr()).isCloseTo(f.get("aupr").getAsDouble(), within(TOL));
         assertThat(r.fpr95()).isCloseTo(f.get("fpr95").getAsDouble(), within(TOL));
-        assertThat(Ranking.fprAtTpr(s, pos, 0.8))
+        assertThat(Ranking.fprAtTpr(s(s), pos, 0.8))
                 .isCloseTo(f.get("fpr80").getAsDouble(), within(TOL));
     }
 
@@ -176,7 +180,7 @@ class FixtureTest {
     @Test
     void uncertaintyMatchesNumpy() {
         JsonObject f = load("particles");
-        UncertaintyScores s = Uncertainty.of(particles(f));
+        UncertaintyScores s = Uncertainty.of(pp(particles(f)));
         double[] h = doubles(f.getAsJsonArray("predictive_entropy"));
         double[] a = doubles(f.getAsJsonArray("aleatoric"));
         double[] mi = doubles(f.getAsJsonArray("mutual_information"));
@@ -206,32 +210,32 @@ class FixtureTest {
         JsonObject f = load("particles");
         MetricsReport r =
                 MetricsReport.builder()
-                        .setParticleProbabilities(particles(f))
+                        .setParticleProbabilities(pp(particles(f)))
                         .setLabels(ints(f.getAsJsonArray("labels")))
                         .optOod(flags(f.getAsJsonArray("ood")))
                         .build();
         assertClassification(r.classification(), f.getAsJsonObject("report_in_distribution"));
-        assertThat(r.values().get(Metric.AUROC_OVR))
+        assertThat(r.values().get(ReportMetric.AUROC_OVR))
                 .isCloseTo(f.get("report_auroc_ovr").getAsDouble(), within(TOL));
-        assertThat(r.values().get(Metric.PREDICTIVE_ENTROPY))
+        assertThat(r.values().get(ReportMetric.PREDICTIVE_ENTROPY))
                 .isCloseTo(f.get("report_mean_predictive_entropy").getAsDouble(), within(TOL));
-        assertThat(r.values().get(Metric.ALEATORIC))
+        assertThat(r.values().get(ReportMetric.ALEATORIC))
                 .isCloseTo(f.get("report_mean_aleatoric").getAsDouble(), within(TOL));
-        assertThat(r.values().get(Metric.MUTUAL_INFORMATION))
+        assertThat(r.values().get(ReportMetric.MUTUAL_INFORMATION))
                 .isCloseTo(f.get("report_mean_mutual_information").getAsDouble(), within(TOL));
         JsonObject oe = f.getAsJsonObject("report_ood_entropy");
-        assertThat(r.values().get(Metric.OOD_AUROC_ENTROPY))
+        assertThat(r.values().get(ReportMetric.OOD_AUROC_ENTROPY))
                 .isCloseTo(oe.get("auroc").getAsDouble(), within(TOL));
-        assertThat(r.values().get(Metric.OOD_AUPR_ENTROPY))
+        assertThat(r.values().get(ReportMetric.OOD_AUPR_ENTROPY))
                 .isCloseTo(oe.get("aupr").getAsDouble(), within(TOL));
-        assertThat(r.values().get(Metric.OOD_FPR95_ENTROPY))
+        assertThat(r.values().get(ReportMetric.OOD_FPR95_ENTROPY))
                 .isCloseTo(oe.get("fpr95").getAsDouble(), within(TOL));
         JsonObject om = f.getAsJsonObject("report_ood_mi");
-        assertThat(r.values().get(Metric.OOD_AUROC_MI))
+        assertThat(r.values().get(ReportMetric.OOD_AUROC_MI))
                 .isCloseTo(om.get("auroc").getAsDouble(), within(1e-9));
-        assertThat(r.values().get(Metric.OOD_AUPR_MI))
+        assertThat(r.values().get(ReportMetric.OOD_AUPR_MI))
                 .isCloseTo(om.get("aupr").getAsDouble(), within(1e-9));
-        assertThat(r.values().get(Metric.OOD_FPR95_MI))
+        assertThat(r.values().get(ReportMetric.OOD_FPR95_MI))
                 .isCloseTo(om.get("fpr95").getAsDouble(), within(1e-9));
         assertThat(r.warnings()).isEmpty();
     }

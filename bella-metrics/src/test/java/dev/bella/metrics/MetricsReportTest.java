@@ -1,10 +1,14 @@
 package dev.bella.metrics;
 
+import static dev.bella.metrics.TestViews.m;
+import static dev.bella.metrics.TestViews.pp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.bella.metrics.render.JsonRenderer;
+import dev.bella.metrics.render.MarkdownRenderer;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -16,31 +20,34 @@ class MetricsReportTest {
     @Test
     void singleModelReportHasTheClassificationKeys() {
         MetricsReport r =
-                MetricsReport.builder().setProbabilities(P).setLabels(Y).optBins(4).build();
+                MetricsReport.builder().setProbabilities(m(P)).setLabels(Y).optBins(4).build();
         assertThat(r.examples()).isEqualTo(5);
         assertThat(r.particles()).isEqualTo(1);
         assertThat(r.values())
                 .containsKeys(
-                        Metric.ACCURACY,
-                        Metric.NLL,
-                        Metric.ECE,
-                        Metric.MCE,
-                        Metric.BRIER,
-                        Metric.AUROC_OVR,
-                        Metric.PREDICTIVE_ENTROPY)
-                .doesNotContainKeys(Metric.MUTUAL_INFORMATION, Metric.OOD_AUROC_ENTROPY);
-        assertThat(r.values().get(Metric.ECE)).isEqualTo(ClassificationMetrics.of(P, Y, 4).ece());
-        assertThat(r.uncertainty()).isEmpty();
+                        ReportMetric.ACCURACY,
+                        ReportMetric.NLL,
+                        ReportMetric.ECE,
+                        ReportMetric.MCE,
+                        ReportMetric.BRIER,
+                        ReportMetric.AUROC_OVR,
+                        ReportMetric.PREDICTIVE_ENTROPY)
+                .doesNotContainKeys(
+                        ReportMetric.MUTUAL_INFORMATION, ReportMetric.OOD_AUROC_ENTROPY);
+        assertThat(r.values().get(ReportMetric.ECE))
+                .isEqualTo(ClassificationMetrics.of(m(P), Y, 4).ece());
+        assertThat(r.diversity()).isEmpty();
+        assertThat(r.hasParticles()).isFalse();
         assertThat(r.mutualInformation()).isEmpty();
-        assertThatThrownBy(() -> r.values().put(Metric.ECE, 0.0))
+        assertThatThrownBy(() -> r.values().put(ReportMetric.ECE, 0.0))
                 .isInstanceOf(UnsupportedOperationException.class);
     }
 
     @Test
     void jsonNumbersReadBackExactly() {
-        MetricsReport r = MetricsReport.builder().setProbabilities(P).setLabels(Y).build();
-        JsonObject o = JsonParser.parseString(r.toJson()).getAsJsonObject();
-        for (Map.Entry<Metric, Double> e : r.values().entrySet()) {
+        MetricsReport r = MetricsReport.builder().setProbabilities(m(P)).setLabels(Y).build();
+        JsonObject o = JsonParser.parseString(JsonRenderer.render(r)).getAsJsonObject();
+        for (Map.Entry<ReportMetric, Double> e : r.values().entrySet()) {
             assertThat(o.has(e.getKey().key())).as(e.getKey().key()).isTrue();
             assertThat(o.get(e.getKey().key()).getAsDouble()).isEqualTo(e.getValue());
         }
@@ -63,14 +70,14 @@ class MetricsReportTest {
         // class 2 never occurs: one-vs-rest AUROC of class 2 is undefined
         double[][] p = {{0.5, 0.25, 0.25}, {0.25, 0.5, 0.25}};
         MetricsReport r =
-                MetricsReport.builder().setProbabilities(p).setLabels(new int[] {0, 1}).build();
-        assertThat(r.get(Metric.AUROC_OVR)).isEmpty();
-        assertThat(r.get(Metric.ACCURACY)).contains(1.0);
+                MetricsReport.builder().setProbabilities(m(p)).setLabels(new int[] {0, 1}).build();
+        assertThat(r.get(ReportMetric.AUROC_OVR)).isEmpty();
+        assertThat(r.get(ReportMetric.ACCURACY)).contains(1.0);
         assertThat(r.warnings())
                 .anySatisfy(w -> assertThat(w).contains("auroc_ovr").contains("class 2"));
-        JsonObject o = JsonParser.parseString(r.toJson()).getAsJsonObject();
+        JsonObject o = JsonParser.parseString(JsonRenderer.render(r)).getAsJsonObject();
         assertThat(o.get("auroc_ovr").isJsonNull()).isTrue();
-        assertThat(r.toMarkdown())
+        assertThat(MarkdownRenderer.render(r))
                 .contains("| AUROC (macro one-vs-rest) | n/a |")
                 .contains("warning:");
     }
@@ -85,22 +92,23 @@ class MetricsReportTest {
         boolean[] ood = {false, false, true};
         MetricsReport r =
                 MetricsReport.builder()
-                        .setParticleProbabilities(parts)
+                        .setParticleProbabilities(pp(parts))
                         .setLabels(new int[] {0, 1, -1})
                         .optOod(ood)
                         .build();
         assertThat(r.inDistribution()).isEqualTo(2);
         assertThat(r.particles()).isEqualTo(2);
         // p_bar = [1, 0] (label 0, right) and [.5, .5] (label 1, wrong: first argmax is 0)
-        assertThat(r.get(Metric.ACCURACY)).contains(0.5);
+        assertThat(r.get(ReportMetric.ACCURACY)).contains(0.5);
         // MI per example: 0, MI([.75,.25],[.25,.75]) > 0, ln 2 for the OOD one: MI ranks the OOD
         // example highest -> AUROC 1; entropy: ln 2 for examples 1 and 2 (tie) -> (1 + .5) / 2
-        assertThat(r.get(Metric.OOD_AUROC_MI)).contains(1.0);
-        assertThat(r.get(Metric.OOD_AUROC_ENTROPY)).contains(0.75);
-        assertThat(r.uncertainty().orElseThrow().count()).isEqualTo(2);
+        assertThat(r.get(ReportMetric.OOD_AUROC_MI)).contains(1.0);
+        assertThat(r.get(ReportMetric.OOD_AUROC_ENTROPY)).contains(0.75);
+        assertThat(r.inDistribution()).isEqualTo(2);
+        assertThat(r.diversity()).hasSize(2);
         assertThat(r.predictiveEntropy()).hasSize(3);
-        assertThat(r.mutualInformation().orElseThrow()).hasSize(3);
-        JsonObject o = JsonParser.parseString(r.toJson()).getAsJsonObject();
+        assertThat(r.mutualInformation()).hasSize(3);
+        JsonObject o = JsonParser.parseString(JsonRenderer.render(r)).getAsJsonObject();
         for (String k :
                 new String[] {
                     "predictive_entropy",
@@ -114,7 +122,7 @@ class MetricsReportTest {
             assertThat(o.has(k)).as(k).isTrue();
         }
         assertThat(o.getAsJsonArray("diversity")).hasSize(2);
-        String md = r.toMarkdown();
+        String md = MarkdownRenderer.render(r);
         assertThat(md)
                 .contains("| accuracy | 0.5000 |")
                 .contains("n = 2 particles")
@@ -126,13 +134,13 @@ class MetricsReportTest {
         assertThatThrownBy(() -> MetricsReport.builder().setLabels(Y).build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("exactly one");
-        assertThatThrownBy(() -> MetricsReport.builder().setProbabilities(P).build())
+        assertThatThrownBy(() -> MetricsReport.builder().setProbabilities(m(P)).build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("labels not set");
         assertThatThrownBy(
                         () ->
                                 MetricsReport.builder()
-                                        .setProbabilities(P)
+                                        .setProbabilities(m(P))
                                         .setLabels(Y)
                                         .optOod(new boolean[2])
                                         .build())
@@ -141,7 +149,7 @@ class MetricsReportTest {
         assertThatThrownBy(
                         () ->
                                 MetricsReport.builder()
-                                        .setProbabilities(P)
+                                        .setProbabilities(m(P))
                                         .setLabels(Y)
                                         .optBins(0)
                                         .build())
@@ -151,7 +159,7 @@ class MetricsReportTest {
         assertThatThrownBy(
                         () ->
                                 MetricsReport.builder()
-                                        .setProbabilities(P)
+                                        .setProbabilities(m(P))
                                         .setLabels(Y)
                                         .optOod(allOod)
                                         .build())
@@ -160,7 +168,7 @@ class MetricsReportTest {
         assertThatThrownBy(
                         () ->
                                 MetricsReport.builder()
-                                        .setProbabilities(new float[0][])
+                                        .setProbabilities(m(new float[0][]))
                                         .setLabels(new int[0])
                                         .build())
                 .isInstanceOf(IllegalArgumentException.class)

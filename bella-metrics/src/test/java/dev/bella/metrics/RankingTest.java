@@ -1,5 +1,7 @@
 package dev.bella.metrics;
 
+import static dev.bella.metrics.TestViews.m;
+import static dev.bella.metrics.TestViews.s;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -17,14 +19,14 @@ class RankingTest {
     @Test
     void handComputedSklearnExample() {
         // pairs (pos, neg): (.35,.1) win, (.35,.4) loss, (.8,.1) win, (.8,.4) win -> 3/4
-        assertThat(Ranking.auroc(S, POS)).isEqualTo(0.75);
+        assertThat(Ranking.auroc(s(S), POS)).isEqualTo(0.75);
         // descending: .8 (pos): P = 1, R = .5 -> .5 * 1; .4 (neg); .35 (pos): P = 2/3, R = 1
         // -> AP = .5 + .5 * 2/3 = 5/6 (sklearn's average_precision_score gives 0.8333...)
-        assertThat(Ranking.aupr(S, POS)).isCloseTo(5.0 / 6, within(1e-15));
+        assertThat(Ranking.aupr(s(S), POS)).isCloseTo(5.0 / 6, within(1e-15));
         // TPR reaches 1 >= .95 only at threshold .35, where 1 of 2 negatives is above: FPR .5
-        assertThat(Ranking.fpr95(S, POS)).isEqualTo(0.5);
+        assertThat(Ranking.fpr95(s(S), POS)).isEqualTo(0.5);
         // TPR .5 is reached at threshold .8 with no negative above
-        assertThat(Ranking.fprAtTpr(S, POS, 0.5)).isEqualTo(0.0);
+        assertThat(Ranking.fprAtTpr(s(S), POS, 0.5)).isEqualTo(0.0);
     }
 
     @Test
@@ -32,10 +34,10 @@ class RankingTest {
         double[] s = {1, 1, 1, 1};
         boolean[] pos = {true, false, true, false};
         // every (pos, neg) pair ties: 1/2
-        assertThat(Ranking.auroc(s, pos)).isEqualTo(0.5);
+        assertThat(Ranking.auroc(s(s), pos)).isEqualTo(0.5);
         // one threshold: precision 2/4 at recall 1
-        assertThat(Ranking.aupr(s, pos)).isEqualTo(0.5);
-        assertThat(Ranking.fpr95(s, pos)).isEqualTo(1.0);
+        assertThat(Ranking.aupr(s(s), pos)).isEqualTo(0.5);
+        assertThat(Ranking.fpr95(s(s), pos)).isEqualTo(1.0);
     }
 
     @Test
@@ -44,11 +46,11 @@ class RankingTest {
         // (.9,.1) 1 -> 3.5 / 4
         assertThat(
                         Ranking.auroc(
-                                new double[] {.5, .5, .9, .1},
+                                s(new double[] {.5, .5, .9, .1}),
                                 new boolean[] {true, false, true, false}))
                 .isEqualTo(0.875);
         // -0.0 and 0.0 are the same score
-        assertThat(Ranking.auroc(new double[] {-0.0, 0.0}, new boolean[] {true, false}))
+        assertThat(Ranking.auroc(s(new double[] {-0.0, 0.0}), new boolean[] {true, false}))
                 .isEqualTo(0.5);
     }
 
@@ -56,20 +58,20 @@ class RankingTest {
     void perfectAndReversedSeparation() {
         double[] s = {0.1, 0.2, 0.8, 0.9};
         boolean[] pos = {false, false, true, true};
-        assertThat(Ranking.auroc(s, pos)).isEqualTo(1.0);
-        assertThat(Ranking.aupr(s, pos)).isEqualTo(1.0);
-        assertThat(Ranking.fpr95(s, pos)).isEqualTo(0.0);
+        assertThat(Ranking.auroc(s(s), pos)).isEqualTo(1.0);
+        assertThat(Ranking.aupr(s(s), pos)).isEqualTo(1.0);
+        assertThat(Ranking.fpr95(s(s), pos)).isEqualTo(0.0);
         boolean[] rev = {true, true, false, false};
-        assertThat(Ranking.auroc(s, rev)).isEqualTo(0.0);
-        assertThat(Ranking.fpr95(s, rev)).isEqualTo(1.0);
+        assertThat(Ranking.auroc(s(s), rev)).isEqualTo(0.0);
+        assertThat(Ranking.fpr95(s(s), rev)).isEqualTo(1.0);
         // positives last: (R .5, P 1/3), (R 1, P 1/2) -> AP = .5/3 + .5/2 = 5/12
-        assertThat(Ranking.aupr(s, rev)).isCloseTo(5.0 / 12, within(1e-15));
+        assertThat(Ranking.aupr(s(s), rev)).isCloseTo(5.0 / 12, within(1e-15));
     }
 
     @Test
     void infiniteScoresAreRanked() {
         double[] s = {Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, 0};
-        assertThat(Ranking.auroc(s, new boolean[] {false, true, false})).isEqualTo(1.0);
+        assertThat(Ranking.auroc(s(s), new boolean[] {false, true, false})).isEqualTo(1.0);
     }
 
     @Test
@@ -100,7 +102,7 @@ class RankingTest {
                     }
                 }
             }
-            assertThat(Ranking.auroc(s, pos)).isEqualTo(u / ((double) p * q));
+            assertThat(Ranking.auroc(s(s), pos)).isEqualTo(u / ((double) p * q));
         }
     }
 
@@ -113,17 +115,17 @@ class RankingTest {
             s[i] = Math.round(rnd.nextGaussian() * 10) / 10.0;
             pos[i] = rnd.nextDouble() < 0.2;
         }
-        DetectionResult whole = DetectionMetrics.of(s, pos);
+        DetectionResult whole = DetectionMetrics.of(s(s), pos);
         DetectionMetrics a = DetectionMetrics.create();
         DetectionMetrics b = DetectionMetrics.create();
-        a.accept(Arrays.copyOfRange(s, 0, 10), Arrays.copyOfRange(pos, 0, 10));
-        a.accept(Arrays.copyOfRange(s, 10, 600), Arrays.copyOfRange(pos, 10, 600));
-        b.accept(Arrays.copyOfRange(s, 600, 1000), Arrays.copyOfRange(pos, 600, 1000));
+        a.accept(s(Arrays.copyOfRange(s, 0, 10)), Arrays.copyOfRange(pos, 0, 10));
+        a.accept(s(Arrays.copyOfRange(s, 10, 600)), Arrays.copyOfRange(pos, 10, 600));
+        b.accept(s(Arrays.copyOfRange(s, 600, 1000)), Arrays.copyOfRange(pos, 600, 1000));
         assertThat(DetectionMetrics.create().combine(b).combine(a).result()).isEqualTo(whole);
         assertThat(a.combine(b).result()).isEqualTo(whole);
-        assertThat(whole.auroc()).isEqualTo(Ranking.auroc(s, pos));
-        assertThat(whole.aupr()).isEqualTo(Ranking.aupr(s, pos));
-        assertThat(whole.fpr95()).isEqualTo(Ranking.fpr95(s, pos));
+        assertThat(whole.auroc()).isEqualTo(Ranking.auroc(s(s), pos));
+        assertThat(whole.aupr()).isEqualTo(Ranking.aupr(s(s), pos));
+        assertThat(whole.fpr95()).isEqualTo(Ranking.fpr95(s(s), pos));
         assertThat(whole.positives() + whole.negatives()).isEqualTo(1000);
     }
 
@@ -136,19 +138,19 @@ class RankingTest {
         // class 1: pos {.5}, neg {.25, .25, .5}: 1 + 1 + .5 = 2.5 / 3
         // class 2: pos {.5}, neg {.25, .25, .25}: 3/3 = 1
         double expected = (0.75 + 2.5 / 3 + 1) / 3;
-        assertThat(Ranking.macroAurocOvr(p, y)).isCloseTo(expected, within(1e-15));
-        MacroAuroc m = MacroAuroc.create().accept(Arrays.copyOfRange(p, 0, 1), new int[] {0});
-        m.combine(MacroAuroc.create().accept(Arrays.copyOfRange(p, 1, 4), new int[] {1, 2, 0}));
-        assertThat(m.result()).isEqualTo(Ranking.macroAurocOvr(p, y));
+        assertThat(Ranking.macroAurocOvr(m(p), y)).isCloseTo(expected, within(1e-15));
+        MacroAuroc m = MacroAuroc.create().accept(m(Arrays.copyOfRange(p, 0, 1)), new int[] {0});
+        m.combine(MacroAuroc.create().accept(m(Arrays.copyOfRange(p, 1, 4)), new int[] {1, 2, 0}));
+        assertThat(m.result()).isEqualTo(Ranking.macroAurocOvr(m(p), y));
     }
 
     @Test
     void badInputSingleClass() {
-        assertThatThrownBy(() -> Ranking.auroc(new double[] {1, 2}, new boolean[] {true, true}))
+        assertThatThrownBy(() -> Ranking.auroc(s(new double[] {1, 2}), new boolean[] {true, true}))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("only one class")
                 .hasMessageContaining("no negative");
-        assertThatThrownBy(() -> Ranking.aupr(new double[] {1}, new boolean[] {false}))
+        assertThatThrownBy(() -> Ranking.aupr(s(new double[] {1}), new boolean[] {false}))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("no positive");
         assertThatThrownBy(() -> DetectionMetrics.create().result())
@@ -158,11 +160,11 @@ class RankingTest {
         assertThatThrownBy(
                         () ->
                                 Ranking.macroAurocOvr(
-                                        new double[][] {{0.5, 0.5, 0}, {0.5, 0.5, 0}},
+                                        m(new double[][] {{0.5, 0.5, 0}, {0.5, 0.5, 0}}),
                                         new int[] {0, 1}))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("class 2");
-        assertThatThrownBy(() -> Ranking.macroAurocOvr(new double[][] {{1}}, new int[] {0}))
+        assertThatThrownBy(() -> Ranking.macroAurocOvr(m(new double[][] {{1}}), new int[] {0}))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("at least 2 classes");
     }
@@ -172,17 +174,19 @@ class RankingTest {
         assertThatThrownBy(
                         () ->
                                 Ranking.auroc(
-                                        new double[] {1, Double.NaN}, new boolean[] {true, false}))
+                                        s(new double[] {1, Double.NaN}),
+                                        new boolean[] {true, false}))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("scores[1] = NaN");
-        assertThatThrownBy(() -> Ranking.auroc(new double[] {1, 2, 3}, new boolean[] {true, false}))
+        assertThatThrownBy(
+                        () -> Ranking.auroc(s(new double[] {1, 2, 3}), new boolean[] {true, false}))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("scores.length = 3")
                 .hasMessageContaining("positive.length = 2");
-        assertThatThrownBy(() -> Ranking.fprAtTpr(S, POS, 0))
+        assertThatThrownBy(() -> Ranking.fprAtTpr(s(S), POS, 0))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("value passed is 0.0");
-        assertThatThrownBy(() -> Ranking.fprAtTpr(S, POS, Double.NaN))
+        assertThatThrownBy(() -> Ranking.fprAtTpr(s(S), POS, Double.NaN))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -1,10 +1,12 @@
 package dev.bella.metrics;
 
+import static dev.bella.metrics.TestViews.m;
+import static dev.bella.metrics.TestViews.pp;
+import static dev.bella.metrics.TestViews.s;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +26,7 @@ class UncertaintyTest {
 
     @Test
     void handComputedPerExampleAndMeans() {
-        UncertaintyScores s = Uncertainty.of(PARTICLES);
+        UncertaintyScores s = Uncertainty.of(pp(PARTICLES));
         assertThat(s.predictiveEntropy()).containsExactly(LN2, LN2);
         assertThat(s.aleatoric()).containsExactly(0, LN2);
         assertThat(s.mutualInformation()).containsExactly(LN2, 0);
@@ -37,21 +39,23 @@ class UncertaintyTest {
         assertThat(m.mutualInformation()).isEqualTo(LN2 / 2);
         assertThat(m.disagreement()).isEqualTo(0.25);
         assertThat(m.diversity()).containsExactly(LN2 / 2, LN2 / 2);
-        assertThat(Uncertainty.posteriorPredictive(PARTICLES))
-                .isDeepEqualTo(new double[][] {{0.5, 0.5}, {0.5, 0.5}});
+        ProbabilityMatrix mean = Uncertainty.posteriorPredictive(pp(PARTICLES));
+        assertThat(mean.rows()).isEqualTo(2);
+        assertThat(mean.row(0)).containsExactly(0.5, 0.5);
+        assertThat(mean.row(1)).containsExactly(0.5, 0.5);
     }
 
     @Test
     void singleParticleHasNoEpistemicUncertainty() {
         float[][][] one = {{{0.25f, 0.75f}, {1, 0}}};
-        UncertaintyScores s = Uncertainty.of(one);
+        UncertaintyScores s = Uncertainty.of(pp(one));
         // H([.25, .75]) = -(.25 ln .25 + .75 ln .75)
         double h = -(0.25 * Math.log(0.25) + 0.75 * Math.log(0.75));
         assertThat(s.predictiveEntropy()[0]).isCloseTo(h, within(1e-15));
         assertThat(s.aleatoric()[0]).isCloseTo(h, within(1e-15));
         assertThat(s.mutualInformation()).containsExactly(0, 0);
         assertThat(s.disagreement()).containsExactly(0, 0);
-        assertThat(Uncertainty.entropy(one[0])).containsExactly(s.predictiveEntropy());
+        assertThat(Uncertainty.entropy(m(one[0]))).containsExactly(s.predictiveEntropy());
     }
 
     @Test
@@ -62,7 +66,7 @@ class UncertaintyTest {
         for (int i = 0; i < k; i++) {
             p[i] = ClassificationMetricsTest.randomProbs(rnd, 50, 6);
         }
-        UncertaintyScores s = Uncertainty.of(p);
+        UncertaintyScores s = Uncertainty.of(pp(p));
         double[] h = s.predictiveEntropy();
         double[] a = s.aleatoric();
         double[] mi = s.mutualInformation();
@@ -86,7 +90,7 @@ class UncertaintyTest {
         for (int i = 0; i < 3; i++) {
             p[i] = ClassificationMetricsTest.randomProbs(rnd, 120, 5);
         }
-        UncertaintyResult whole = Uncertainty.of(p).means();
+        UncertaintyResult whole = Uncertainty.of(pp(p)).means();
         UncertaintyMetrics a = UncertaintyMetrics.create();
         a.accept(slice(p, 0, 7)).accept(slice(p, 7, 7)).accept(slice(p, 7, 80));
         UncertaintyMetrics b = UncertaintyMetrics.create().accept(slice(p, 80, 120));
@@ -109,35 +113,40 @@ class UncertaintyTest {
     }
 
     @Test
-    void doublePrecisionMatchesFloat() {
-        double[][][] d = new double[2][2][];
-        for (int i = 0; i < 2; i++) {
-            for (int n = 0; n < 2; n++) {
-                d[i][n] = new double[] {PARTICLES[i][n][0], PARTICLES[i][n][1]};
+    void flatViewMatchesNestedCopy() {
+        float[] flat = new float[2 * 2 * 2];
+        for (int i = 0, o = 0; i < 2; i++) {
+            for (int n = 0; n < 2; n++, o += 2) {
+                System.arraycopy(PARTICLES[i][n], 0, flat, o, 2);
             }
         }
-        assertThat(Uncertainty.of(d).means()).isEqualTo(Uncertainty.of(PARTICLES).means());
+        ParticleProbabilities view = ParticleProbabilities.of(flat, 2, 2, 2);
+        assertThat(Uncertainty.of(view).means()).isEqualTo(Uncertainty.of(pp(PARTICLES)).means());
+        assertThat(view.particle(1).row(0)).containsExactly(0.0, 1.0);
+        assertThatThrownBy(() -> ParticleProbabilities.of(flat, 2, 3, 2))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("values.length = 8 is not particles * rows * classes = 2 * 3 * 2");
     }
 
     @Test
     void badInputShapes() {
         float[][][] rows = {{{1, 0}}, {{1, 0}, {0, 1}}};
-        assertThatThrownBy(() -> Uncertainty.of(rows))
+        assertThatThrownBy(() -> Uncertainty.of(pp(rows)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("particles[1].length = 2")
                 .hasMessageContaining("particles[0].length = 1");
         float[][][] cols = {{{1, 0}}, {{1, 0, 0}}};
-        assertThatThrownBy(() -> Uncertainty.of(cols))
+        assertThatThrownBy(() -> Uncertainty.of(pp(cols)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("particles[1] has 3 columns");
-        assertThatThrownBy(() -> Uncertainty.of(new float[0][][]))
+        assertThatThrownBy(() -> Uncertainty.of(pp(new float[0][][])))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("at least one particle");
-        assertThatThrownBy(() -> Uncertainty.of(new float[][][] {{}}))
+        assertThatThrownBy(() -> Uncertainty.of(pp(new float[][][] {{}})))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("empty");
-        UncertaintyMetrics m = UncertaintyMetrics.create().accept(PARTICLES);
-        assertThatThrownBy(() -> m.accept(new float[][][] {{{1, 0}}}))
+        UncertaintyMetrics m = UncertaintyMetrics.create().accept(pp(PARTICLES));
+        assertThatThrownBy(() -> m.accept(pp(new float[][][] {{{1, 0}}})))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("n = 1");
         assertThatThrownBy(() -> UncertaintyMetrics.create().result())
@@ -147,26 +156,29 @@ class UncertaintyTest {
     @Test
     void badInputProbabilities() {
         float[][][] nan = {{{1, 0}}, {{Float.NaN, 1}}};
-        assertThatThrownBy(() -> Uncertainty.of(nan))
+        assertThatThrownBy(() -> Uncertainty.of(pp(nan)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("particles[1][0][0] = NaN");
         float[][][] sum = {{{0.5f, 0.6f}}};
-        assertThatThrownBy(() -> Uncertainty.posteriorPredictive(sum))
+        assertThatThrownBy(() -> Uncertainty.posteriorPredictive(pp(sum)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("particles[0][0] sums to");
         // a failing batch leaves the accumulator unchanged
-        UncertaintyMetrics m = UncertaintyMetrics.create().accept(PARTICLES);
+        UncertaintyMetrics m = UncertaintyMetrics.create().accept(pp(PARTICLES));
         UncertaintyResult before = m.result();
         float[][][] bad = {{{1, 0}, {0.5f, 0.6f}}, {{0, 1}, {0.5f, 0.5f}}};
-        assertThatThrownBy(() -> m.accept(bad)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> m.accept(pp(bad))).isInstanceOf(IllegalArgumentException.class);
         assertThat(m.result()).isEqualTo(before);
     }
 
-    static float[][][] slice(float[][][] p, int from, int to) {
-        float[][][] out = new float[p.length][][];
-        for (int i = 0; i < p.length; i++) {
-            out[i] = Arrays.copyOfRange(p[i], from, to);
+    static ParticleProbabilities slice(float[][][] p, int from, int to) {
+        int c = p[0][0].length;
+        float[] flat = new float[p.length * (to - from) * c];
+        for (int i = 0, o = 0; i < p.length; i++) {
+            for (int n = from; n < to; n++, o += c) {
+                System.arraycopy(p[i][n], 0, flat, o, c);
+            }
         }
-        return out;
+        return ParticleProbabilities.of(flat, p.length, to - from, c);
     }
 }

@@ -3,7 +3,8 @@ package dev.bella.core.posterior;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.bella.metrics.Probabilities;
+import dev.bella.metrics.ParticleProbabilities;
+import dev.bella.metrics.ProbabilityMatrix;
 import dev.bella.metrics.Uncertainty;
 import dev.bella.metrics.UncertaintyScores;
 import java.util.ArrayList;
@@ -88,33 +89,29 @@ public final class Predictive {
         int batch = Math.toIntExact(shape.get(1));
         int classes = Math.toIntExact(shape.get(2));
         float[] p = sampleProbabilities.toType(DataType.FLOAT32, false).toFloatArray();
-        float[][][] probs = new float[samples][batch][classes];
-        for (int s = 0; s < samples; s++) {
-            for (int k = 0; k < batch; k++) {
-                int offset = (s * batch + k) * classes;
-                for (int c = 0; c < classes; c++) {
-                    float v = p[offset + c];
-                    if (!Float.isFinite(v)) {
-                        throw new IllegalStateException(
-                                "the model produced non-finite outputs for input "
-                                        + k
-                                        + " (sample "
-                                        + s
-                                        + "): check the model's weights and the input's range");
-                    }
-                    probs[s][k][c] = v;
-                }
+        for (int i = 0; i < p.length; i++) {
+            if (!Float.isFinite(p[i])) {
+                int k = (i / classes) % batch;
+                int s = i / (classes * batch);
+                throw new IllegalStateException(
+                        "the model produced non-finite outputs for input "
+                                + k
+                                + " (sample "
+                                + s
+                                + "): check the model's weights and the input's range");
             }
         }
-        double[][] mean = Uncertainty.posteriorPredictive(probs);
+        ParticleProbabilities probs = ParticleProbabilities.of(p, samples, batch, classes);
+        ProbabilityMatrix mean = Uncertainty.posteriorPredictive(probs);
         UncertaintyScores scores = Uncertainty.of(probs);
         double[] entropy = scores.predictiveEntropy();
         double[] aleatoric = scores.aleatoric();
         double[] mi = scores.mutualInformation();
         List<Prediction> out = new ArrayList<>(batch);
         for (int k = 0; k < batch; k++) {
-            int top = Probabilities.argmax(mean[k]);
-            out.add(new Prediction(mean[k], top, mean[k][top], entropy[k], aleatoric[k], mi[k]));
+            double[] row = mean.row(k);
+            int top = mean.argmax(k);
+            out.add(new Prediction(row, top, row[top], entropy[k], aleatoric[k], mi[k]));
         }
         return Collections.unmodifiableList(out);
     }

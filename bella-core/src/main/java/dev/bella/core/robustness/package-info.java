@@ -1,7 +1,10 @@
 /**
- * Robustness and shift (SPEC §6): image corruptions in the style of CIFAR-10-C ({@link
- * dev.bella.core.robustness.Corruption}, severities 1 to 5, seeded, pure Java) and the fast
- * gradient sign method against the posterior predictive of the particles ({@link
- * dev.bella.core.robustness.Fgsm}, with accuracy curves over the perturbation size).
+ * Adversarial robustness (SPEC §6): the fast gradient sign method against the posterior predictive
+ * of the particles ({@link dev.bella.core.robustness.Fgsm}, with accuracy curves over the
+ * perturbation size). It needs gradients, hence the engine.
+ *
+ * <p>The engine-free image corruptions in the style of CIFAR-10-C live in bella-metrics ({@code
+ * dev.bella.metrics.shift.Corruption}); {@code dev.bella.core.interop.DjlArrays#corrupt} applies
+ * them to an {@code NDArray}.
  */
 package dev.bella.core.robustness;

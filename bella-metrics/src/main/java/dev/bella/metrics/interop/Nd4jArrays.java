@@ -1,58 +1,59 @@
 package dev.bella.metrics.interop;
 
+import dev.bella.metrics.ParticleProbabilities;
+import dev.bella.metrics.ProbabilityMatrix;
+import dev.bella.metrics.Scores;
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Converts ND4J {@link INDArray}s into the arrays the metrics take. Needs {@code org.nd4j:nd4j-api}
- * and a backend on the class path (an optional dependency of bella-metrics).
+ * The {@link ArrayAdapter} for ND4J's {@link INDArray}. Needs {@code org.nd4j:nd4j-api} and a
+ * backend on the class path (an optional dependency of bella-metrics). Labels, flags and scores are
+ * vectors: rank 1, or N x 1 / 1 x N.
  *
- * <p>Every method copies; the INDArray is not modified. Thread-safe as far as reading the INDArray
- * is.
+ * <p>Stateless; use {@link #INSTANCE}. Every method copies once to the Java heap and leaves the
+ * INDArray untouched. Thread-safe as far as reading the INDArray is.
  */
-public final class Nd4jArrays {
+public final class Nd4jArrays implements ArrayAdapter<INDArray> {
+
+    /** The adapter. */
+    public static final Nd4jArrays INSTANCE = new Nd4jArrays();
 
     private Nd4jArrays() {}
 
-    /**
-     * N x C probabilities from a rank-2 array.
-     *
-     * @param probs a rank-2 array
-     * @return a new N x C matrix
-     * @throws IllegalArgumentException if the array is not rank 2
-     */
-    public static float[][] toFloatMatrix(INDArray probs) {
+    @Override
+    public ProbabilityMatrix probabilities(INDArray probs) {
         requireRank(probs, 2, "probs");
-        return probs.toFloatMatrix();
+        return ProbabilityMatrix.of(flat(probs), (int) probs.size(0), (int) probs.size(1));
     }
 
-    /**
-     * N x C probabilities in double precision from a rank-2 array.
-     *
-     * @param probs a rank-2 array
-     * @return a new N x C matrix
-     * @throws IllegalArgumentException if the array is not rank 2
-     */
-    public static double[][] toDoubleMatrix(INDArray probs) {
-        requireRank(probs, 2, "probs");
-        return probs.toDoubleMatrix();
-    }
-
-    /**
-     * n x N x C particle probabilities from a rank-3 array (particle first).
-     *
-     * @param particles a rank-3 array
-     * @return a new n x N x C array
-     * @throws IllegalArgumentException if the array is not rank 3
-     */
-    public static float[][][] toFloatTensor(INDArray particles) {
+    @Override
+    public ParticleProbabilities particleProbabilities(INDArray particles) {
         requireRank(particles, 3, "particles");
-        int n = (int) particles.size(0);
-        float[][][] out = new float[n][][];
-        for (int i = 0; i < n; i++) {
-            out[i] = particles.slice(i).toFloatMatrix();
+        return ParticleProbabilities.of(
+                flat(particles),
+                (int) particles.size(0),
+                (int) particles.size(1),
+                (int) particles.size(2));
+    }
+
+    @Override
+    public Scores scores(INDArray scores) {
+        return Scores.of(vector(scores, "scores"));
+    }
+
+    @Override
+    public int rank(INDArray array) {
+        if (array == null) {
+            throw new IllegalArgumentException("array must not be null");
         }
-        return out;
+        return array.rank();
+    }
+
+    /** The values in C order, as float32. */
+    private static float[] flat(INDArray a) {
+        return Nd4j.toFlattened('c', a).toFloatVector();
     }
 
     /**
@@ -62,7 +63,8 @@ public final class Nd4jArrays {
      * @return a new array
      * @throws IllegalArgumentException if the array is not a vector or a value is not an integer
      */
-    public static int[] toLabels(INDArray labels) {
+    @Override
+    public int[] labels(INDArray labels) {
         double[] v = vector(labels, "labels");
         int[] out = new int[v.length];
         for (int i = 0; i < v.length; i++) {
@@ -82,7 +84,8 @@ public final class Nd4jArrays {
      * @return a new array
      * @throws IllegalArgumentException if the array is not a vector or a value is not 0 or 1
      */
-    public static boolean[] toFlags(INDArray flags) {
+    @Override
+    public boolean[] flags(INDArray flags) {
         double[] v = vector(flags, "flags");
         boolean[] out = new boolean[v.length];
         for (int i = 0; i < v.length; i++) {
@@ -92,17 +95,6 @@ public final class Nd4jArrays {
             out[i] = v[i] == 1;
         }
         return out;
-    }
-
-    /**
-     * A vector of scores (e.g. per-example entropy computed in ND4J).
-     *
-     * @param scores a vector
-     * @return a new array
-     * @throws IllegalArgumentException if the array is not a vector
-     */
-    public static double[] toScores(INDArray scores) {
-        return vector(scores, "scores");
     }
 
     private static double[] vector(INDArray a, String name) {

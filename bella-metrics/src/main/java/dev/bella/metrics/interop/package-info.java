@@ -1,10 +1,14 @@
 /**
- * Adapters from other array libraries to the plain Java arrays the metrics take.
+ * Array interop: one contract, {@link dev.bella.metrics.interop.ArrayAdapter}, by which an array
+ * library feeds the metrics. An adapter copies the library's array once into a {@code float[]} and
+ * wraps it in the metrics' input views ({@link dev.bella.metrics.ProbabilityMatrix}, {@link
+ * dev.bella.metrics.ParticleProbabilities}, {@link dev.bella.metrics.Scores}); the conveniences
+ * (classification, uncertainty, report) are the contract's default methods, the same for every
+ * library.
  *
- * <p>ND4J ({@code org.nd4j:nd4j-api}) is an optional dependency: {@link
- * dev.bella.metrics.interop.Nd4jArrays} works when the user's own build has ND4J (for example
- * through DL4J), and nothing else in bella-metrics needs it. The DJL adapter lives in bella-core
- * ({@code dev.bella.core.interop.NDArrays}), which already depends on DJL, so that this module
- * stays engine-free.
+ * <p>{@link dev.bella.metrics.interop.Nd4jArrays} adapts ND4J's {@code INDArray}; ND4J ({@code
+ * org.nd4j:nd4j-api}) is an optional dependency, needed only when the user's own build has it (for
+ * example through DL4J). The DJL adapter, {@code dev.bella.core.interop.DjlArrays}, implements the
+ * same contract in bella-core, which already depends on DJL, so that this module stays engine-free.
  */
 package dev.bella.metrics.interop;

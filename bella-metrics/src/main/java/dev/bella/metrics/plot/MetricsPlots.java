@@ -107,7 +107,13 @@ public final class MetricsPlots {
         }
         requireXChart();
         Files.createDirectories(dir);
-        boolean[] ood = report.ood().orElse(null);
+        boolean[] ood = null;
+        if (report.hasOod()) {
+            ood = new boolean[report.examples()];
+            for (int i = 0; i < ood.length; i++) {
+                ood[i] = report.ood().get(i);
+            }
+        }
         List<Path> written = new ArrayList<>();
         for (String ext : new String[] {"png", "svg"}) {
             Path r = dir.resolve("reliability." + ext);
@@ -115,17 +121,17 @@ public final class MetricsPlots {
             written.add(r);
             Path e = dir.resolve("entropy_histogram." + ext);
             writeHistogram(
-                    report.predictiveEntropy(),
+                    unboxed(report.predictiveEntropy()),
                     ood,
                     DEFAULT_HISTOGRAM_BINS,
                     "Predictive entropy",
                     "predictive entropy H[p_bar] (nats)",
                     e);
             written.add(e);
-            if (report.mutualInformation().isPresent()) {
+            if (report.hasParticles()) {
                 Path m = dir.resolve("mi_histogram." + ext);
                 writeHistogram(
-                        report.mutualInformation().get(),
+                        unboxed(report.mutualInformation()),
                         ood,
                         DEFAULT_HISTOGRAM_BINS,
                         "Mutual information (epistemic)",
@@ -135,6 +141,14 @@ public final class MetricsPlots {
             }
         }
         return List.copyOf(written);
+    }
+
+    private static double[] unboxed(List<Double> v) {
+        double[] out = new double[v.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = v.get(i);
+        }
+        return out;
     }
 
     private static void requireXChart() {

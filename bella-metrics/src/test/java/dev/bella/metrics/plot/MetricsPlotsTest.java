@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.bella.metrics.ClassificationMetrics;
 import dev.bella.metrics.MetricsReport;
+import dev.bella.metrics.ParticleProbabilities;
+import dev.bella.metrics.ProbabilityMatrix;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -46,7 +48,7 @@ class MetricsPlotsTest {
             }
         }
         return MetricsReport.builder()
-                .setParticleProbabilities(parts)
+                .setParticleProbabilities(ParticleProbabilities.copyOf(parts))
                 .setLabels(y)
                 .optOod(ood)
                 .build();
@@ -83,7 +85,9 @@ class MetricsPlotsTest {
     void reliabilityDiagramWithEmptyBins() throws IOException {
         Path f = dir.resolve("r.png");
         MetricsPlots.writeReliabilityDiagram(
-                ClassificationMetrics.of(new double[][] {{0.25, 0.75}}, new int[] {1})
+                ClassificationMetrics.of(
+                                ProbabilityMatrix.of(new float[] {0.25f, 0.75f}, 1, 2),
+                                new int[] {1})
                         .reliability(),
                 f);
         assertThat(ImageIO.read(f.toFile())).isNotNull();

@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import dev.bella.metrics.ClassificationMetrics;
 import dev.bella.metrics.ClassificationResult;
+import dev.bella.metrics.ProbabilityMatrix;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.Locale;
@@ -85,13 +86,14 @@ public final class MetricsBench implements Callable<Integer> {
         int[] labels = new int[n];
         fill(probs, labels, n, c, seed);
 
+        ProbabilityMatrix view = ProbabilityMatrix.of(probs, n, c); // a view: no copy
         double[] plain = new double[repeats];
         double[] unrolled = new double[repeats];
         double[] onePass = new double[repeats];
         ClassificationResult[] result = new ClassificationResult[1];
         DoubleSupplier pass =
                 () -> {
-                    result[0] = ClassificationMetrics.create().accept(probs, c, labels).result();
+                    result[0] = ClassificationMetrics.create().accept(view, labels).result();
                     return result[0].ece() + result[0].brier() + result[0].nll();
                 };
         for (int r = 0; r < warmup + repeats; r++) {
@@ -115,7 +117,7 @@ public final class MetricsBench implements Callable<Integer> {
         o.addProperty("c", c);
         o.addProperty(
                 "layout",
-                "flat float32 row-major, ClassificationMetrics.accept(float[], C, labels)");
+                "flat float32 row-major, ClassificationMetrics.accept(ProbabilityMatrix.of(float[], N, C), labels)");
         o.addProperty("bins", result[0].bins());
         o.addProperty("repeats", repeats);
         o.addProperty("warmup", warmup);

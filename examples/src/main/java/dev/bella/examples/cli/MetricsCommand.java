@@ -1,10 +1,14 @@
 package dev.bella.examples.cli;
 
 import dev.bella.metrics.MetricsReport;
-import dev.bella.metrics.io.Npy;
-import dev.bella.metrics.io.NpyArray;
-import dev.bella.metrics.io.NpyType;
+import dev.bella.metrics.ParticleProbabilities;
+import dev.bella.metrics.ProbabilityMatrix;
+import dev.bella.metrics.npy.Npy;
+import dev.bella.metrics.npy.NpyArray;
+import dev.bella.metrics.npy.NpyType;
 import dev.bella.metrics.plot.MetricsPlots;
+import dev.bella.metrics.render.JsonRenderer;
+import dev.bella.metrics.render.MarkdownRenderer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -96,7 +100,7 @@ public final class MetricsCommand implements Callable<Integer> {
                     err.println("wrote " + p);
                 }
             }
-            out.println(json ? report.toJson() : report.toMarkdown());
+            out.println(json ? JsonRenderer.render(report) : MarkdownRenderer.render(report));
             out.flush();
             return 0;
         } catch (NoSuchFileException e) {
@@ -136,7 +140,6 @@ public final class MetricsCommand implements Callable<Integer> {
                             + ": probabilities must be float32 or float64, the file holds "
                             + p.type());
         }
-        boolean f32 = p.type() == NpyType.FLOAT32;
         int n = p.rank() == 2 ? p.shape()[0] : p.rank() == 3 ? p.shape()[1] : -1;
         if (n < 0) {
             throw new IllegalArgumentException(
@@ -158,16 +161,12 @@ public final class MetricsCommand implements Callable<Integer> {
                             + y.size()
                             + " labels");
         }
+        // float64 files are read as float32, the metrics' one input type (model outputs)
+        int[] s = p.shape();
         if (p.rank() == 2) {
-            if (f32) {
-                b.setProbabilities(p.toFloatMatrix());
-            } else {
-                b.setProbabilities(p.toDoubleMatrix());
-            }
-        } else if (f32) {
-            b.setParticleProbabilities(p.toFloatTensor());
+            b.setProbabilities(ProbabilityMatrix.of(float32(p), s[0], s[1]));
         } else {
-            b.setParticleProbabilities(p.toDoubleTensor());
+            b.setParticleProbabilities(ParticleProbabilities.of(float32(p), s[0], s[1], s[2]));
         }
         if (ood != null) {
             NpyArray o = read(ood);
@@ -185,6 +184,19 @@ public final class MetricsCommand implements Callable<Integer> {
             b.optOod(o.toBooleanArray());
         }
         return b.build();
+    }
+
+    /** The values as float32, the metrics' input type: float64 files are rounded to float32. */
+    static float[] float32(NpyArray a) {
+        if (a.type() == NpyType.FLOAT32) {
+            return a.toFloatArray();
+        }
+        double[] d = a.toDoubleArray();
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) {
+            f[i] = (float) d[i];
+        }
+        return f;
     }
 
     private static NpyArray read(Path file) throws IOException {

@@ -13,6 +13,7 @@ import dev.bella.core.Bella;
 import dev.bella.core.BellaConfig;
 import dev.bella.core.ParameterSummary;
 import dev.bella.core.ParticleBlock;
+import dev.bella.metrics.ParticleProbabilities;
 import dev.bella.metrics.Uncertainty;
 import dev.bella.metrics.UncertaintyScores;
 import java.io.PrintWriter;
@@ -122,7 +123,8 @@ public final class QuickstartCommand implements Callable<Integer> {
                         System.arraycopy(flat, (i * inputs + j) * classes, p[i][j], 0, classes);
                     }
                 }
-                return new Result(model.summary(), p, Uncertainty.of(p));
+                return new Result(
+                        model.summary(), p, Uncertainty.of(ParticleProbabilities.copyOf(p)));
             }
         }
     }

@@ -19,6 +19,8 @@ import dev.bella.examples.data.Digits;
 import dev.bella.examples.data.LabeledImages;
 import dev.bella.metrics.ClassificationMetrics;
 import dev.bella.metrics.ClassificationResult;
+import dev.bella.metrics.ParticleProbabilities;
+import dev.bella.metrics.ProbabilityMatrix;
 import dev.bella.metrics.Uncertainty;
 import dev.bella.metrics.UncertaintyResult;
 import dev.bella.core.posterior.ParticlePosterior;
@@ -140,8 +142,9 @@ public final class DigitsComparison {
             LabeledImages test)
             throws IOException, TranslateException {
         try (ParticlePosterior p = trainer.build().fit(Bella.wrap(base, config), train, null)) {
-            float[][][] probs = Evaluation.particleProbabilities(p, test, 256);
-            double[][] mean = Uncertainty.posteriorPredictive(probs);
+            ParticleProbabilities probs =
+                    ParticleProbabilities.copyOf(Evaluation.particleProbabilities(p, test, 256));
+            ProbabilityMatrix mean = Uncertainty.posteriorPredictive(probs);
             ClassificationResult r = ClassificationMetrics.of(mean, test.labels());
             UncertaintyResult u = Uncertainty.of(probs).means();
             return new Outcome(

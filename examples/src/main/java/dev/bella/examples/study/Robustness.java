@@ -4,20 +4,22 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.bella.core.interop.DjlArrays;
 import dev.bella.core.posterior.Posterior;
 import dev.bella.core.posterior.Prediction;
-import dev.bella.core.interop.NDArrays;
-import dev.bella.core.robustness.Corruption;
 import dev.bella.core.robustness.Fgsm;
 import dev.bella.core.robustness.FgsmCurve;
 import dev.bella.examples.data.LabeledImages;
 import dev.bella.metrics.Ranking;
+import dev.bella.metrics.Scores;
 import dev.bella.metrics.Uncertainty;
+import dev.bella.metrics.shift.Corruption;
 import java.util.List;
 
 /**
  * Accuracy of the posterior predictive under corruptions and FGSM (paper Figure 2 and Table 4 in
- * miniature), through {@link Corruption} and {@link Fgsm} of {@code dev.bella.core.robustness}.
+ * miniature), through {@link Corruption} (bella-metrics, {@code dev.bella.metrics.shift}) and
+ * {@link Fgsm} (bella-core).
  */
 final class Robustness {
 
@@ -74,7 +76,7 @@ final class Robustness {
                 }
             }
         }
-        return new CorruptionResult(mean, Ranking.auroc(entropy, shifted));
+        return new CorruptionResult(mean, Ranking.auroc(Scores.of(entropy), shifted));
     }
 
     /**
@@ -102,7 +104,7 @@ final class Robustness {
                 float[] chunk = new float[b * d];
                 System.arraycopy(flat, from * d, chunk, 0, b * d);
                 NDArray x = scope.create(chunk, new Shape(b, h, w));
-                NDArray input = c == null ? x : c.apply(x, severity, seed, from);
+                NDArray input = c == null ? x : DjlArrays.corrupt(c, x, severity, seed, from);
                 List<Prediction> predictions = model.predict(new NDList(input.reshape(b, d)));
                 for (int j = 0; j < b; j++) {
                     Prediction p = predictions.get(j);

@@ -18,6 +18,7 @@ import dev.bella.ensemble.EnsembleBella;
 import dev.bella.examples.data.Digits;
 import dev.bella.examples.data.LabeledImages;
 import dev.bella.metrics.MetricsReport;
+import dev.bella.metrics.ParticleProbabilities;
 import dev.bella.svgd.LowRankSvgd;
 import dev.bella.core.posterior.ParticlePosterior;
 import dev.bella.core.train.ParticleTrainer;
@@ -232,7 +233,7 @@ public final class Study {
             isOod[j] = true;
         }
         return MetricsReport.builder()
-                .setParticleProbabilities(all)
+                .setParticleProbabilities(ParticleProbabilities.copyOf(all))
                 .setLabels(labels)
                 .optOod(isOod)
                 .build();

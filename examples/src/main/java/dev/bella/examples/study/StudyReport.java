@@ -1,9 +1,10 @@
 package dev.bella.examples.study;
 
-import dev.bella.core.robustness.Corruption;
-import dev.bella.metrics.Metric;
 import dev.bella.metrics.MetricsReport;
+import dev.bella.metrics.ReportMetric;
 import dev.bella.metrics.plot.MetricsPlots;
+import dev.bella.metrics.render.JsonRenderer;
+import dev.bella.metrics.shift.Corruption;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -59,12 +60,12 @@ final class StudyReport {
                             m.classification().ece(),
                             m.classification().mce(),
                             m.classification().brier(),
-                            m.get(Metric.OOD_AUROC_ENTROPY).orElse(Double.NaN),
+                            m.get(ReportMetric.OOD_AUROC_ENTROPY).orElse(Double.NaN),
                             r.particles() > 1
                                     ? String.format(
                                             Locale.ROOT,
                                             "%.4f",
-                                            m.get(Metric.OOD_AUROC_MI).orElse(Double.NaN))
+                                            m.get(ReportMetric.OOD_AUROC_MI).orElse(Double.NaN))
                                     : "—",
                             r.trainableTotal(),
                             bytes(r.adapterBytes()),
@@ -134,7 +135,7 @@ final class StudyReport {
             }
             Files.writeString(
                     s.out().resolve("plots").resolve(slug + ".json"),
-                    r.report().toJson(),
+                    JsonRenderer.render(r.report()),
                     StandardCharsets.UTF_8);
         }
         Path tmp = Files.createTempFile(s.out(), ".report-", ".tmp");

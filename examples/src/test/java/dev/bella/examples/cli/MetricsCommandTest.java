@@ -4,9 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.bella.metrics.Metric;
 import dev.bella.metrics.MetricsReport;
-import dev.bella.metrics.io.Npy;
+import dev.bella.metrics.ParticleProbabilities;
+import dev.bella.metrics.ReportMetric;
+import dev.bella.metrics.npy.Npy;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -122,12 +123,14 @@ class MetricsCommandTest {
         assertThat(code).as(err.toString()).isZero();
         MetricsReport expected =
                 MetricsReport.builder()
-                        .setParticleProbabilities(Npy.read(pp).toDoubleTensor())
+                        .setParticleProbabilities(
+                                ParticleProbabilities.of(
+                                        MetricsCommand.float32(Npy.read(pp)), k, n, c))
                         .setLabels(y)
                         .optOod(ood)
                         .build();
         JsonObject o = json();
-        for (Map.Entry<Metric, Double> e : expected.values().entrySet()) {
+        for (Map.Entry<ReportMetric, Double> e : expected.values().entrySet()) {
             assertThat(o.get(e.getKey().key()).getAsDouble())
                     .as(e.getKey().key())
                     .isEqualTo(e.getValue());

@@ -11,7 +11,8 @@ import dev.bella.examples.cli.ServeCommand;
 import dev.bella.examples.data.Digits;
 import dev.bella.examples.data.LabeledImages;
 import dev.bella.metrics.ClassificationMetrics;
-import dev.bella.metrics.Metric;
+import dev.bella.metrics.ParticleProbabilities;
+import dev.bella.metrics.ReportMetric;
 import dev.bella.metrics.Uncertainty;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -56,7 +57,8 @@ class StudyTest {
                         "Full-rank ensemble (n=3)");
         for (MethodResult r : results) {
             assertThat(r.report().classification().accuracy()).as(r.name()).isGreaterThan(0.8);
-            assertThat(r.report().get(Metric.OOD_AUROC_ENTROPY).orElseThrow()).isBetween(0.5, 1.0);
+            assertThat(r.report().get(ReportMetric.OOD_AUROC_ENTROPY).orElseThrow())
+                    .isBetween(0.5, 1.0);
             assertThat(r.corruptionAccuracy()).hasSize(5);
             // Stronger corruptions cost accuracy on average, and the entropy flags them better
             // than chance.
@@ -88,7 +90,10 @@ class StudyTest {
             LabeledImages test = Digits.load().firstClasses(8).split(0, 0.4, 0.3, 0.3)[2];
             float[][][] probs = Evaluation.particleProbabilities(svgd, test, 512);
             double accuracy =
-                    ClassificationMetrics.of(Uncertainty.posteriorPredictive(probs), test.labels())
+                    ClassificationMetrics.of(
+                                    Uncertainty.posteriorPredictive(
+                                            ParticleProbabilities.copyOf(probs)),
+                                    test.labels())
                             .accuracy();
             assertThat(accuracy).isEqualTo(results.get(2).report().classification().accuracy());
             // The saved posterior says how it was made.

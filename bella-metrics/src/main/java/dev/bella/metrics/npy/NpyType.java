@@ -1,4 +1,4 @@
-package dev.bella.metrics.io;
+package dev.bella.metrics.npy;
 
 /** The element types of {@code .npy} files that {@link Npy} reads and writes. */
 public enum NpyType {

@@ -1,4 +1,4 @@
-package dev.bella.core.robustness;
+package dev.bella.metrics.shift;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;

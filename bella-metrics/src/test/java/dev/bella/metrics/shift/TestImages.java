@@ -1,4 +1,4 @@
-package dev.bella.core.robustness;
+package dev.bella.metrics.shift;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonArray;
@@ -74,10 +74,10 @@ final class TestImages {
     }
 
     static JsonObject reference() throws IOException {
-        try (InputStream in = TestImages.class.getResourceAsStream("/robustness/reference.json")) {
+        try (InputStream in = TestImages.class.getResourceAsStream("/shift/reference.json")) {
             if (in == null) {
                 throw new IllegalStateException(
-                        "missing test resource robustness/reference.json; run"
+                        "missing test resource shift/reference.json; run"
                                 + " tools/robustness/make_fixtures.py");
             }
             return new Gson()

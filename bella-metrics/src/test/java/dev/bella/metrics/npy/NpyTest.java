@@ -1,4 +1,4 @@
-package dev.bella.metrics.io;
+package dev.bella.metrics.npy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

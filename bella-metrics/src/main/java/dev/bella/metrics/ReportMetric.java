@@ -5,7 +5,7 @@ package dev.bella.metrics;
  * Markdown. Definitions are in the classes that compute them ({@link ClassificationMetrics}, {@link
  * Ranking}, {@link Uncertainty}) and in {@code docs/metrics.md}.
  */
-public enum Metric {
+public enum ReportMetric {
     /** Fraction of examples whose predicted class (first argmax) equals the label. */
     ACCURACY("accuracy", "accuracy"),
     /** Mean negative log-likelihood in nats, probabilities clamped below at 1e-12. */
@@ -47,7 +47,7 @@ public enum Metric {
     private final String key;
     private final String label;
 
-    Metric(String key, String label) {
+    ReportMetric(String key, String label) {
         this.key = key;
         this.label = label;
     }

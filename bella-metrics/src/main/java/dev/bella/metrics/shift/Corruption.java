@@ -1,10 +1,5 @@
-package dev.bella.core.robustness;
+package dev.bella.metrics.shift;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import dev.bella.core.robustness.CorruptionKernels.Batch;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -14,17 +9,19 @@ import java.util.stream.Collectors;
  * Network Robustness to Common Corruptions and Perturbations", ICLR 2019), at severities 1 to 5,
  * with CIFAR-10-C's constants.
  *
- * <p>{@link #apply(NDArray, int, long)} takes images with values in {@code [0, 1]} as an {@code
- * NDArray} of shape {@code (N, C, H, W)}, {@code (N, H, W)} (grayscale) or {@code (H, W)} (one
- * grayscale image), and returns a new array of the same shape and data type in the same manager,
- * clipped to {@code [0, 1]}. The input is not modified. A single colour image {@code (C, H, W)}
- * needs its batch axis: {@code image.expandDims(0)}.
+ * <p>{@link #apply(ImageBatch, int, long)} takes images with values in {@code [0, 1]} as an {@link
+ * ImageBatch} (a view of a {@code float[]} in the layout {@code (N, C, H, W)}) and returns a new
+ * {@code float[]} in the same layout, clipped to {@code [0, 1]}. The input is not modified. DJL
+ * users call bella-core's {@code DjlArrays.corrupt(corruption, images, severity, seed)}, which
+ * takes and returns an {@code NDArray} of shape {@code (N, C, H, W)}, {@code (N, H, W)} or {@code
+ * (H, W)}.
  *
- * <p>Randomness is Java-side and does not touch the engine's random state: image {@code i} of the
- * batch draws from {@link dev.bella.core.Seeds#stream Seeds.stream(seed, tag, firstIndex + i)}, so
- * the same seed gives the same bits on any JVM, corrupting a data set batch by batch (with {@code
- * firstIndex} the batch's offset) gives the same result as corrupting it at once, and the five
- * severities of one image share their random draws (a higher severity is the same noise, stronger).
+ * <p>Randomness is pure Java (no engine's random state is touched): image {@code i} of the batch
+ * draws from the stream {@code (seed, tag, firstIndex + i)} derived as bella-core's {@code
+ * Seeds.stream} does, so the same seed gives the same bits on any JVM, corrupting a data set batch
+ * by batch (with {@code firstIndex} the batch's offset) gives the same result as corrupting it at
+ * once, and the five severities of one image share their random draws (a higher severity is the
+ * same noise, stronger).
  *
  * <p>Parameters CIFAR-10-C gives in pixels of its 32 x 32 images (the blur sigmas and spatter's
  * blob sizes) are used as they are up to a side of 32 and scaled by {@code min(H, W) / 32} above.
@@ -37,7 +34,7 @@ public enum Corruption {
     /** {@code x + N(0, c^2)}, {@code c = 0.04, 0.06, 0.08, 0.09, 0.10}, independently per value. */
     GAUSSIAN_NOISE("gaussian_noise", 1, true) {
         @Override
-        void corrupt(Batch batch, int severity, long seed, long firstIndex) {
+        void corrupt(ImageBatch batch, int severity, long seed, long firstIndex) {
             CorruptionKernels.gaussianNoise(batch, severity, seed, tag, firstIndex);
         }
     },
@@ -45,7 +42,7 @@ public enum Corruption {
     /** {@code Poisson(c x) / c}, {@code c = 500, 250, 100, 75, 50}: photon (shot) noise. */
     SHOT_NOISE("shot_noise", 2, true) {
         @Override
-        void corrupt(Batch batch, int severity, long seed, long firstIndex) {
+        void corrupt(ImageBatch batch, int severity, long seed, long firstIndex) {
             CorruptionKernels.shotNoise(batch, severity, seed, tag, firstIndex);
         }
     },
@@ -56,7 +53,7 @@ public enum Corruption {
      */
     IMPULSE_NOISE("impulse_noise", 3, true) {
         @Override
-        void corrupt(Batch batch, int severity, long seed, long firstIndex) {
+        void corrupt(ImageBatch batch, int severity, long seed, long firstIndex) {
             CorruptionKernels.impulseNoise(batch, severity, seed, tag, firstIndex);
         }
     },
@@ -64,7 +61,7 @@ public enum Corruption {
     /** {@code x + x N(0, c^2)}, {@code c = 0.06, 0.1, 0.12, 0.16, 0.2}: multiplicative noise. */
     SPECKLE_NOISE("speckle_noise", 4, true) {
         @Override
-        void corrupt(Batch batch, int severity, long seed, long firstIndex) {
+        void corrupt(ImageBatch batch, int severity, long seed, long firstIndex) {
             CorruptionKernels.speckleNoise(batch, severity, seed, tag, firstIndex);
         }
     },
@@ -76,7 +73,7 @@ public enum Corruption {
      */
     GAUSSIAN_BLUR("gaussian_blur", 5, false) {
         @Override
-        void corrupt(Batch batch, int severity, long seed, long firstIndex) {
+        void corrupt(ImageBatch batch, int severity, long seed, long firstIndex) {
             CorruptionKernels.gaussianBlur(batch, severity);
         }
     },
@@ -87,7 +84,7 @@ public enum Corruption {
      */
     CONTRAST("contrast", 6, false) {
         @Override
-        void corrupt(Batch batch, int severity, long seed, long firstIndex) {
+        void corrupt(ImageBatch batch, int severity, long seed, long firstIndex) {
             CorruptionKernels.contrast(batch, severity);
         }
     },
@@ -99,7 +96,7 @@ public enum Corruption {
      */
     PIXELATE("pixelate", 7, false) {
         @Override
-        void corrupt(Batch batch, int severity, long seed, long firstIndex) {
+        void corrupt(ImageBatch batch, int severity, long seed, long firstIndex) {
             CorruptionKernels.pixelate(batch, severity);
         }
     },
@@ -111,7 +108,7 @@ public enum Corruption {
      */
     SPATTER("spatter", 8, true) {
         @Override
-        void corrupt(Batch batch, int severity, long seed, long firstIndex) {
+        void corrupt(ImageBatch batch, int severity, long seed, long firstIndex) {
             CorruptionKernels.spatter(batch, severity, seed, tag, firstIndex);
         }
     };
@@ -135,7 +132,7 @@ public enum Corruption {
         this.random = random;
     }
 
-    abstract void corrupt(Batch batch, int severity, long seed, long firstIndex);
+    abstract void corrupt(ImageBatch batch, int severity, long seed, long firstIndex);
 
     /**
      * Returns the name of the corruption in CIFAR-10-C's code and file names, such as {@code
@@ -184,16 +181,14 @@ public enum Corruption {
     /**
      * Corrupts a batch of images; image {@code i} uses the random stream {@code (seed, i)}.
      *
-     * @param images values in {@code [0, 1]}, shape {@code (N, C, H, W)}, {@code (N, H, W)} or
-     *     {@code (H, W)}, a floating-point data type
+     * @param images values in {@code [0, 1]}
      * @param severity 1 (mildest) to 5
      * @param seed the seed of the random draws (ignored by deterministic corruptions)
-     * @return a new array, same shape, data type and manager as {@code images}, values in {@code
-     *     [0, 1]}
-     * @throws IllegalArgumentException for a severity outside 1..5, an unsupported shape or data
-     *     type, or a value outside {@code [0, 1]} (beyond {@link #RANGE_TOLERANCE}) or NaN
+     * @return a new array in the layout of {@code images}, values in {@code [0, 1]}
+     * @throws IllegalArgumentException for a severity outside 1..5, or a value outside {@code [0,
+     *     1]} (beyond {@link #RANGE_TOLERANCE}) or NaN
      */
-    public NDArray apply(NDArray images, int severity, long seed) {
+    public float[] apply(ImageBatch images, int severity, long seed) {
         return apply(images, severity, seed, 0);
     }
 
@@ -202,55 +197,26 @@ public enum Corruption {
      * {@code i} uses the random stream {@code (seed, firstIndex + i)}, so corrupting a data set in
      * batches gives the same values as corrupting it at once.
      *
-     * @param images values in {@code [0, 1]}, shape {@code (N, C, H, W)}, {@code (N, H, W)} or
-     *     {@code (H, W)}, a floating-point data type
+     * @param images values in {@code [0, 1]}
      * @param severity 1 (mildest) to 5
      * @param seed the seed of the random draws (ignored by deterministic corruptions)
      * @param firstIndex the index of the batch's first image in the data set, {@code >= 0}
-     * @return a new array, same shape, data type and manager as {@code images}, values in {@code
-     *     [0, 1]}
+     * @return a new array in the layout of {@code images}, values in {@code [0, 1]}
      * @throws IllegalArgumentException for a severity outside 1..5, a negative {@code firstIndex},
-     *     an unsupported shape or data type, or a value outside {@code [0, 1]} (beyond {@link
-     *     #RANGE_TOLERANCE}) or NaN
+     *     or a value outside {@code [0, 1]} (beyond {@link #RANGE_TOLERANCE}) or NaN
      */
-    public NDArray apply(NDArray images, int severity, long seed, long firstIndex) {
+    public float[] apply(ImageBatch images, int severity, long seed, long firstIndex) {
+        if (images == null) {
+            throw new IllegalArgumentException("images must not be null");
+        }
         checkSeverity(severity);
         if (firstIndex < 0) {
             throw new IllegalArgumentException("firstIndex must be >= 0, got " + firstIndex);
         }
-        Shape shape = images.getShape();
-        int[] nchw = layout(shape);
-        DataType type = images.getDataType();
-        if (!type.isFloating()) {
-            throw new IllegalArgumentException(
-                    "images must be floating point with values in [0, 1], got data type "
-                            + type
-                            + "; convert 8-bit images with images.toType(DataType.FLOAT32, false)"
-                            + ".div(255)");
-        }
-        float[] data = readFloats(images);
-        checkRange(data);
-        float[] out = apply(data, nchw[0], nchw[1], nchw[2], nchw[3], severity, seed, firstIndex);
-        NDManager manager = images.getManager();
-        NDArray result = manager.create(out, shape);
-        if (type != DataType.FLOAT32) {
-            NDArray converted = result.toType(type, false);
-            result.close();
-            result = converted;
-        }
-        return result;
-    }
-
-    /**
-     * The corruption on a plain array {@code (n, c, h, w)}, values already checked to be in {@code
-     * [0, 1]} up to the tolerance; returns a new clipped array.
-     */
-    float[] apply(
-            float[] images, int n, int c, int h, int w, int severity, long seed, long firstIndex) {
-        checkSeverity(severity);
-        float[] data = images.clone();
+        checkRange(images.data());
+        float[] data = images.data().clone();
         clip(data);
-        corrupt(new Batch(data, n, c, h, w), severity, seed, firstIndex);
+        corrupt(images.over(data), severity, seed, firstIndex);
         clip(data);
         return data;
     }
@@ -261,63 +227,6 @@ public enum Corruption {
                     "severity must be in 1..5, got "
                             + severity
                             + " (1 is the mildest, 5 the strongest, as in CIFAR-10-C)");
-        }
-    }
-
-    /** {@code (n, c, h, w)} of a supported shape. */
-    private static int[] layout(Shape shape) {
-        long n;
-        long c;
-        long h;
-        long w;
-        switch (shape.dimension()) {
-            case 2:
-                n = 1;
-                c = 1;
-                h = shape.get(0);
-                w = shape.get(1);
-                break;
-            case 3:
-                n = shape.get(0);
-                c = 1;
-                h = shape.get(1);
-                w = shape.get(2);
-                break;
-            case 4:
-                n = shape.get(0);
-                c = shape.get(1);
-                h = shape.get(2);
-                w = shape.get(3);
-                break;
-            default:
-                throw new IllegalArgumentException(
-                        "images must have shape (N, C, H, W), (N, H, W) or (H, W), got "
-                                + shape
-                                + " (rank "
-                                + shape.dimension()
-                                + "); add the batch axis to a single colour image with"
-                                + " expandDims(0)");
-        }
-        if (h < 1 || w < 1) {
-            throw new IllegalArgumentException(
-                    "images must be at least 1 x 1 pixels, got shape " + shape);
-        }
-        if (shape.size() > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException(
-                    "images have "
-                            + shape.size()
-                            + " values, too many for one call; split the"
-                            + " batch (and pass firstIndex)");
-        }
-        return new int[] {(int) n, (int) c, (int) h, (int) w};
-    }
-
-    private static float[] readFloats(NDArray images) {
-        if (images.getDataType() == DataType.FLOAT32) {
-            return images.toFloatArray();
-        }
-        try (NDArray f = images.toType(DataType.FLOAT32, true)) {
-            return f.toFloatArray();
         }
     }
 

@@ -1,6 +1,5 @@
-package dev.bella.core.robustness;
+package dev.bella.metrics.shift;
 
-import dev.bella.core.Seeds;
 import java.util.SplittableRandom;
 
 /**
@@ -10,10 +9,10 @@ import java.util.SplittableRandom;
  *
  * <p>The constants are those of CIFAR-10-C's {@code make_cifar_c.py} (Hendrycks &amp; Dietterich,
  * "Benchmarking Neural Network Robustness to Common Corruptions and Perturbations", ICLR 2019),
- * where they are written for 32 x 32 images. Randomness comes from {@link Seeds#stream} with the
- * tags {@code (corruption tag, image index)}, and every transcendental function from {@link
- * StrictMath}, so a seed gives the same bits on every JVM. The severity is not a tag: the five
- * severities of one image share their random draws.
+ * where they are written for 32 x 32 images. Randomness comes from {@link SeededStreams#stream}
+ * with the tags {@code (corruption tag, image index)}, and every transcendental function from
+ * {@link StrictMath}, so a seed gives the same bits on every JVM. The severity is not a tag: the
+ * five severities of one image share their random draws.
  */
 final class CorruptionKernels {
 
@@ -65,18 +64,6 @@ final class CorruptionKernels {
 
     private CorruptionKernels() {}
 
-    /** A batch of images {@code (n, c, h, w)} in one array. */
-    record Batch(float[] data, int n, int c, int h, int w) {
-
-        int plane() {
-            return h * w;
-        }
-
-        int image() {
-            return c * h * w;
-        }
-    }
-
     /**
      * The factor applied to parameters given in pixels (blur sigmas, spatter sizes): 1 up to the
      * reference side of 32 pixels, {@code min(h, w) / 32} above it. Smaller images keep the
@@ -90,10 +77,10 @@ final class CorruptionKernels {
     // ----------------------------------------------------------------------------------------
     // Noise
 
-    static void gaussianNoise(Batch b, int severity, long seed, long tag, long firstIndex) {
+    static void gaussianNoise(ImageBatch b, int severity, long seed, long tag, long firstIndex) {
         double c = GAUSSIAN_NOISE[severity - 1];
-        for (int i = 0; i < b.n(); i++) {
-            Normals z = new Normals(Seeds.stream(seed, tag, firstIndex + i));
+        for (int i = 0; i < b.count(); i++) {
+            Normals z = new Normals(SeededStreams.stream(seed, tag, firstIndex + i));
             int from = i * b.image();
             for (int k = from; k < from + b.image(); k++) {
                 b.data()[k] = (float) (b.data()[k] + c * z.next());
@@ -101,10 +88,10 @@ final class CorruptionKernels {
         }
     }
 
-    static void shotNoise(Batch b, int severity, long seed, long tag, long firstIndex) {
+    static void shotNoise(ImageBatch b, int severity, long seed, long tag, long firstIndex) {
         double c = SHOT_NOISE[severity - 1];
-        for (int i = 0; i < b.n(); i++) {
-            SplittableRandom rng = Seeds.stream(seed, tag, firstIndex + i);
+        for (int i = 0; i < b.count(); i++) {
+            SplittableRandom rng = SeededStreams.stream(seed, tag, firstIndex + i);
             int from = i * b.image();
             for (int k = from; k < from + b.image(); k++) {
                 b.data()[k] = (float) (poisson(c * b.data()[k], rng) / c);
@@ -112,10 +99,10 @@ final class CorruptionKernels {
         }
     }
 
-    static void impulseNoise(Batch b, int severity, long seed, long tag, long firstIndex) {
+    static void impulseNoise(ImageBatch b, int severity, long seed, long tag, long firstIndex) {
         double amount = IMPULSE_NOISE[severity - 1];
-        for (int i = 0; i < b.n(); i++) {
-            SplittableRandom rng = Seeds.stream(seed, tag, firstIndex + i);
+        for (int i = 0; i < b.count(); i++) {
+            SplittableRandom rng = SeededStreams.stream(seed, tag, firstIndex + i);
             int from = i * b.image();
             for (int k = from; k < from + b.image(); k++) {
                 // Two draws for every value, used or not, so that severities stay nested.
@@ -128,10 +115,10 @@ final class CorruptionKernels {
         }
     }
 
-    static void speckleNoise(Batch b, int severity, long seed, long tag, long firstIndex) {
+    static void speckleNoise(ImageBatch b, int severity, long seed, long tag, long firstIndex) {
         double c = SPECKLE_NOISE[severity - 1];
-        for (int i = 0; i < b.n(); i++) {
-            Normals z = new Normals(Seeds.stream(seed, tag, firstIndex + i));
+        for (int i = 0; i < b.count(); i++) {
+            Normals z = new Normals(SeededStreams.stream(seed, tag, firstIndex + i));
             int from = i * b.image();
             for (int k = from; k < from + b.image(); k++) {
                 double x = b.data()[k];
@@ -143,25 +130,25 @@ final class CorruptionKernels {
     // ----------------------------------------------------------------------------------------
     // Deterministic corruptions
 
-    static void gaussianBlur(Batch b, int severity) {
-        double sigma = GAUSSIAN_BLUR[severity - 1] * pixelScale(b.h(), b.w());
+    static void gaussianBlur(ImageBatch b, int severity) {
+        double sigma = GAUSSIAN_BLUR[severity - 1] * pixelScale(b.height(), b.width());
         double[] kernel = gaussianKernel(sigma);
         double[] plane = new double[b.plane()];
-        for (int p = 0; p < b.n() * b.c(); p++) {
+        for (int p = 0; p < b.count() * b.channels(); p++) {
             int from = p * b.plane();
             for (int k = 0; k < plane.length; k++) {
                 plane[k] = b.data()[from + k];
             }
-            blur(plane, b.h(), b.w(), kernel);
+            blur(plane, b.height(), b.width(), kernel);
             for (int k = 0; k < plane.length; k++) {
                 b.data()[from + k] = (float) plane[k];
             }
         }
     }
 
-    static void contrast(Batch b, int severity) {
+    static void contrast(ImageBatch b, int severity) {
         double c = CONTRAST[severity - 1];
-        for (int p = 0; p < b.n() * b.c(); p++) {
+        for (int p = 0; p < b.count() * b.channels(); p++) {
             int from = p * b.plane();
             double sum = 0;
             for (int k = from; k < from + b.plane(); k++) {
@@ -174,33 +161,33 @@ final class CorruptionKernels {
         }
     }
 
-    static void pixelate(Batch b, int severity) {
+    static void pixelate(ImageBatch b, int severity) {
         double c = PIXELATE[severity - 1];
-        Banded rows = Banded.of(pixelateOperator(b.h(), c));
-        Banded cols = Banded.of(pixelateOperator(b.w(), c));
+        Banded rows = Banded.of(pixelateOperator(b.height(), c));
+        Banded cols = Banded.of(pixelateOperator(b.width(), c));
         double[] tmp = new double[b.plane()];
-        for (int p = 0; p < b.n() * b.c(); p++) {
+        for (int p = 0; p < b.count() * b.channels(); p++) {
             int from = p * b.plane();
             // tmp = X cols^T, then out = rows tmp
-            for (int y = 0; y < b.h(); y++) {
-                for (int x = 0; x < b.w(); x++) {
+            for (int y = 0; y < b.height(); y++) {
+                for (int x = 0; x < b.width(); x++) {
                     double s = 0;
                     double[] wts = cols.weights[x];
-                    int start = from + y * b.w() + cols.start[x];
+                    int start = from + y * b.width() + cols.start[x];
                     for (int t = 0; t < wts.length; t++) {
                         s += wts[t] * b.data()[start + t];
                     }
-                    tmp[y * b.w() + x] = s;
+                    tmp[y * b.width() + x] = s;
                 }
             }
-            for (int y = 0; y < b.h(); y++) {
+            for (int y = 0; y < b.height(); y++) {
                 double[] wts = rows.weights[y];
-                for (int x = 0; x < b.w(); x++) {
+                for (int x = 0; x < b.width(); x++) {
                     double s = 0;
                     for (int t = 0; t < wts.length; t++) {
-                        s += wts[t] * tmp[(rows.start[y] + t) * b.w() + x];
+                        s += wts[t] * tmp[(rows.start[y] + t) * b.width() + x];
                     }
-                    b.data()[from + y * b.w() + x] = (float) s;
+                    b.data()[from + y * b.width() + x] = (float) s;
                 }
             }
         }
@@ -256,10 +243,10 @@ final class CorruptionKernels {
      * drops are shaded by their liquid value times the distance to the drop's edge, in place of
      * CIFAR-10-C's OpenCV chain (Canny edges, distance transform, histogram equalisation, emboss).
      */
-    static void spatter(Batch b, int severity, long seed, long tag, long firstIndex) {
+    static void spatter(ImageBatch b, int severity, long seed, long tag, long firstIndex) {
         double[] noise = new double[b.plane()];
-        for (int i = 0; i < b.n(); i++) {
-            Normals z = new Normals(Seeds.stream(seed, tag, firstIndex + i));
+        for (int i = 0; i < b.count(); i++) {
+            Normals z = new Normals(SeededStreams.stream(seed, tag, firstIndex + i));
             for (int k = 0; k < noise.length; k++) {
                 noise[k] = z.next();
             }
@@ -268,14 +255,14 @@ final class CorruptionKernels {
     }
 
     /** Spatter on image {@code i} of the batch, from its standard normal field {@code noise}. */
-    static void spatterImage(Batch b, int i, int severity, double[] noise) {
+    static void spatterImage(ImageBatch b, int i, int severity, double[] noise) {
         double[] p = SPATTER[severity - 1];
-        double scale = pixelScale(b.h(), b.w());
+        double scale = pixelScale(b.height(), b.width());
         double[] liquid = new double[b.plane()];
         for (int k = 0; k < liquid.length; k++) {
             liquid[k] = p[0] + p[1] * noise[k];
         }
-        blur(liquid, b.h(), b.w(), gaussianKernel(p[2] * scale));
+        blur(liquid, b.height(), b.width(), gaussianKernel(p[2] * scale));
         for (int k = 0; k < liquid.length; k++) {
             if (liquid[k] < p[3]) {
                 liquid[k] = 0;
@@ -286,14 +273,14 @@ final class CorruptionKernels {
             for (int k = 0; k < liquid.length; k++) {
                 mask[k] = liquid[k] > p[3] ? 1 : 0;
             }
-            blur(mask, b.h(), b.w(), gaussianKernel(p[4] * scale));
+            blur(mask, b.height(), b.width(), gaussianKernel(p[4] * scale));
             for (int k = 0; k < mask.length; k++) {
                 if (mask[k] < 0.8) {
                     mask[k] = 0;
                 }
             }
-            for (int ch = 0; ch < b.c(); ch++) {
-                double colour = colour(MUD_RGB, b.c(), ch);
+            for (int ch = 0; ch < b.channels(); ch++) {
+                double colour = colour(MUD_RGB, b.channels(), ch);
                 int from = i * b.image() + ch * b.plane();
                 for (int k = 0; k < mask.length; k++) {
                     double x = b.data()[from + k];
@@ -303,7 +290,7 @@ final class CorruptionKernels {
             return;
         }
         // water: drops shaded by liquid value times the distance to the drop's edge
-        double[] dist = distanceToDry(liquid, b.h(), b.w());
+        double[] dist = distanceToDry(liquid, b.height(), b.width());
         double cap = SPATTER_DISTANCE_CAP * scale;
         double max = 0;
         for (int k = 0; k < mask.length; k++) {
@@ -313,8 +300,8 @@ final class CorruptionKernels {
         if (max == 0) {
             return; // no drop on this image
         }
-        for (int ch = 0; ch < b.c(); ch++) {
-            double colour = colour(WATER_RGB, b.c(), ch);
+        for (int ch = 0; ch < b.channels(); ch++) {
+            double colour = colour(WATER_RGB, b.channels(), ch);
             int from = i * b.image() + ch * b.plane();
             for (int k = 0; k < mask.length; k++) {
                 double m = p[4] * mask[k] / max;

@@ -1,4 +1,4 @@
-package dev.bella.metrics.io;
+package dev.bella.metrics.npy;
 
 import java.util.Arrays;
 

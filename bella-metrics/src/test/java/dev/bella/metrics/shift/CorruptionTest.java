@@ -1,15 +1,9 @@
-package dev.bella.core.robustness;
+package dev.bella.metrics.shift;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -19,20 +13,8 @@ class CorruptionTest {
     /** CIFAR-sized colour images, MNIST-sized and 8 x 8 (scikit-learn digits) grayscale. */
     private static final int[][] SIZES = {{4, 3, 32, 32}, {4, 1, 28, 28}, {8, 1, 8, 8}};
 
-    private NDManager manager;
-
-    @BeforeEach
-    void setUp() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterEach
-    void tearDown() {
-        manager.close();
-    }
-
     private static float[] run(Corruption c, int[] s, float[] clean, int severity, long seed) {
-        return c.apply(clean, s[0], s[1], s[2], s[3], severity, seed, 0);
+        return c.apply(ImageBatch.of(clean, s[0], s[1], s[2], s[3]), severity, seed, 0);
     }
 
     private static double[] strengths(Corruption c, int[] s) {
@@ -91,7 +73,9 @@ class CorruptionTest {
             float[] noise = noise(4 * side * side, side);
             double[] d = new double[5];
             for (int sev = 1; sev <= 5; sev++) {
-                float[] out = Corruption.PIXELATE.apply(noise, 4, 1, side, side, sev, 0, 0);
+                float[] out =
+                        Corruption.PIXELATE.apply(
+                                ImageBatch.of(noise, 4, 1, side, side), sev, 0, 0);
                 d[sev - 1] = TestImages.meanAbsDiff(out, noise);
             }
             assertThat(d[0]).isGreaterThan(1e-3);
@@ -101,7 +85,7 @@ class CorruptionTest {
         float[] clean = noise(4 * 64, 8);
         float[][] out = new float[6][];
         for (int sev = 1; sev <= 5; sev++) {
-            out[sev] = Corruption.PIXELATE.apply(clean, 4, 1, 8, 8, sev, 0, 0);
+            out[sev] = Corruption.PIXELATE.apply(ImageBatch.of(clean, 4, 1, 8, 8), sev, 0, 0);
         }
         assertThat(out[2]).containsExactly(out[1]);
         assertThat(out[4]).containsExactly(out[3]);
@@ -137,34 +121,6 @@ class CorruptionTest {
 
     @ParameterizedTest
     @EnumSource(Corruption.class)
-    void keepsShapeTypeManagerAndRangeForEveryRank(Corruption c) {
-        Shape[] shapes = {new Shape(2, 3, 9, 7), new Shape(3, 8, 8), new Shape(10, 12)};
-        for (Shape shape : shapes) {
-            float[] v = TestImages.synthetic(1, 1, 1, (int) shape.size(), 3);
-            try (NDManager scope = manager.newSubManager()) {
-                NDArray images = scope.create(v, shape);
-                for (int sev = 1; sev <= 5; sev++) {
-                    NDArray out = c.apply(images, sev, 42);
-                    assertThat(out.getShape()).isEqualTo(shape);
-                    assertThat(out.getDataType()).isEqualTo(DataType.FLOAT32);
-                    assertThat(out.getManager()).isSameAs(scope);
-                    for (float x : out.toFloatArray()) {
-                        assertThat(x).isBetween(0f, 1f);
-                    }
-                }
-                assertThat(images.toFloatArray()).as("input unchanged").containsExactly(v);
-            }
-        }
-        try (NDManager scope = manager.newSubManager()) {
-            NDArray doubles = scope.create(new double[] {0, 0.25, 0.5, 1}, new Shape(2, 2));
-            NDArray out = c.apply(doubles, 5, 1);
-            assertThat(out.getDataType()).isEqualTo(DataType.FLOAT64);
-            assertThat(out.getShape()).isEqualTo(new Shape(2, 2));
-        }
-    }
-
-    @ParameterizedTest
-    @EnumSource(Corruption.class)
     void sameSeedSameBitsAndOtherSeedOtherNoise(Corruption c) {
         int[] s = {3, 3, 16, 16};
         float[] clean = TestImages.synthetic(s[0], s[1], s[2], s[3], 9);
@@ -190,21 +146,11 @@ class CorruptionTest {
         float[] whole = run(c, s, all, 3, 77);
         float[] head = Arrays.copyOfRange(all, 0, 2 * image);
         float[] tail = Arrays.copyOfRange(all, 2 * image, all.length);
-        float[] a = c.apply(head, 2, s[1], s[2], s[3], 3, 77, 0);
-        float[] b = c.apply(tail, 3, s[1], s[2], s[3], 3, 77, 2);
+        float[] a = c.apply(ImageBatch.of(head, 2, s[1], s[2], s[3]), 3, 77, 0);
+        float[] b = c.apply(ImageBatch.of(tail, 3, s[1], s[2], s[3]), 3, 77, 2);
         float[] joined = Arrays.copyOf(a, all.length);
         System.arraycopy(b, 0, joined, a.length, b.length);
         assertThat(joined).containsExactly(whole);
-    }
-
-    @Test
-    void theNdArrayPathEqualsThePlainArrayPath() {
-        float[] v = TestImages.synthetic(2, 3, 10, 11, 8);
-        NDArray images = manager.create(v, new Shape(2, 3, 10, 11));
-        for (Corruption c : Corruption.values()) {
-            float[] expected = c.apply(v, 2, 3, 10, 11, 4, 5, 7);
-            assertThat(c.apply(images, 4, 5, 7).toFloatArray()).containsExactly(expected);
-        }
     }
 
     @Test
@@ -240,7 +186,7 @@ class CorruptionTest {
         int n = 200_000;
         float[] grey = new float[n];
         Arrays.fill(grey, 0.5f);
-        float[] out = Corruption.IMPULSE_NOISE.apply(grey, 1, 1, 1, n, 5, 8, 0);
+        float[] out = Corruption.IMPULSE_NOISE.apply(ImageBatch.of(grey, 1, 1, 1, n), 5, 8, 0);
         int salt = 0;
         int pepper = 0;
         for (float v : out) {
@@ -258,7 +204,7 @@ class CorruptionTest {
         Arrays.fill(grey, 0.3f);
         for (int sev = 1; sev <= 5; sev++) {
             double c = CorruptionKernels.SHOT_NOISE[sev - 1];
-            float[] out = Corruption.SHOT_NOISE.apply(grey, 1, 1, 1, n, sev, 8, 0);
+            float[] out = Corruption.SHOT_NOISE.apply(ImageBatch.of(grey, 1, 1, 1, n), sev, 8, 0);
             double mean = 0;
             double var = 0;
             for (float v : out) {
@@ -276,54 +222,6 @@ class CorruptionTest {
     }
 
     @Test
-    void badArgumentsAreNamedInTheError() {
-        NDArray ok = manager.create(new float[16], new Shape(1, 1, 4, 4));
-        Corruption c = Corruption.GAUSSIAN_NOISE;
-        assertThatThrownBy(() -> c.apply(ok, 0, 1))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("severity must be in 1..5, got 0");
-        assertThatThrownBy(() -> c.apply(ok, 6, 1))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("got 6");
-        assertThatThrownBy(() -> c.apply(ok, 1, 1, -1))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("firstIndex must be >= 0, got -1");
-        float[] v = new float[16];
-        v[5] = 1.5f;
-        NDArray high = manager.create(v, new Shape(4, 4));
-        assertThatThrownBy(() -> c.apply(high, 1, 1))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("[0, 1], got 1.5 at flat index 5");
-        v[5] = -0.2f;
-        NDArray low = manager.create(v, new Shape(4, 4));
-        assertThatThrownBy(() -> c.apply(low, 1, 1))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("got -0.2");
-        v[5] = Float.NaN;
-        NDArray nan = manager.create(v, new Shape(4, 4));
-        assertThatThrownBy(() -> c.apply(nan, 1, 1))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("got NaN");
-        v[5] = 1.00001f; // rounding is tolerated and clipped
-        assertThat(c.apply(manager.create(v, new Shape(4, 4)), 1, 1).max().getFloat())
-                .isLessThanOrEqualTo(1f);
-        assertThatThrownBy(() -> c.apply(manager.create(new float[4]), 1, 1))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("got (4) (rank 1)");
-        assertThatThrownBy(
-                        () -> c.apply(manager.create(new float[4], new Shape(1, 1, 1, 2, 2)), 1, 1))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("rank 5");
-        assertThatThrownBy(() -> c.apply(manager.create(new int[16], new Shape(4, 4)), 1, 1))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("floating point")
-                .hasMessageContaining("int32");
-        assertThatThrownBy(() -> c.apply(manager.create(new float[0], new Shape(2, 0)), 1, 1))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("at least 1 x 1");
-    }
-
-    @Test
     void namesRoundTripAndUnknownNamesListTheChoices() {
         for (Corruption c : Corruption.values()) {
             assertThat(Corruption.fromName(c.referenceName())).isSameAs(c);
@@ -337,9 +235,59 @@ class CorruptionTest {
     }
 
     @Test
+    void badArgumentsAreNamedInTheError() {
+        ImageBatch ok = ImageBatch.of(new float[16], 1, 1, 4, 4);
+        Corruption c = Corruption.GAUSSIAN_NOISE;
+        assertThatThrownBy(() -> c.apply(ok, 0, 1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("severity must be in 1..5, got 0");
+        assertThatThrownBy(() -> c.apply(ok, 6, 1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("got 6");
+        assertThatThrownBy(() -> c.apply(ok, 1, 1, -1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("firstIndex must be >= 0, got -1");
+        float[] v = new float[16];
+        v[5] = 1.5f;
+        assertThatThrownBy(() -> c.apply(ImageBatch.of(v.clone(), 1, 1, 4, 4), 1, 1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[0, 1], got 1.5 at flat index 5");
+        v[5] = -0.2f;
+        assertThatThrownBy(() -> c.apply(ImageBatch.of(v.clone(), 1, 1, 4, 4), 1, 1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("got -0.2");
+        v[5] = Float.NaN;
+        assertThatThrownBy(() -> c.apply(ImageBatch.of(v.clone(), 1, 1, 4, 4), 1, 1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("got NaN");
+        v[5] = 1.00001f; // rounding is tolerated and clipped
+        for (float x : c.apply(ImageBatch.of(v, 1, 1, 4, 4), 1, 1)) {
+            assertThat(x).isBetween(0f, 1f);
+        }
+        assertThat(v[5]).as("input unchanged").isEqualTo(1.00001f);
+    }
+
+    @Test
+    void imageBatchChecksItsShapeAndNamesTheValues() {
+        assertThatThrownBy(() -> ImageBatch.of(new float[7], 1, 1, 2, 4))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(
+                        "pixels.length = 7 is not count * channels * height * width"
+                                + " = 1 * 1 * 2 * 4");
+        assertThatThrownBy(() -> ImageBatch.of(new float[0], 2, 1, 2, 0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at least 1 x 1");
+        assertThatThrownBy(() -> ImageBatch.of(new float[0], -1, 1, 2, 2))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("count = -1");
+        assertThatThrownBy(() -> ImageBatch.of(null, 0, 1, 2, 2))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("pixels must not be null");
+    }
+
+    @Test
     void emptyBatchGivesAnEmptyBatch() {
-        NDArray empty = manager.create(new float[0], new Shape(0, 3, 4, 4));
-        assertThat(Corruption.SPATTER.apply(empty, 3, 1).getShape())
-                .isEqualTo(new Shape(0, 3, 4, 4));
+        assertThat(Corruption.SPATTER.apply(ImageBatch.of(new float[0], 0, 3, 4, 4), 3, 1))
+                .isEmpty();
     }
 }

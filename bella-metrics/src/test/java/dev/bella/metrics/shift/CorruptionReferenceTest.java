@@ -1,4 +1,4 @@
-package dev.bella.core.robustness;
+package dev.bella.metrics.shift;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -26,10 +26,10 @@ class CorruptionReferenceTest {
     void contrastOfATinyImageByHand() {
         // One 2 x 2 image, two channels: means 0.5 and 0.25.
         float[] x = {0.1f, 0.9f, 0.3f, 0.7f, 0f, 0.5f, 0.25f, 0.25f};
-        float[] out = Corruption.CONTRAST.apply(x, 1, 2, 2, 2, 2, 0, 0); // c = 0.5
+        float[] out = Corruption.CONTRAST.apply(ImageBatch.of(x, 1, 2, 2, 2), 2, 0, 0); // c = 0.5
         float[] expected = {0.3f, 0.7f, 0.4f, 0.6f, 0.125f, 0.375f, 0.25f, 0.25f};
         assertThat(out).containsExactly(expected, within(1e-7f));
-        out = Corruption.CONTRAST.apply(x, 1, 2, 2, 2, 5, 0, 0); // c = 0.15
+        out = Corruption.CONTRAST.apply(ImageBatch.of(x, 1, 2, 2, 2), 5, 0, 0); // c = 0.15
         assertThat(out[0]).isCloseTo(0.5f + 0.15f * -0.4f, within(1e-7f));
     }
 
@@ -39,7 +39,7 @@ class CorruptionReferenceTest {
         float[] x = TestImages.floats(image.getAsJsonArray("values"));
         JsonArray full = ref.getAsJsonObject("gaussian_blur").getAsJsonArray("full");
         for (int sev = 1; sev <= 5; sev++) {
-            float[] out = Corruption.GAUSSIAN_BLUR.apply(x, 1, 2, 5, 6, sev, 0, 0);
+            float[] out = Corruption.GAUSSIAN_BLUR.apply(ImageBatch.of(x, 1, 2, 5, 6), sev, 0, 0);
             float[] expected = TestImages.floats(full.get(sev - 1).getAsJsonArray());
             assertThat(out).as("severity " + sev).containsExactly(expected, within(2e-7f));
         }
@@ -56,7 +56,7 @@ class CorruptionReferenceTest {
         float[] x = TestImages.floats(ref.getAsJsonObject("image").getAsJsonArray("values"));
         JsonArray contrast = ref.getAsJsonArray("contrast");
         for (int sev = 1; sev <= 5; sev++) {
-            float[] out = Corruption.CONTRAST.apply(x, 1, 2, 5, 6, sev, 0, 0);
+            float[] out = Corruption.CONTRAST.apply(ImageBatch.of(x, 1, 2, 5, 6), sev, 0, 0);
             float[] expected = TestImages.floats(contrast.get(sev - 1).getAsJsonArray());
             assertThat(out).as("severity " + sev).containsExactly(expected, within(2e-7f));
         }
@@ -80,8 +80,7 @@ class CorruptionReferenceTest {
             double[] z = TestImages.doubles(c.getAsJsonArray("z"));
             for (int sev = 1; sev <= 5; sev++) {
                 float[] data = x.clone();
-                CorruptionKernels.spatterImage(
-                        new CorruptionKernels.Batch(data, 1, ch, h, w), 0, sev, z);
+                CorruptionKernels.spatterImage(ImageBatch.of(data, 1, ch, h, w), 0, sev, z);
                 for (int k = 0; k < data.length; k++) {
                     data[k] = Math.min(1f, Math.max(0f, data[k]));
                 }
@@ -109,7 +108,7 @@ class CorruptionReferenceTest {
         for (int sev = 1; sev <= 5; sev++) {
             double[] ru = TestImages.doubles(r.getAsJsonArray("ru").get(sev - 1).getAsJsonArray());
             double[] rv = TestImages.doubles(r.getAsJsonArray("rv").get(sev - 1).getAsJsonArray());
-            float[] out = corruption.apply(x, 1, 1, h, w, sev, 0, 0);
+            float[] out = corruption.apply(ImageBatch.of(x, 1, 1, h, w), sev, 0, 0);
             for (int i = 0; i < h; i++) {
                 for (int j = 0; j < w; j++) {
                     assertThat((double) out[i * w + j])

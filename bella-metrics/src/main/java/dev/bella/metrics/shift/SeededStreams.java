@@ -1,0 +1,34 @@
+package dev.bella.metrics.shift;
+
+import java.util.SplittableRandom;
+
+/**
+ * Independent, reproducible random streams derived from one seed and a list of integer tags, mixed
+ * with SplitMix64's finaliser. The same derivation as bella-core's {@code dev.bella.core.Seeds},
+ * repeated here so that this module stays free of bella-core: a seed gives the same corruptions
+ * whichever module draws them.
+ */
+final class SeededStreams {
+
+    private SeededStreams() {}
+
+    /** A well-mixed 64-bit seed from a root seed and tags. */
+    static long derive(long seed, long... tags) {
+        long h = mix(seed ^ 0x9E3779B97F4A7C15L);
+        for (long t : tags) {
+            h = mix(h + 0x9E3779B97F4A7C15L * (t + 1));
+        }
+        return h;
+    }
+
+    /** A new random stream for the seed and tags. */
+    static SplittableRandom stream(long seed, long... tags) {
+        return new SplittableRandom(derive(seed, tags));
+    }
+
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+}
