@@ -1,3 +1,16 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
 package dev.bella.clip;
 
 import ai.djl.ndarray.NDArray;
@@ -25,7 +38,7 @@ public final class ClipMlp extends AbstractBlock {
 
     private final Linear cFc;
     private final Linear cProj;
-    private final ClipVisionConfig.Activation activation;
+    private final ClipVisionConfig.MlpActivation activation;
 
     /**
      * Creates the MLP of one residual block.
@@ -34,7 +47,7 @@ public final class ClipMlp extends AbstractBlock {
      * @param mlpWidth the hidden width
      * @param activation the activation between the two linears
      */
-    public ClipMlp(int width, int mlpWidth, ClipVisionConfig.Activation activation) {
+    public ClipMlp(int width, int mlpWidth, ClipVisionConfig.MlpActivation activation) {
         super(VERSION);
         this.activation = Objects.requireNonNull(activation, "activation");
         this.cFc = addChildBlock("c_fc", Linear.builder().setUnits(mlpWidth).build());
@@ -58,8 +71,10 @@ public final class ClipMlp extends AbstractBlock {
      * @param activation which one
      * @return the activation, same shape
      */
-    public static NDArray activate(NDArray x, ClipVisionConfig.Activation activation) {
-        return activation == ClipVisionConfig.Activation.GELU ? Activation.gelu(x) : quickGelu(x);
+    public static NDArray activate(NDArray x, ClipVisionConfig.MlpActivation activation) {
+        return activation == ClipVisionConfig.MlpActivation.GELU
+                ? Activation.gelu(x)
+                : quickGelu(x);
     }
 
     @Override
@@ -107,7 +122,7 @@ public final class ClipMlp extends AbstractBlock {
      *
      * @return the activation
      */
-    public ClipVisionConfig.Activation getActivation() {
+    public ClipVisionConfig.MlpActivation getActivation() {
         return activation;
     }
 }

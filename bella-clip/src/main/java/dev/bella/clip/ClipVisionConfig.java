@@ -1,3 +1,16 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
 package dev.bella.clip;
 
 import java.util.Locale;
@@ -21,7 +34,7 @@ import java.util.Objects;
 public final class ClipVisionConfig {
 
     /** The MLP activation between {@code c_fc} and {@code c_proj}. */
-    public enum Activation {
+    public enum MlpActivation {
         /**
          * OpenAI's QuickGELU, \( x \sigma(1.702 x) \): the activation of every OpenAI CLIP
          * checkpoint (and of Hugging Face's {@code openai/clip-vit-*}, {@code hidden_act =
@@ -44,7 +57,7 @@ public final class ClipVisionConfig {
     private final int heads;
     private final int outputDim;
     private final int mlpWidth;
-    private final Activation activation;
+    private final MlpActivation activation;
     private final float layerNormEpsilon;
 
     private ClipVisionConfig(Builder b) {
@@ -165,7 +178,7 @@ public final class ClipVisionConfig {
      *
      * @return the activation
      */
-    public Activation getActivation() {
+    public MlpActivation getActivation() {
         return activation;
     }
 
@@ -283,7 +296,7 @@ public final class ClipVisionConfig {
         private int heads = 12;
         private int outputDim = 512;
         private int mlpWidth;
-        private Activation activation = Activation.QUICK_GELU;
+        private MlpActivation activation = MlpActivation.QUICK_GELU;
         private float layerNormEpsilon = 1e-5f;
 
         private Builder() {}
@@ -371,12 +384,12 @@ public final class ClipVisionConfig {
         }
 
         /**
-         * Sets the MLP activation (default {@link Activation#QUICK_GELU}).
+         * Sets the MLP activation (default {@link MlpActivation#QUICK_GELU}).
          *
          * @param activation the activation
          * @return this builder
          */
-        public Builder optActivation(Activation activation) {
+        public Builder optActivation(MlpActivation activation) {
             this.activation = Objects.requireNonNull(activation, "activation");
             return this;
         }

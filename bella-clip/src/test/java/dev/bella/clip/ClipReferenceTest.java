@@ -1,6 +1,18 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
 package dev.bella.clip;
 
-import dev.bella.core.LowRankLinear;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;
@@ -10,6 +22,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import dev.bella.core.Bella;
+import dev.bella.core.LowRankLinear;
 import dev.bella.core.ParticleBlock;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -135,7 +148,7 @@ class ClipReferenceTest {
     void exactGeluVariantMatchesPyTorch() throws Exception {
         ClipVisionConfig gelu =
                 ClipFixtures.TINY.toBuilder()
-                        .optActivation(ClipVisionConfig.Activation.GELU)
+                        .optActivation(ClipVisionConfig.MlpActivation.GELU)
                         .build();
         ClipVisionTransformer tower =
                 ClipCheckpoints.load(
@@ -188,7 +201,7 @@ class ClipReferenceTest {
                 dir.resolve("config.json"),
                 "{\"vision_config\": {\"num_attention_heads\": 4, \"hidden_act\": \"gelu\"}}");
         assertThat(ClipCheckpoints.inspect(file).config().getActivation())
-                .isEqualTo(ClipVisionConfig.Activation.GELU);
+                .isEqualTo(ClipVisionConfig.MlpActivation.GELU);
     }
 
     @Test

@@ -1,3 +1,16 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
 package dev.bella.core;
 
 import com.google.gson.Gson;
@@ -22,9 +35,8 @@ import java.util.Map;
  * ({@link BellaConfig#toJson}), {@code layers} (each low-rank layer's {@code path}, {@code
  * in_features}, {@code out_features}), {@code full_rank_layers} (the same, plus {@code bias}),
  * {@code tensors} (the data file's {@code file}, {@code bytes}, {@code sha256}, {@code dtype}),
- * {@code base} (the {@link BaseFingerprint}), {@code metadata} (string entries, e.g. a
- * checkpoint's position) and, when saved from a trained posterior, {@code provenance} (how it was
- * made).
+ * {@code base} (the {@link BaseFingerprint}), {@code metadata} (string entries, e.g. a checkpoint's
+ * position) and, when saved from a trained posterior, {@code provenance} (how it was made).
  *
  * @param config the configuration the adapters were made with
  * @param layers each low-rank layer's path and {@code (d_in, d_out)}, in tree order
@@ -169,7 +181,7 @@ public record AdapterManifest(
             l.addProperty("out_features", e.getValue()[1]);
             if (model != null) {
                 FullRankLinear layer = (FullRankLinear) model.getLayers().get(e.getKey());
-                l.addProperty("bias", layer.getParticleBias() != null);
+                l.addProperty("bias", layer.getBiases() != null);
             }
             out.add(l);
         }
@@ -216,7 +228,7 @@ public record AdapterManifest(
                 throw bad(file, "has an invalid config: " + e.getMessage(), e);
             }
             Map<String, long[]> layers = layerShapes(root.getAsJsonArray("layers"));
-            Map<String, long[]> dense =
+            Map<String, long[]> fullRank =
                     root.has("full_rank_layers")
                             ? layerShapes(root.getAsJsonArray("full_rank_layers"))
                             : Map.of();
@@ -242,7 +254,7 @@ public record AdapterManifest(
             return new AdapterManifest(
                     config,
                     layers,
-                    dense,
+                    fullRank,
                     string(data, "file", file),
                     data.get("bytes").getAsLong(),
                     string(data, "sha256", file),

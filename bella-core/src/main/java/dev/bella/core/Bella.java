@@ -1,3 +1,16 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
 package dev.bella.core;
 
 import ai.djl.Device;
@@ -95,9 +108,9 @@ public final class Bella {
         }
         Map<String, Block> tree = LayerPaths.walk(base);
         List<String> targetPaths = TargetSelector.select(tree, config);
-        List<String> densePaths = TargetSelector.selectFullRank(tree, config, targetPaths);
+        List<String> fullRankPaths = TargetSelector.selectFullRank(tree, config, targetPaths);
         Set<String> targets = new HashSet<>(targetPaths);
-        Set<String> dense = new HashSet<>(densePaths);
+        Set<String> fullRank = new HashSet<>(fullRankPaths);
         Map<String, Integer> layerIndex = new LinkedHashMap<>();
         for (String p : targetPaths) {
             layerIndex.put(p, layerIndex.size());
@@ -114,12 +127,12 @@ public final class Bella {
             Block inner =
                     new BlockCopier(
                                     (path, block) -> {
-                                        if (dense.contains(path)) {
+                                        if (fullRank.contains(path)) {
                                             FullRankLinear d =
                                                     copyPerParticle(
                                                             path,
                                                             (Linear) block,
-                                                            densePaths.indexOf(path),
+                                                            fullRankPaths.indexOf(path),
                                                             config,
                                                             manager);
                                             made.put(path, d);

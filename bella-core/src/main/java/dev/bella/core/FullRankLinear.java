@@ -1,3 +1,16 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
 package dev.bella.core;
 
 import ai.djl.Device;
@@ -130,20 +143,22 @@ public final class FullRankLinear extends ParticleLinear {
     }
 
     /**
-     * Returns the per-particle weights {@code (n, d_out, d_in)}, trainable.
+     * Returns the particles' weights {@code (n, d_out, d_in)}, trainable (named {@link
+     * AdapterNames#WEIGHT}).
      *
      * @return the weight parameter
      */
-    public Parameter getParticleWeight() {
+    public Parameter getWeights() {
         return weight;
     }
 
     /**
-     * Returns the per-particle biases {@code (n, d_out)}, trainable, or {@code null}.
+     * Returns the particles' biases {@code (n, d_out)}, trainable (named {@link
+     * AdapterNames#BIAS}), or {@code null} if the layer has none.
      *
      * @return the bias parameter or {@code null}
      */
-    public Parameter getParticleBias() {
+    public Parameter getBiases() {
         return bias;
     }
 

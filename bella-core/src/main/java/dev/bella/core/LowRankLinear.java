@@ -1,3 +1,16 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
 package dev.bella.core;
 
 import ai.djl.Device;
@@ -266,8 +279,7 @@ public final class LowRankLinear extends ParticleLinear {
                     av.mul(
                             scope.create(w, new Shape(particles, 1, 1))
                                     .toType(av.getDataType(), false));
-            NDArray aCat =
-                    wa.transpose(1, 0, 2).reshape(getInFeatures(), (long) particles * rank);
+            NDArray aCat = wa.transpose(1, 0, 2).reshape(getInFeatures(), (long) particles * rank);
             NDArray bCat = b.getArray().reshape((long) particles * rank, getOutFeatures());
             NDArray delta = bCat.transpose().matMul(aCat.transpose()).mul(scale);
             delta.attach(scope);

@@ -1,3 +1,16 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
 package dev.bella.core;
 
 import ai.djl.ndarray.NDArray;
@@ -472,7 +485,8 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
                 new BlockCopier(
                                 (path, block) -> {
                                     if (block instanceof ParticleLinear) {
-                                        ParticleLinear l = ((ParticleLinear) block).select(i, views);
+                                        ParticleLinear l =
+                                                ((ParticleLinear) block).select(i, views);
                                         selected.put(path, l);
                                         return l;
                                     }
@@ -493,19 +507,18 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
 
     /**
      * Merges particle {@code i} into a plain DJL block tree: every adapted layer becomes a {@link
-     * ai.djl.nn.core.Linear} with the dense weight \( W_0 + s A_i B_i \), every full-rank layer a
+     * ai.djl.nn.core.Linear} with the merged weight \( W_0 + s A_i B_i \), every full-rank layer a
      * {@code Linear} with particle {@code i}'s copy. The result maps {@code (b, ...) -> (b, ...)},
      * like the original model, and its outputs equal particle {@code i}'s un-merged outputs up to
      * rounding. The adapters are untouched, so "unmerging" is closing the merged model.
      *
      * @param i the particle index, in {@code [0, n)}
-     * @return the merged model; close it to free the dense weights
+     * @return the merged model; close it to free the merged weights
      */
     public MergedParticle merge(int i) {
         checkParticle(i);
-        return mergeEach(i, (l, dense) -> l.mergeParticle(i, dense));
+        return mergeEach(i, (l, merged) -> l.mergeParticle(i, merged));
     }
-
 
     /**
      * Merges a weighted mix of the particles into a plain DJL block tree: every adapted layer
@@ -514,7 +527,7 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
      * SPEC §3 (the mean perturbation, not the perturbation of the mean factors).
      *
      * @param weights one finite weight per particle
-     * @return the merged model; close it to free the dense weights
+     * @return the merged model; close it to free the merged weights
      */
     public MergedParticle mergeWeighted(double[] weights) {
         if (weights.length != particles) {
@@ -528,25 +541,25 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
             }
         }
         double[] w = weights.clone();
-        return mergeEach(-1, (l, dense) -> l.mergeWeighted(w, dense));
+        return mergeEach(-1, (l, merged) -> l.mergeWeighted(w, merged));
     }
 
     /** Copies the tree with every per-particle layer replaced by its merged {@code Linear}. */
     private MergedParticle mergeEach(
             int particle, BiFunction<ParticleLinear, NDManager, Block> merge) {
-        NDManager dense = NDManager.newBaseManager(manager.getDevice());
+        NDManager merged = NDManager.newBaseManager(manager.getDevice());
         try {
             Block tree =
                     new BlockCopier(
                                     (path, block) ->
                                             block instanceof ParticleLinear
-                                                    ? merge.apply((ParticleLinear) block, dense)
+                                                    ? merge.apply((ParticleLinear) block, merged)
                                                     : null,
-                                    p -> Bella.frozenView(p, dense))
+                                    p -> Bella.frozenView(p, merged))
                             .copy(inner);
-            return new MergedParticle(particle, tree, dense);
+            return new MergedParticle(particle, tree, merged);
         } catch (RuntimeException e) {
-            dense.close();
+            merged.close();
             throw e;
         }
     }
@@ -585,8 +598,9 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
 
     /**
      * Saves the adapters in float32 or float16, atomically; see {@link AdapterStore#save(
-     * ParticleBlock, Path, Map, DataType, com.google.gson.JsonObject)}. Float16 halves the files (5 CLIP ViT-B/32 particles:
-     * 3.7 MB instead of 7.4 MB) at about 3 significant digits; loading converts back.
+     * ParticleBlock, Path, Map, DataType, com.google.gson.JsonObject)}. Float16 halves the files (5
+     * CLIP ViT-B/32 particles: 3.7 MB instead of 7.4 MB) at about 3 significant digits; loading
+     * converts back.
      *
      * @param dir the directory, created if missing
      * @param storage {@link DataType#FLOAT32} or {@link DataType#FLOAT16}

@@ -1,3 +1,16 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
 package dev.bella.core;
 
 import ai.djl.ndarray.NDArray;
@@ -29,10 +42,11 @@ import java.util.Map;
  * plain DJL {@link Linear} ({@link #mergeParticle}, {@link #mergeWeighted}), so that saving,
  * loading, training, summaries and soups walk one map of layers, whatever their kind.
  *
- * <p>Input rows are particle-major: the first axis holds {@code n * b} rows, rows {@code [i b, (i+1)
- * b)} belonging to particle {@code i}. A layer extends {@link Linear} so that it can take a {@code
- * Linear}'s place in any block, including a field declared as {@code Linear}. Saving it with DJL's
- * {@code saveParameters} is not supported: save adapters with {@link ParticleBlock#saveAdapters}.
+ * <p>Input rows are particle-major: the first axis holds {@code n * b} rows, rows {@code [i b,
+ * (i+1) b)} belonging to particle {@code i}. A layer extends {@link Linear} so that it can take a
+ * {@code Linear}'s place in any block, including a field declared as {@code Linear}. Saving it with
+ * DJL's {@code saveParameters} is not supported: save adapters with {@link
+ * ParticleBlock#saveAdapters}.
  */
 public abstract sealed class ParticleLinear extends Linear permits LowRankLinear, FullRankLinear {
 
@@ -73,8 +87,8 @@ public abstract sealed class ParticleLinear extends Linear permits LowRankLinear
 
     /**
      * Returns this layer's trainable per-particle tensors by name, each with the particle axis
-     * first, in a fixed order. Their full names in the model are {@link
-     * AdapterNames#of(String, String) AdapterNames.of(getPath(), name)}.
+     * first, in a fixed order. Their full names in the model are {@link AdapterNames#of(String,
+     * String) AdapterNames.of(getPath(), name)}.
      *
      * @return an unmodifiable ordered map from name to parameter
      */
@@ -115,8 +129,8 @@ public abstract sealed class ParticleLinear extends Linear permits LowRankLinear
     abstract Linear mergeParticle(int i, NDManager manager);
 
     /**
-     * Returns a plain DJL {@link Linear} holding the weighted mix of the particles' layers: \( W_0 +
-     * s \sum_i w_i A_i B_i \) for a low-rank layer, \( \sum_i w_i W_i \) for full copies.
+     * Returns a plain DJL {@link Linear} holding the weighted mix of the particles' layers: \( W_0
+     * + s \sum_i w_i A_i B_i \) for a low-rank layer, \( \sum_i w_i W_i \) for full copies.
      *
      * @param weights one weight per particle, validated by the caller
      * @param manager the manager of the new arrays

@@ -1,3 +1,16 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
 package dev.bella.core;
 
 import ai.djl.ndarray.NDArray;
@@ -77,7 +90,8 @@ public final class Soups {
                     LowRankLinear f = (LowRankLinear) from;
                     LowRankLinear t = (LowRankLinear) to;
                     long in = f.getInFeatures();
-                    try (NDArray aCat = f.getA().getArray().transpose(1, 0, 2).reshape(1, in, rank);
+                    try (NDArray aCat =
+                                    f.getA().getArray().transpose(1, 0, 2).reshape(1, in, rank);
                             NDArray bCat =
                                     f.getB().getArray().reshape(1, rank, f.getOutFeatures())) {
                         t.getA().getArray().set(aCat.toByteBuffer());
@@ -85,8 +99,7 @@ public final class Soups {
                     }
                 } else {
                     // A full copy per particle: the soup holds the mean copy.
-                    for (Map.Entry<String, Parameter> e :
-                            from.getParticleParameters().entrySet()) {
+                    for (Map.Entry<String, Parameter> e : from.getParticleParameters().entrySet()) {
                         NDArray target = to.getParticleParameters().get(e.getKey()).getArray();
                         try (NDArray mean = e.getValue().getArray().mean(new int[] {0}, true)) {
                             target.set(mean.toByteBuffer());

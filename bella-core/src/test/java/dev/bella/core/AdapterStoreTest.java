@@ -1,3 +1,16 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
 package dev.bella.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -277,7 +290,13 @@ class AdapterStoreTest {
             List<float[]> original = values(saved);
             try (ParticleBlock loaded = Bella.load(f16, base)) {
                 List<float[]> back = values(loaded);
-                assertThat(loaded.getParticleParameters().values().iterator().next().getArray().getDataType())
+                assertThat(
+                                loaded.getParticleParameters()
+                                        .values()
+                                        .iterator()
+                                        .next()
+                                        .getArray()
+                                        .getDataType())
                         .isEqualTo(DataType.FLOAT32);
                 boolean anyRounded = false;
                 for (int i = 0; i < original.size(); i++) {
@@ -296,7 +315,11 @@ class AdapterStoreTest {
                 assertThat(anyRounded).as("float16 must actually round something").isTrue();
             }
             // A value beyond float16's range is refused before anything is written.
-            saved.getLayers(LowRankLinear.class).get("0").getA().getArray().set(new NDIndex("0, 0, 0"), 1e6f);
+            saved.getLayers(LowRankLinear.class)
+                    .get("0")
+                    .getA()
+                    .getArray()
+                    .set(new NDIndex("0, 0, 0"), 1e6f);
             assertThatThrownBy(() -> saved.saveAdapters(f16, DataType.FLOAT16))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("0.lora_A")

@@ -1,3 +1,16 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
 package dev.bella.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -50,18 +63,17 @@ class FullRankLinearTest {
             assertThat(p.getLayers(LowRankLinear.class)).containsOnlyKeys("0");
             assertThat(p.getLayers(FullRankLinear.class)).containsOnlyKeys("2");
             FullRankLinear head = p.getLayers(FullRankLinear.class).get("2");
-            assertThat(head.getParticleWeight().getArray().getShape())
-                    .isEqualTo(new Shape(3, 4, 8));
-            assertThat(head.getParticleWeight().requiresGradient()).isTrue();
+            assertThat(head.getWeights().getArray().getShape()).isEqualTo(new Shape(3, 4, 8));
+            assertThat(head.getWeights().requiresGradient()).isTrue();
             float[] baseOut = TestModels.run(base, x).toFloatArray();
             NDArray y = p.predict(new NDList(x)).singletonOrThrow();
             for (int i = 0; i < 3; i++) {
                 assertThat(y.get(i).toFloatArray()).containsExactly(baseOut, within(1e-5f));
             }
             // Change particle 1's copy only; the reference is the base with that weight by hand.
-            head.getParticleWeight().getArray().get(1).muli(0); // a view: zeroes particle 1's copy
+            head.getWeights().getArray().get(1).muli(0); // a view: zeroes particle 1's copy
             NDArray y2 = p.predict(new NDList(x)).singletonOrThrow();
-            float[] bias = head.getParticleBias().getArray().get(1).toFloatArray();
+            float[] bias = head.getBiases().getArray().get(1).toFloatArray();
             float[] out1 = y2.get(1).toFloatArray();
             for (int r = 0; r < 5; r++) {
                 for (int c = 0; c < 4; c++) {
@@ -92,7 +104,7 @@ class FullRankLinearTest {
             assertThat(s.trainableTotal()).isEqualTo(2 * 92);
             assertThat(s.frozen()).isZero();
             assertThat(s.toTable()).contains("full");
-            p.getLayers(FullRankLinear.class).get("0").getParticleWeight().getArray().muli(2);
+            p.getLayers(FullRankLinear.class).get("0").getWeights().getArray().muli(2);
             p.saveAdapters(dir);
             try (ParticleBlock loaded = Bella.load(dir, base)) {
                 assertThat(loaded.getConfig()).isEqualTo(config);
@@ -122,12 +134,12 @@ class FullRankLinearTest {
                         .toFloatArray();
         try (ParticleBlock p = Bella.wrap(base, config);
                 ParticleBlock q = Bella.wrap(base, config)) {
-            NDArray w = p.getLayers(FullRankLinear.class).get("0").getParticleWeight().getArray();
+            NDArray w = p.getLayers(FullRankLinear.class).get("0").getWeights().getArray();
             assertThat(w.toFloatArray())
                     .containsExactly(
                             q.getLayers(FullRankLinear.class)
                                     .get("0")
-                                    .getParticleWeight()
+                                    .getWeights()
                                     .getArray()
                                     .toFloatArray());
             // Noise of std 0.05 over 4 x 48 entries: the deviations' RMS is near 0.05.

@@ -1,3 +1,16 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
 package dev.bella.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -104,16 +117,34 @@ class ParticleBlockTest {
                 ParticleBlock p3 = Bella.wrap(base, config.toBuilder().optSeed(1).build())) {
             NDArray a = p1.getLayers(LowRankLinear.class).get("0").getA().getArray();
             // B = 0, A ~ N(0, 1/d_in): variance of 3 * 400 * 8 draws near 1/400.
-            assertThat(p1.getLayers(LowRankLinear.class).get("0").getB().getArray().abs().sum().getFloat()).isZero();
+            assertThat(
+                            p1.getLayers(LowRankLinear.class)
+                                    .get("0")
+                                    .getB()
+                                    .getArray()
+                                    .abs()
+                                    .sum()
+                                    .getFloat())
+                    .isZero();
             double var = a.pow(2).mean().getFloat();
             assertThat(var).isCloseTo(1.0 / 400, within(0.15 / 400));
             assertThat(a.mean().getFloat()).isCloseTo(0f, within(0.005f));
             // Same seed, same values; particles differ; another seed differs.
             assertThat(a.toFloatArray())
-                    .containsExactly(p2.getLayers(LowRankLinear.class).get("0").getA().getArray().toFloatArray());
+                    .containsExactly(
+                            p2.getLayers(LowRankLinear.class)
+                                    .get("0")
+                                    .getA()
+                                    .getArray()
+                                    .toFloatArray());
             assertThat(a.get(0).toFloatArray()).isNotEqualTo(a.get(1).toFloatArray());
             assertThat(a.toFloatArray())
-                    .isNotEqualTo(p3.getLayers(LowRankLinear.class).get("0").getA().getArray().toFloatArray());
+                    .isNotEqualTo(
+                            p3.getLayers(LowRankLinear.class)
+                                    .get("0")
+                                    .getA()
+                                    .getArray()
+                                    .toFloatArray());
         }
     }
 

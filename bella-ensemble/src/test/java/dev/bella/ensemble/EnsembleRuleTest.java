@@ -1,3 +1,16 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
 package dev.bella.ensemble;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -43,8 +56,7 @@ class EnsembleRuleTest {
             assertThat(p.getProvenance().method()).isEqualTo("ensemble");
             assertThat(p.getProvenance().settings())
                     .containsEntry("per_particle_data_order", "true");
-            assertThat(p.getProvenance().history().get(5).validationAccuracy())
-                    .isGreaterThan(0.85);
+            assertThat(p.getProvenance().history().get(5).validationAccuracy()).isGreaterThan(0.85);
             assertThat(p.getProvenance().history().get(5).diagnostics()).isEmpty();
         }
     }
@@ -56,7 +68,10 @@ class EnsembleRuleTest {
                 ParticleTrainer.builder()
                         .setUpdateRule(TrainingFixtures.ownGradient("own"))
                         .build();
-        try (ParticlePosterior a = EnsembleRule.trainer().build().fit(TrainingFixtures.wrap(base, 3), train, null);
+        try (ParticlePosterior a =
+                        EnsembleRule.trainer()
+                                .build()
+                                .fit(TrainingFixtures.wrap(base, 3), train, null);
                 ParticlePosterior b = own.fit(TrainingFixtures.wrap(base, 3), train, null)) {
             List<float[]> x = TrainingFixtures.adapters(a.getParticles());
             List<float[]> y = TrainingFixtures.adapters(b.getParticles());

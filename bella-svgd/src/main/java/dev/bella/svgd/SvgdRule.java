@@ -1,3 +1,16 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
 package dev.bella.svgd;
 
 import ai.djl.ndarray.NDArray;
@@ -124,12 +137,8 @@ public final class SvgdRule implements UpdateRule {
         try {
             for (int l = 0; l < factors.size(); l++) {
                 FactorPair phi = update.phi().get(l);
-                out.put(
-                        AdapterNames.of(factorNames.get(l), AdapterNames.LORA_A),
-                        negate(phi.a()));
-                out.put(
-                        AdapterNames.of(factorNames.get(l), AdapterNames.LORA_B),
-                        negate(phi.b()));
+                out.put(AdapterNames.of(factorNames.get(l), AdapterNames.LORA_A), negate(phi.a()));
+                out.put(AdapterNames.of(factorNames.get(l), AdapterNames.LORA_B), negate(phi.b()));
             }
             for (int t = 0; t < tensors.size(); t++) {
                 out.put(tensorNames.get(t), negate(update.fullRankPhi().get(t)));

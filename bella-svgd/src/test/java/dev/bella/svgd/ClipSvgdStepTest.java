@@ -1,7 +1,18 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
 package dev.bella.svgd;
 
-import dev.bella.core.FullRankLinear;
-import dev.bella.core.LowRankLinear;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;
@@ -14,6 +25,8 @@ import dev.bella.clip.ClipTargets;
 import dev.bella.clip.ClipVisionConfig;
 import dev.bella.clip.ClipVisionTransformer;
 import dev.bella.core.Bella;
+import dev.bella.core.FullRankLinear;
+import dev.bella.core.LowRankLinear;
 import dev.bella.core.ParticleBlock;
 import dev.bella.core.posterior.EpochStats;
 import dev.bella.core.posterior.ParticlePosterior;
@@ -82,7 +95,7 @@ class ClipSvgdStepTest {
                                 .values()
                                 .iterator()
                                 .next()
-                                .getParticleWeight()
+                                .getWeights()
                                 .getArray();
                 assertThat(head.getShape()).isEqualTo(new Shape(5, 10, 512));
             }

@@ -1,3 +1,16 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
 package dev.bella.svgd;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -75,9 +88,13 @@ class SvgdRuleTest {
                         .build();
         try (ParticlePosterior ens = own.fit(TrainingFixtures.wrap(base, 3), train, null);
                 ParticlePosterior svgd =
-                        SvgdRule.trainer(plain).build().fit(TrainingFixtures.wrap(base, 3), train, null);
+                        SvgdRule.trainer(plain)
+                                .build()
+                                .fit(TrainingFixtures.wrap(base, 3), train, null);
                 ParticlePosterior repulsive =
-                        SvgdRule.trainer().build().fit(TrainingFixtures.wrap(base, 3), train, null)) {
+                        SvgdRule.trainer()
+                                .build()
+                                .fit(TrainingFixtures.wrap(base, 3), train, null)) {
             assertSameAdapters(ens.getParticles(), svgd.getParticles());
             // The default SVGD (kernel smoothing and repulsion) moves the particles differently.
             assertThat(TrainingFixtures.adapters(repulsive.getParticles()).get(0))
@@ -94,7 +111,8 @@ class SvgdRuleTest {
                         .optFullRankInitStd(0.01)
                         .build();
         ParticleTrainer trainer = SvgdRule.trainer().optEpochs(4).optLearningRate(0.01f).build();
-        try (ParticlePosterior p = trainer.fit(Bella.wrap(base, full), blobs(240, 1), blobs(90, 2))) {
+        try (ParticlePosterior p =
+                trainer.fit(Bella.wrap(base, full), blobs(240, 1), blobs(90, 2))) {
             List<EpochStats> h = p.getProvenance().history();
             assertThat(h.get(3).trainLoss()).isLessThan(h.get(0).trainLoss());
             assertThat(h.get(3).validationAccuracy()).isGreaterThan(0.85);
@@ -102,7 +120,7 @@ class SvgdRuleTest {
                     p.getParticles()
                             .getLayers(FullRankLinear.class)
                             .get("2")
-                            .getParticleWeight()
+                            .getWeights()
                             .getArray();
             assertThat(w.get(0).sub(w.get(1)).abs().max().getFloat()).isPositive();
         }
@@ -121,7 +139,9 @@ class SvgdRuleTest {
     @Test
     void singleParticleSvgdIsMap() throws Exception {
         try (ParticlePosterior p =
-                SvgdRule.trainer().build().fit(TrainingFixtures.wrap(base, 1), blobs(32, 1), null)) {
+                SvgdRule.trainer()
+                        .build()
+                        .fit(TrainingFixtures.wrap(base, 1), blobs(32, 1), null)) {
             assertThat(p.getProvenance().history().get(0).diagnostic("mean_kernel")).isEqualTo(1.0);
         }
     }

@@ -1,3 +1,16 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
 package dev.bella.core.io;
 
 import java.io.BufferedOutputStream;
@@ -94,9 +107,9 @@ public final class AtomicFiles {
     }
 
     /**
-     * Writes a file atomically under a name derived from its content's hash: {@code prefix +
-     * <first 16 hex digits of SHA-256> + suffix}. A name no earlier save used (unless the content
-     * is the same), so the file can be committed later by another file (a manifest) naming it.
+     * Writes a file atomically under a name derived from its content's hash: {@code prefix + <first
+     * 16 hex digits of SHA-256> + suffix}. A name no earlier save used (unless the content is the
+     * same), so the file can be committed later by another file (a manifest) naming it.
      *
      * @param dir the directory
      * @param prefix the name's prefix, e.g. {@code "adapter_model-"}
@@ -122,7 +135,10 @@ public final class AtomicFiles {
             long bytes = Files.size(tmp);
             Path target = dir.resolve(prefix + sha.substring(0, 16) + suffix);
             Files.move(
-                    tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    tmp,
+                    target,
+                    StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
             fsyncDirectory(dir);
             return new Written(target, bytes, sha);
         } catch (IOException | RuntimeException e) {

@@ -1,3 +1,16 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
 package dev.bella.core.posterior;
 
 import ai.djl.ndarray.NDArray;
@@ -12,11 +25,11 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * The posterior predictive of SPEC §4 in functional form: the one place where Bella turns per-sample
- * outputs into a prediction with its uncertainty.
+ * The posterior predictive of SPEC §4 in functional form: the one place where Bella turns
+ * per-sample outputs into a prediction with its uncertainty.
  *
- * <p>With \( p_s \) the class probabilities of sample (particle) \( s \), \( \bar p = \frac1S \sum_s
- * p_s \) is the predictive (the mean of probabilities, never the softmax of mean logits), \(
+ * <p>With \( p_s \) the class probabilities of sample (particle) \( s \), \( \bar p = \frac1S
+ * \sum_s p_s \) is the predictive (the mean of probabilities, never the softmax of mean logits), \(
  * H[\bar p] \) the total uncertainty, \( \frac1S \sum_s H[p_s] \) its aleatoric part and their
  * difference the mutual information. Entropies are computed in double precision by {@code
  * dev.bella.metrics.Uncertainty}, in nats.

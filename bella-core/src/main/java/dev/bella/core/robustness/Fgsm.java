@@ -1,3 +1,16 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
 package dev.bella.core.robustness;
 
 import ai.djl.ndarray.NDArray;
@@ -9,7 +22,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
-import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import dev.bella.core.posterior.ParticlePosterior;
 import dev.bella.core.posterior.PointEstimate;
@@ -30,17 +42,17 @@ import java.util.List;
  * <p>The attack is on the Bayesian model as a whole: the loss is the negative log-likelihood of the
  * mean of the particles' probabilities (not of any single particle, nor of the mean logits), all
  * particles computed in one batched forward pass. \( \log \bar p \) is the posterior's own {@link
- * Posterior#logPredictive}, a log-sum-exp of the particles' log-softmax that never underflows to
- * \( -\infty \).
+ * Posterior#logPredictive}, a log-sum-exp of the particles' log-softmax that never underflows to \(
+ * -\infty \).
  *
  * <p>A model is any {@link Posterior}: particles ({@link ParticlePosterior}), or one network as a
  * {@link PointEstimate}. It runs in inference mode ({@code training = false}).
  *
  * <p>Gradients are taken with respect to the input only. While the gradient is computed, every
- * model parameter that requires a gradient (the adapters while they are trained, or a plain
- * block's weights) is switched off and switched
- * back on afterwards, so no gradient is accumulated into the model. All intermediate arrays live in
- * a sub-manager that is closed before returning; results are attached to the input's manager.
+ * model parameter that requires a gradient (the adapters while they are trained, or a plain block's
+ * weights) is switched off and switched back on afterwards, so no gradient is accumulated into the
+ * model. All intermediate arrays live in a sub-manager that is closed before returning; results are
+ * attached to the input's manager.
  *
  * <p>Thread safety: PyTorch's DJL engine allows one {@link GradientCollector} at a time in the
  * whole process, so an attack must not run while a trainer steps or another attack runs; and, as
@@ -241,7 +253,9 @@ public final class Fgsm {
         Block block =
                 model instanceof ParticlePosterior
                         ? ((ParticlePosterior) model).getParticles()
-                        : model instanceof PointEstimate ? ((PointEstimate) model).getBlock() : null;
+                        : model instanceof PointEstimate
+                                ? ((PointEstimate) model).getBlock()
+                                : null;
         List<NDArray> suspended = new ArrayList<>();
         if (block == null) {
             return suspended;
@@ -257,7 +271,9 @@ public final class Fgsm {
         return suspended;
     }
 
-    /** \( -\frac{1}{b} \sum_k \log \bar p(y_k \mid x_k) \) from the log predictive {@code (b, C)}. */
+    /**
+     * \( -\frac{1}{b} \sum_k \log \bar p(y_k \mid x_k) \) from the log predictive {@code (b, C)}.
+     */
     private static NDArray meanNegativeLogLikelihood(
             NDArray logPredictive, long[] labels, NDManager scope) {
         int classes = Math.toIntExact(logPredictive.getShape().get(1));

@@ -1,9 +1,21 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
 package dev.bella.core.serve;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.bella.core.posterior.Posterior;
 import dev.bella.core.posterior.Prediction;
@@ -39,9 +51,8 @@ import java.util.List;
  * <p><b>Thread safety.</b> Any number of threads may call {@link #predict} at once. Each call
  * scopes its native arrays in its own sub-manager of the predictor's manager, and prediction only
  * reads the model's parameters ({@link Posterior#predict}). Do not train, load adapters into or
- * close the posterior, and do not close the
- * predictor, while calls are running: calls that start after {@link #close} throw {@link
- * IllegalStateException}; calls already running may fail.
+ * close the posterior, and do not close the predictor, while calls are running: calls that start
+ * after {@link #close} throw {@link IllegalStateException}; calls already running may fail.
  *
  * <p><b>Memory.</b> Nothing is cached between calls. A call allocates its native arrays (the input
  * chunk, the activations of {@code n} particles for at most {@code maxBatch} inputs, the logits and

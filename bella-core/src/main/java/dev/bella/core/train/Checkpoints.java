@@ -1,3 +1,16 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
 package dev.bella.core.train;
 
 import ai.djl.ndarray.NDArray;
@@ -99,8 +112,8 @@ public final class Checkpoints {
      * @param quietOptimizer whether a fresh optimizer state is expected (no warning)
      * @return the checkpoint's position
      * @throws IOException if a file cannot be read
-     * @throws IllegalArgumentException if the directory holds no checkpoint of this trainer, or
-     *     one of another update rule or configuration
+     * @throws IllegalArgumentException if the directory holds no checkpoint of this trainer, or one
+     *     of another update rule or configuration
      */
     public static Position resume(TrainingRun run, Path dir, boolean quietOptimizer)
             throws IOException {

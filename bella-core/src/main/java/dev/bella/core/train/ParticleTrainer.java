@@ -1,3 +1,16 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
 package dev.bella.core.train;
 
 import ai.djl.Device;
@@ -189,7 +202,8 @@ public final class ParticleTrainer {
             Checkpoints.Position at = Checkpoints.resume(run, resumeFrom, defaultOptimizer);
             startEpoch = at.epoch() + 1;
             run.setPosition(at.epoch(), at.step());
-            logger.info("resuming from {} after epoch {} (step {})", resumeFrom, at.epoch(), at.step());
+            logger.info(
+                    "resuming from {} after epoch {} (step {})", resumeFrom, at.epoch(), at.step());
         }
         try (Model djl = Model.newInstance("bella-particles", device)) {
             djl.setBlock(model);
@@ -741,9 +755,9 @@ public final class ParticleTrainer {
         /**
          * Runs each training step's forward and backward passes in chunks of this many particles
          * (default 0: all particles in one pass). Gradients are accumulated over the chunks before
-         * the update rule runs, so the update is the same up to floating-point rounding, but only one
-         * chunk's activations are in memory at a time: with chunks of 1, training n particles needs
-         * about the activation memory of one model. The arithmetic is unchanged (every layer
+         * the update rule runs, so the update is the same up to floating-point rounding, but only
+         * one chunk's activations are in memory at a time: with chunks of 1, training n particles
+         * needs about the activation memory of one model. The arithmetic is unchanged (every layer
          * already runs on each particle's copy of the batch); smaller chunks only mean smaller
          * matrix products.
          *

@@ -1,3 +1,16 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
 package dev.bella.core.train;
 
 import ai.djl.ndarray.NDArray;
@@ -11,9 +24,9 @@ import java.util.Map;
  * <p>The trainer owns everything else (data order, forward and backward passes, the prior, the
  * optimizer, listeners, checkpoints). Rules in this library: the independent ensemble ({@code
  * dev.bella.ensemble.EnsembleRule}: each particle follows its own gradient) and SVGD ({@code
- * dev.bella.svgd.SvgdRule}: the kernel-smoothed gradients plus a repulsion). A new posterior
- * method that changes only the update direction (for example Langevin noise) is one class
- * implementing this interface.
+ * dev.bella.svgd.SvgdRule}: the kernel-smoothed gradients plus a repulsion). A new posterior method
+ * that changes only the update direction (for example Langevin noise) is one class implementing
+ * this interface.
  *
  * <p>Implementations must be immutable and thread-safe; one instance may serve several fits.
  */

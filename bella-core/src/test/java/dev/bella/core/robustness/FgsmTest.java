@@ -1,9 +1,17 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
 package dev.bella.core.robustness;
-
-import ai.djl.nn.Block;
-import dev.bella.core.posterior.ParticlePosterior;
-import dev.bella.core.posterior.PointEstimate;
-import dev.bella.core.posterior.Posterior;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -15,6 +23,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.ParameterList;
 import ai.djl.nn.SequentialBlock;
@@ -29,6 +38,9 @@ import dev.bella.core.BellaConfig;
 import dev.bella.core.LowRankLinear;
 import dev.bella.core.MergedParticle;
 import dev.bella.core.ParticleBlock;
+import dev.bella.core.posterior.ParticlePosterior;
+import dev.bella.core.posterior.PointEstimate;
+import dev.bella.core.posterior.Posterior;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -158,7 +170,12 @@ class FgsmTest {
         try (ParticleBlock model = particles(base, 3)) {
             double[][][] w = effectiveWeights(model);
             assertThat(w[0][0][0]).as("particles differ").isNotEqualTo(w[1][0][0]);
-            float[] bias = model.getLayers(LowRankLinear.class).get("0").getBias().getArray().toFloatArray();
+            float[] bias =
+                    model.getLayers(LowRankLinear.class)
+                            .get("0")
+                            .getBias()
+                            .getArray()
+                            .toFloatArray();
             NDArray x = uniform(3, 6, D_IN);
             long[] y = {0, 1, 2, 3, 1, 2};
             NDArray labels = manager.create(y);
@@ -194,7 +211,12 @@ class FgsmTest {
             NDArray labels = manager.create(y);
             float[] got = Fgsm.lossGradient(posterior(model), x, labels).toFloatArray();
             double[][][] w = effectiveWeights(model);
-            float[] bias = model.getLayers(LowRankLinear.class).get("0").getBias().getArray().toFloatArray();
+            float[] bias =
+                    model.getLayers(LowRankLinear.class)
+                            .get("0")
+                            .getBias()
+                            .getArray()
+                            .toFloatArray();
             double[][] g = analyticGradient(w, bias, x.toFloatArray(), y);
             // The gradient of the mean of the particles' NLLs (a different loss) differs.
             double[][] mixed = new double[3][D_IN];
@@ -424,7 +446,10 @@ class FgsmTest {
         assertThatThrownBy(() -> Fgsm.attack(posterior(base), x, labels, Double.NaN, 0, 1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("eps must be finite and >= 0, got NaN");
-        assertThatThrownBy(() -> Fgsm.attack(posterior(base), x, labels, Double.POSITIVE_INFINITY, 0, 1))
+        assertThatThrownBy(
+                        () ->
+                                Fgsm.attack(
+                                        posterior(base), x, labels, Double.POSITIVE_INFINITY, 0, 1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("got Infinity");
         assertThatThrownBy(() -> Fgsm.attack(posterior(base), x, labels, 0.1, 1, 1))
@@ -433,7 +458,15 @@ class FgsmTest {
         assertThatThrownBy(() -> Fgsm.attack(posterior(base), x, labels, 0.1, Double.NaN, 1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("lo = NaN");
-        assertThatThrownBy(() -> Fgsm.attack(posterior(base), x, manager.create(new long[] {0, 1}), 0.1, 0, 1))
+        assertThatThrownBy(
+                        () ->
+                                Fgsm.attack(
+                                        posterior(base),
+                                        x,
+                                        manager.create(new long[] {0, 1}),
+                                        0.1,
+                                        0,
+                                        1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(
                         "labels must have shape (3) to match the batch of x, got (2)");
@@ -449,13 +482,25 @@ class FgsmTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("got (3, 1)");
         assertThatThrownBy(
-                        () -> Fgsm.attack(posterior(base), x, manager.create(new long[] {0, 4, 1}), 0.1, 0, 1))
+                        () ->
+                                Fgsm.attack(
+                                        posterior(base),
+                                        x,
+                                        manager.create(new long[] {0, 4, 1}),
+                                        0.1,
+                                        0,
+                                        1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("labels[1] = 4 is not a class of the model's 4");
         assertThatThrownBy(
                         () ->
                                 Fgsm.attack(
-                                        posterior(base), x, manager.create(new long[] {0, -1, 1}), 0.1, 0, 1))
+                                        posterior(base),
+                                        x,
+                                        manager.create(new long[] {0, -1, 1}),
+                                        0.1,
+                                        0,
+                                        1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("labels[1] = -1");
         assertThatThrownBy(
@@ -470,7 +515,13 @@ class FgsmTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("labels[1] = 1.5");
         assertThat(
-                        Fgsm.attack(posterior(base), x, manager.create(new float[] {0, 1, 2}), 0.1, 0, 1)
+                        Fgsm.attack(
+                                        posterior(base),
+                                        x,
+                                        manager.create(new float[] {0, 1, 2}),
+                                        0.1,
+                                        0,
+                                        1)
                                 .getShape())
                 .isEqualTo(x.getShape());
         assertThatThrownBy(
@@ -487,11 +538,22 @@ class FgsmTest {
         assertThatThrownBy(() -> Fgsm.accuracyCurve(posterior(base), x, labels, 0))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("batchSize must be >= 1, got 0");
-        assertThatThrownBy(() -> Fgsm.accuracyCurve(posterior(base), x, labels, new double[0], 0, 1, 2))
+        assertThatThrownBy(
+                        () ->
+                                Fgsm.accuracyCurve(
+                                        posterior(base), x, labels, new double[0], 0, 1, 2))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("epsilons must hold at least one value");
         assertThatThrownBy(
-                        () -> Fgsm.accuracyCurve(posterior(base), x, labels, new double[] {0.1, -1}, 0, 1, 2))
+                        () ->
+                                Fgsm.accuracyCurve(
+                                        posterior(base),
+                                        x,
+                                        labels,
+                                        new double[] {0.1, -1},
+                                        0,
+                                        1,
+                                        2))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("epsilons[1] must be finite and >= 0, got -1.0");
         SequentialBlock threeD = linear(12);

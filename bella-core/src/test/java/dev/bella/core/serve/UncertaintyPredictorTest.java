@@ -1,3 +1,16 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
 package dev.bella.core.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -198,7 +211,9 @@ class UncertaintyPredictorTest {
                 layer.getA().getArray().set(new float[] {1, 0, 0, 1});
                 layer.getB().getArray().set(new float[] {ln3, 0, 0, ln3});
                 try (UncertaintyPredictor predictor =
-                        UncertaintyPredictor.builder(ParticlePosterior.of(two), new Shape(2)).optManager(m).build()) {
+                        UncertaintyPredictor.builder(ParticlePosterior.of(two), new Shape(2))
+                                .optManager(m)
+                                .build()) {
                     List<Prediction> out = predictor.predict(new float[][] {{1, 1}, {2, 0}});
                     double h34 = -(0.75 * Math.log(0.75) + 0.25 * Math.log(0.25));
                     Prediction a = out.get(0);
@@ -231,7 +246,8 @@ class UncertaintyPredictorTest {
         float[][] x = inputs(12, 2);
         try (NDManager parent = NDManager.newBaseManager();
                 UncertaintyPredictor predictor =
-                        UncertaintyPredictor.builder(ParticlePosterior.of(particles), new Shape(FEATURES))
+                        UncertaintyPredictor.builder(
+                                        ParticlePosterior.of(particles), new Shape(FEATURES))
                                 .optManager(parent)
                                 .optMaxBatch(5)
                                 .build()) {
@@ -281,9 +297,12 @@ class UncertaintyPredictorTest {
     @Test
     void chunkingGivesTheSameNumbersAsOneForwardPass() {
         float[][] x = inputs(10, 3);
-        try (UncertaintyPredictor whole = UncertaintyPredictor.of(ParticlePosterior.of(particles), new Shape(FEATURES));
+        try (UncertaintyPredictor whole =
+                        UncertaintyPredictor.of(
+                                ParticlePosterior.of(particles), new Shape(FEATURES));
                 UncertaintyPredictor chunked =
-                        UncertaintyPredictor.builder(ParticlePosterior.of(particles), new Shape(FEATURES))
+                        UncertaintyPredictor.builder(
+                                        ParticlePosterior.of(particles), new Shape(FEATURES))
                                 .optMaxBatch(3)
                                 .build()) {
             List<Prediction> a = whole.predict(x);
@@ -343,24 +362,35 @@ class UncertaintyPredictorTest {
 
     @Test
     void badConstructionIsNamed() {
-        assertThatThrownBy(() -> UncertaintyPredictor.of(ParticlePosterior.of(particles), new Shape(15)))
+        assertThatThrownBy(
+                        () ->
+                                UncertaintyPredictor.of(
+                                        ParticlePosterior.of(particles), new Shape(15)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("does not accept inputs of shape (1, 15)");
-        assertThatThrownBy(() -> UncertaintyPredictor.of(ParticlePosterior.of(particles), new Shape(-1)))
+        assertThatThrownBy(
+                        () ->
+                                UncertaintyPredictor.of(
+                                        ParticlePosterior.of(particles), new Shape(-1)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("inputShape");
-        assertThatThrownBy(() -> UncertaintyPredictor.of(ParticlePosterior.of(particles), new Shape()))
+        assertThatThrownBy(
+                        () -> UncertaintyPredictor.of(ParticlePosterior.of(particles), new Shape()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("inputShape");
         assertThatThrownBy(
                         () ->
-                                UncertaintyPredictor.builder(ParticlePosterior.of(particles), new Shape(FEATURES))
+                                UncertaintyPredictor.builder(
+                                                ParticlePosterior.of(particles),
+                                                new Shape(FEATURES))
                                         .optMaxBatch(0))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("maxBatch should be a positive integer");
         assertThatThrownBy(
                         () ->
-                                UncertaintyPredictor.builder(ParticlePosterior.of(particles), new Shape(FEATURES))
+                                UncertaintyPredictor.builder(
+                                                ParticlePosterior.of(particles),
+                                                new Shape(FEATURES))
                                         .optInputRange(1, 0))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("min <= max");

@@ -1,3 +1,16 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
 package dev.bella.core.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -8,25 +21,18 @@ import ai.djl.TrainingDivergedException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
-import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.core.Linear;
 import ai.djl.training.dataset.ArrayDataset;
-import ai.djl.training.initializer.NormalInitializer;
 import dev.bella.core.Bella;
 import dev.bella.core.BellaConfig;
-import dev.bella.core.ParticleBlock;
 import dev.bella.core.FullRankLinear;
+import dev.bella.core.ParticleBlock;
 import dev.bella.core.posterior.EpochStats;
 import dev.bella.core.posterior.ParticlePosterior;
 import dev.bella.core.testing.TrainingFixtures;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -147,13 +153,10 @@ class ParticleTrainerTest {
         try (ParticlePosterior a = trainer.fit(wrap(3), train, null);
                 ParticlePosterior b = trainer.fit(wrap(3), train, null);
                 ParticlePosterior c =
-                        trainer()
-                                .optEpochs(2)
-                                .optSeed(10)
-                                .build()
-                                .fit(wrap(3), train, null)) {
+                        trainer().optEpochs(2).optSeed(10).build().fit(wrap(3), train, null)) {
             assertSameAdapters(a.getParticles(), b.getParticles());
-            assertThat(adapters(c.getParticles()).get(1)).isNotEqualTo(adapters(a.getParticles()).get(1));
+            assertThat(adapters(c.getParticles()).get(1))
+                    .isNotEqualTo(adapters(a.getParticles()).get(1));
         }
     }
 
@@ -163,17 +166,9 @@ class ParticleTrainerTest {
         Path ckpt = dir.resolve("ckpt");
         ParticleTrainer full = trainer().optEpochs(3).optLearningRate(0.01f).build();
         ParticleTrainer first =
-                trainer()
-                        .optEpochs(1)
-                        .optLearningRate(0.01f)
-                        .optCheckpointDir(ckpt)
-                        .build();
+                trainer().optEpochs(1).optLearningRate(0.01f).optCheckpointDir(ckpt).build();
         ParticleTrainer rest =
-                trainer()
-                        .optEpochs(3)
-                        .optLearningRate(0.01f)
-                        .optResumeFrom(ckpt)
-                        .build();
+                trainer().optEpochs(3).optLearningRate(0.01f).optResumeFrom(ckpt).build();
         try (ParticlePosterior straight = full.fit(wrap(3), train, null);
                 ParticleBlock resumed = wrap(3)) {
             first.fit(resumed, train, null);
@@ -187,8 +182,7 @@ class ParticleTrainerTest {
     @Test
     void perParticleDataOrderFeedsEachParticleItsOwnBatches() throws Exception {
         ArrayDataset train = blobs(60, 1);
-        ParticleTrainer trainer =
-                trainer().optPerParticleDataOrder(true).build();
+        ParticleTrainer trainer = trainer().optPerParticleDataOrder(true).build();
         try (ParticleBlock shared = wrap(3);
                 ParticleBlock own = wrap(3)) {
             trainer().build().fit(shared, train, null);
@@ -247,8 +241,7 @@ class ParticleTrainerTest {
         assertThatThrownBy(() -> trainer().optLearningRate(-1).build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("-1");
-        assertThatThrownBy(() -> trainer().optEpochs(0).build())
-                .hasMessageContaining("epochs = 0");
+        assertThatThrownBy(() -> trainer().optEpochs(0).build()).hasMessageContaining("epochs = 0");
         assertThatThrownBy(() -> trainer().optBatchSize(0).build())
                 .hasMessageContaining("batchSize = 0");
         assertThatThrownBy(() -> trainer().optPriorPrecision(Double.NaN).build())
@@ -320,7 +313,7 @@ class ParticleTrainerTest {
                         p.getParticles()
                                 .getLayers(FullRankLinear.class)
                                 .get("2")
-                                .getParticleWeight()
+                                .getWeights()
                                 .getArray();
                 assertThat(w.get(0).sub(w.get(1)).abs().max().getFloat()).isPositive();
             }
@@ -351,9 +344,10 @@ class ParticleTrainerTest {
         }
     }
 
-    private static void assertNoLeak(ParticleBlock model, ParticleTrainer trainer, ArrayDataset train)
-            throws Exception {
-        NDManager modelManager = model.getParticleParameters().values().iterator().next().getArray().getManager();
+    private static void assertNoLeak(
+            ParticleBlock model, ParticleTrainer trainer, ArrayDataset train) throws Exception {
+        NDManager modelManager =
+                model.getParticleParameters().values().iterator().next().getArray().getManager();
         trainer.fit(model, train, null);
         // Arrays the first fit created (e.g. gradient buffers) may stay; later fits add none.
         int afterFirst = modelManager.getManagedArrays().size();

@@ -1,3 +1,16 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
 package dev.bella.metrics.shift;
 
 import java.util.Arrays;
@@ -35,7 +48,7 @@ public enum Corruption {
     GAUSSIAN_NOISE("gaussian_noise", 1, true) {
         @Override
         void corrupt(ImageBatch batch, int severity, long seed, long firstIndex) {
-            CorruptionKernels.gaussianNoise(batch, severity, seed, tag, firstIndex);
+            CorruptionFilters.gaussianNoise(batch, severity, seed, tag, firstIndex);
         }
     },
 
@@ -43,7 +56,7 @@ public enum Corruption {
     SHOT_NOISE("shot_noise", 2, true) {
         @Override
         void corrupt(ImageBatch batch, int severity, long seed, long firstIndex) {
-            CorruptionKernels.shotNoise(batch, severity, seed, tag, firstIndex);
+            CorruptionFilters.shotNoise(batch, severity, seed, tag, firstIndex);
         }
     },
 
@@ -54,7 +67,7 @@ public enum Corruption {
     IMPULSE_NOISE("impulse_noise", 3, true) {
         @Override
         void corrupt(ImageBatch batch, int severity, long seed, long firstIndex) {
-            CorruptionKernels.impulseNoise(batch, severity, seed, tag, firstIndex);
+            CorruptionFilters.impulseNoise(batch, severity, seed, tag, firstIndex);
         }
     },
 
@@ -62,7 +75,7 @@ public enum Corruption {
     SPECKLE_NOISE("speckle_noise", 4, true) {
         @Override
         void corrupt(ImageBatch batch, int severity, long seed, long firstIndex) {
-            CorruptionKernels.speckleNoise(batch, severity, seed, tag, firstIndex);
+            CorruptionFilters.speckleNoise(batch, severity, seed, tag, firstIndex);
         }
     },
 
@@ -74,7 +87,7 @@ public enum Corruption {
     GAUSSIAN_BLUR("gaussian_blur", 5, false) {
         @Override
         void corrupt(ImageBatch batch, int severity, long seed, long firstIndex) {
-            CorruptionKernels.gaussianBlur(batch, severity);
+            CorruptionFilters.gaussianBlur(batch, severity);
         }
     },
 
@@ -85,7 +98,7 @@ public enum Corruption {
     CONTRAST("contrast", 6, false) {
         @Override
         void corrupt(ImageBatch batch, int severity, long seed, long firstIndex) {
-            CorruptionKernels.contrast(batch, severity);
+            CorruptionFilters.contrast(batch, severity);
         }
     },
 
@@ -97,7 +110,7 @@ public enum Corruption {
     PIXELATE("pixelate", 7, false) {
         @Override
         void corrupt(ImageBatch batch, int severity, long seed, long firstIndex) {
-            CorruptionKernels.pixelate(batch, severity);
+            CorruptionFilters.pixelate(batch, severity);
         }
     },
 
@@ -109,7 +122,7 @@ public enum Corruption {
     SPATTER("spatter", 8, true) {
         @Override
         void corrupt(ImageBatch batch, int severity, long seed, long firstIndex) {
-            CorruptionKernels.spatter(batch, severity, seed, tag, firstIndex);
+            CorruptionFilters.spatter(batch, severity, seed, tag, firstIndex);
         }
     };
 

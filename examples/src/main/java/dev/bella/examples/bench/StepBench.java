@@ -1,3 +1,16 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
 package dev.bella.examples.bench;
 
 import ai.djl.ndarray.NDArray;
@@ -9,12 +22,12 @@ import ai.djl.training.dataset.ArrayDataset;
 import dev.bella.core.Bella;
 import dev.bella.core.BellaConfig;
 import dev.bella.core.ParticleBlock;
+import dev.bella.core.train.ParticleLoss;
 import dev.bella.core.train.ParticleTrainer;
 import dev.bella.core.train.UpdateRule;
 import dev.bella.ensemble.EnsembleRule;
 import dev.bella.svgd.LowRankSvgd;
 import dev.bella.svgd.SvgdRule;
-import dev.bella.core.train.ParticleLoss;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,7 +52,6 @@ public final class StepBench implements Callable<Integer> {
     /** The two rules timed against each other, alternating within each round. */
     private static final List<UpdateRule> RULES =
             List.of(new SvgdRule(LowRankSvgd.builder().build()), EnsembleRule.INSTANCE);
-
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

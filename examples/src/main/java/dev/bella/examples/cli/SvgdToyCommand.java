@@ -1,3 +1,16 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
 package dev.bella.examples.cli;
 
 import ai.djl.ndarray.NDArray;
@@ -16,8 +29,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code ./bella svgd-toy}: the general SVGD sampler of bella-svgd ({@link Svgd}) on Liu &amp;
  * Wang's 1-D example, the mixture \( \frac13 N(-2, 1) + \frac23 N(2, 1) \) from particles started
- * far away at \( N(-10, 1) \). Prints the share of particles near each mode (the target's are
- * about 1/3 and 2/3), their mean (the target's is 2/3) and a histogram.
+ * far away at \( N(-10, 1) \). Prints the share of particles near each mode (the target's are about
+ * 1/3 and 2/3), their mean (the target's is 2/3) and a histogram.
  */
 @Command(
         name = "svgd-toy",

@@ -1,3 +1,16 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
 package dev.bella.examples.study;
 
 import ai.djl.ndarray.NDManager;
@@ -14,7 +27,10 @@ import dev.bella.core.Bella;
 import dev.bella.core.BellaConfig;
 import dev.bella.core.MergedParticle;
 import dev.bella.core.ParticleBlock;
+import dev.bella.core.posterior.ParticlePosterior;
+import dev.bella.core.train.ParticleTrainer;
 import dev.bella.ensemble.Baselines;
+import dev.bella.ensemble.EnsembleRule;
 import dev.bella.examples.data.Digits;
 import dev.bella.examples.data.LabeledImages;
 import dev.bella.metrics.ClassificationMetrics;
@@ -23,11 +39,8 @@ import dev.bella.metrics.ParticleProbabilities;
 import dev.bella.metrics.ProbabilityMatrix;
 import dev.bella.metrics.Uncertainty;
 import dev.bella.metrics.UncertaintyResult;
-import dev.bella.core.posterior.ParticlePosterior;
-import dev.bella.core.train.ParticleTrainer;
-import dev.bella.ensemble.EnsembleRule;
-import dev.bella.svgd.SvgdRule;
 import dev.bella.svgd.LowRankSvgd;
+import dev.bella.svgd.SvgdRule;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,3 +1,16 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
 package dev.bella.metrics.shift;
 
 import java.util.SplittableRandom;
@@ -14,7 +27,7 @@ import java.util.SplittableRandom;
  * {@link StrictMath}, so a seed gives the same bits on every JVM. The severity is not a tag: the
  * five severities of one image share their random draws.
  */
-final class CorruptionKernels {
+final class CorruptionFilters {
 
     /** The image side CIFAR-10-C's constants are written for. */
     static final int REFERENCE_SIDE = 32;
@@ -62,7 +75,7 @@ final class CorruptionKernels {
     /** CIFAR-10-C's cap on the distance to a drop's edge, in pixels of a 32-pixel image. */
     static final double SPATTER_DISTANCE_CAP = 20;
 
-    private CorruptionKernels() {}
+    private CorruptionFilters() {}
 
     /**
      * The factor applied to parameters given in pixels (blur sigmas, spatter sizes): 1 up to the

@@ -1,3 +1,16 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
 package dev.bella.metrics.shift;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -6,7 +19,7 @@ import static org.assertj.core.api.Assertions.within;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-class CorruptionKernelsTest {
+class CorruptionFiltersTest {
 
     @Test
     void poissonHasTheRightMeanAndVarianceOnBothBranches() {
@@ -17,7 +30,7 @@ class CorruptionKernelsTest {
             double sum = 0;
             double sq = 0;
             for (int i = 0; i < n; i++) {
-                long k = CorruptionKernels.poisson(lambda, rng);
+                long k = CorruptionFilters.poisson(lambda, rng);
                 assertThat(k).isNotNegative();
                 sum += k;
                 sq += (double) k * k;
@@ -28,7 +41,7 @@ class CorruptionKernelsTest {
             assertThat(mean).as("mean at %s", lambda).isCloseTo(lambda, within(5 * se));
             assertThat(var / lambda).as("variance at %s", lambda).isCloseTo(1, within(0.03));
         }
-        assertThat(CorruptionKernels.poisson(0, new SplittableRandom(1))).isZero();
+        assertThat(CorruptionFilters.poisson(0, new SplittableRandom(1))).isZero();
     }
 
     @Test
@@ -36,15 +49,15 @@ class CorruptionKernelsTest {
         double f = 1;
         for (int k = 1; k <= 30; k++) {
             f *= k;
-            assertThat(CorruptionKernels.logGamma(k + 1)).isCloseTo(Math.log(f), within(1e-10));
+            assertThat(CorruptionFilters.logGamma(k + 1)).isCloseTo(Math.log(f), within(1e-10));
         }
-        assertThat(CorruptionKernels.logGamma(1.5))
+        assertThat(CorruptionFilters.logGamma(1.5))
                 .isCloseTo(Math.log(Math.sqrt(Math.PI) / 2), within(1e-10));
     }
 
     @Test
     void normalsAreStandard() {
-        CorruptionKernels.Normals z = new CorruptionKernels.Normals(new SplittableRandom(4));
+        CorruptionFilters.Normals z = new CorruptionFilters.Normals(new SplittableRandom(4));
         int n = 200_000;
         double sum = 0;
         double sq = 0;
@@ -68,7 +81,7 @@ class CorruptionKernelsTest {
             for (int k = 0; k < liquid.length; k++) {
                 liquid[k] = rng.nextDouble() < wetFraction ? 0.7 : 0;
             }
-            double[] d = CorruptionKernels.distanceToDry(liquid, h, w);
+            double[] d = CorruptionFilters.distanceToDry(liquid, h, w);
             for (int y = 0; y < h; y++) {
                 for (int x = 0; x < w; x++) {
                     double best = Double.POSITIVE_INFINITY;
@@ -91,7 +104,7 @@ class CorruptionKernelsTest {
 
     @Test
     void pilBoxRowsAreNormalisedAveragesAndUpsamplingPicksOnePixel() {
-        double[][] down = CorruptionKernels.pilBox(32, 20);
+        double[][] down = CorruptionFilters.pilBox(32, 20);
         for (double[] row : down) {
             double s = 0;
             for (double v : row) {
@@ -99,7 +112,7 @@ class CorruptionKernelsTest {
             }
             assertThat(s).isCloseTo(1, within(1e-12));
         }
-        double[][] up = CorruptionKernels.pilBox(20, 32);
+        double[][] up = CorruptionFilters.pilBox(20, 32);
         for (double[] row : up) {
             int nonZero = 0;
             for (double v : row) {
@@ -108,14 +121,14 @@ class CorruptionKernelsTest {
             assertThat(nonZero).isEqualTo(1);
         }
         // An integer factor is plain block averaging.
-        double[][] half = CorruptionKernels.pilBox(8, 4);
+        double[][] half = CorruptionFilters.pilBox(8, 4);
         assertThat(half[1]).containsExactly(0, 0, 0.5, 0.5, 0, 0, 0, 0);
     }
 
     @Test
     void smallImagesKeepTheReferencePixelSizesAndLargeOnesScale() {
-        assertThat(CorruptionKernels.pixelScale(8, 8)).isEqualTo(1);
-        assertThat(CorruptionKernels.pixelScale(32, 32)).isEqualTo(1);
-        assertThat(CorruptionKernels.pixelScale(224, 300)).isEqualTo(7);
+        assertThat(CorruptionFilters.pixelScale(8, 8)).isEqualTo(1);
+        assertThat(CorruptionFilters.pixelScale(32, 32)).isEqualTo(1);
+        assertThat(CorruptionFilters.pixelScale(224, 300)).isEqualTo(7);
     }
 }
