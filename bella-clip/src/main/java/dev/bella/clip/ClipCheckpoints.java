@@ -26,8 +26,6 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import dev.bella.core.io.SafetensorsFile;
-import dev.bella.core.io.TensorSource;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

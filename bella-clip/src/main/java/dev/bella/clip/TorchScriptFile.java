@@ -21,7 +21,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
-import dev.bella.core.io.TensorSource;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collections;

@@ -21,8 +21,6 @@ import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
-import dev.bella.core.io.SafetensorsFile;
-import dev.bella.core.io.TensorSource;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URISyntaxException;

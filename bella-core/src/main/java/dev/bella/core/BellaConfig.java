@@ -13,12 +13,16 @@
  */
 package dev.bella.core;
 
-import com.google.gson.JsonArray;
+import com.google.gson.FieldNamingPolicy;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -253,41 +257,129 @@ public final class BellaConfig {
     /** The version of the JSON form written by {@link #toJson}; {@link #fromJson} reads it. */
     public static final int JSON_VERSION = 1;
 
+    private static final Gson GSON =
+            new GsonBuilder()
+                    .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES)
+                    .create();
+
     /**
-     * Returns this configuration as a JSON object (snake_case keys, with {@code "config_version"}),
-     * the form saved in adapter manifests and provenance records.
+     * The JSON schema of a configuration: one object, read and written with Gson, its keys the
+     * components' names in snake_case ({@code config_version}, {@code rank}, {@code alpha}, {@code
+     * particles}, {@code seed}, {@code b_init_std}, {@code targets}, {@code target_regex}, {@code
+     * excludes}, {@code full_rank_targets}, {@code full_rank_init_std}).
+     */
+    private record Form(
+            Integer configVersion,
+            Integer rank,
+            Double alpha,
+            Integer particles,
+            Long seed,
+            Double bInitStd,
+            List<String> targets,
+            String targetRegex,
+            List<String> excludes,
+            List<String> fullRankTargets,
+            Double fullRankInitStd) {}
+
+    /** The JSON kind of each key of {@link Form}: integer, number, string or a list of strings. */
+    private static final Map<String, String> KINDS =
+            Map.ofEntries(
+                    Map.entry("config_version", "an integer"),
+                    Map.entry("rank", "an integer"),
+                    Map.entry("alpha", "a number"),
+                    Map.entry("particles", "an integer"),
+                    Map.entry("seed", "an integer"),
+                    Map.entry("b_init_std", "a number"),
+                    Map.entry("targets", "a list of strings"),
+                    Map.entry("target_regex", "a string"),
+                    Map.entry("excludes", "a list of strings"),
+                    Map.entry("full_rank_targets", "a list of strings"),
+                    Map.entry("full_rank_init_std", "a number"));
+
+    /** Checks each known key's JSON kind, so that a wrong one is reported by its name. */
+    private static void checkKinds(JsonObject json) {
+        for (Map.Entry<String, JsonElement> e : json.entrySet()) {
+            String kind = KINDS.get(e.getKey());
+            JsonElement v = e.getValue();
+            if (kind == null || v.isJsonNull()) {
+                continue;
+            }
+            boolean ok =
+                    switch (kind) {
+                        case "an integer" -> isNumber(v)
+                                && v.getAsDouble() == Math.rint(v.getAsDouble())
+                                && Math.abs(v.getAsDouble()) <= Long.MAX_VALUE;
+                        case "a number" -> isNumber(v);
+                        case "a string" -> v.isJsonPrimitive() && v.getAsJsonPrimitive().isString();
+                        default -> v.isJsonArray()
+                                && v.getAsJsonArray().asList().stream()
+                                        .allMatch(
+                                                x ->
+                                                        x.isJsonPrimitive()
+                                                                && x.getAsJsonPrimitive()
+                                                                        .isString());
+                    };
+            if (!ok) {
+                String text = v.toString();
+                throw new IllegalArgumentException(
+                        "config field '"
+                                + e.getKey()
+                                + "' must be "
+                                + kind
+                                + ", found "
+                                + (text.length() > 80 ? text.substring(0, 80) + "..." : text));
+            }
+        }
+    }
+
+    private static boolean isNumber(JsonElement v) {
+        return v.isJsonPrimitive() && v.getAsJsonPrimitive().isNumber();
+    }
+
+    /**
+     * Returns this configuration as a JSON object (see the keys at {@link #fromJson}), the form
+     * saved in adapter manifests and provenance records.
      *
      * @return a new JSON object
      */
     public JsonObject toJson() {
-        JsonObject o = new JsonObject();
-        o.addProperty("config_version", JSON_VERSION);
-        o.addProperty("rank", rank);
-        o.addProperty("alpha", alpha);
-        o.addProperty("particles", particles);
-        o.addProperty("seed", seed);
-        o.addProperty("b_init_std", bInitStd);
-        o.add("targets", strings(targets));
-        if (targetRegex != null) {
-            o.addProperty("target_regex", targetRegex);
-        }
-        o.add("excludes", strings(excludes));
-        o.add("full_rank_targets", strings(fullRankTargets));
-        o.addProperty("full_rank_init_std", fullRankInitStd);
-        return o;
+        Form f =
+                new Form(
+                        JSON_VERSION,
+                        rank,
+                        alpha,
+                        particles,
+                        seed,
+                        bInitStd,
+                        targets,
+                        targetRegex,
+                        excludes,
+                        fullRankTargets,
+                        fullRankInitStd);
+        return GSON.toJsonTree(f).getAsJsonObject();
     }
 
     /**
      * Reads a configuration written by {@link #toJson} (or by an adapter manifest of format 1,
-     * which has no {@code "config_version"}).
+     * which has no {@code "config_version"}). Keys: {@code config_version}, {@code rank}, {@code
+     * alpha}, {@code particles}, {@code seed}, {@code b_init_std}, {@code targets}, {@code
+     * target_regex}, {@code excludes}, {@code full_rank_targets}, {@code full_rank_init_std}; a
+     * missing list is empty, a missing number takes the builder's default.
      *
      * @param json the JSON object
      * @return the configuration, validated as {@link Builder#build} validates it
-     * @throws IllegalArgumentException if a field is missing, of the wrong type, out of range, or
-     *     the version is newer than {@link #JSON_VERSION}; the message names the field
+     * @throws IllegalArgumentException if a field has the wrong type or is out of range, or the
+     *     version is newer than {@link #JSON_VERSION}; the message names the field
      */
     public static BellaConfig fromJson(JsonObject json) {
-        int version = json.has("config_version") ? intField(json, "config_version") : 1;
+        checkKinds(json);
+        Form f;
+        try {
+            f = GSON.fromJson(json, Form.class);
+        } catch (JsonParseException | NumberFormatException e) {
+            throw new IllegalArgumentException("config is malformed: " + e.getMessage(), e);
+        }
+        int version = f.configVersion() == null ? 1 : f.configVersion();
         if (version < 1 || version > JSON_VERSION) {
             throw new IllegalArgumentException(
                     "config_version "
@@ -295,75 +387,38 @@ public final class BellaConfig {
                             + " is not supported; this Bella reads versions 1 to "
                             + JSON_VERSION);
         }
-        Builder b =
-                builder()
-                        .optRank(intField(json, "rank"))
-                        .optAlpha(number(json, "alpha").doubleValue())
-                        .optParticles(intField(json, "particles"))
-                        .optSeed(number(json, "seed").longValue())
-                        .optBInitStd(number(json, "b_init_std").doubleValue())
-                        .optTargets(stringList(json, "targets"));
-        if (json.has("target_regex") && !json.get("target_regex").isJsonNull()) {
-            b.optTargetRegex(json.get("target_regex").getAsString());
+        Builder b = builder();
+        if (f.rank() != null) {
+            b.optRank(f.rank());
         }
-        b.optExcludes(stringList(json, "excludes").toArray(new String[0]));
-        b.optFullRankTargets(stringList(json, "full_rank_targets").toArray(new String[0]));
-        if (json.has("full_rank_init_std")) {
-            b.optFullRankInitStd(number(json, "full_rank_init_std").doubleValue());
+        if (f.alpha() != null) {
+            b.optAlpha(f.alpha());
+        }
+        if (f.particles() != null) {
+            b.optParticles(f.particles());
+        }
+        if (f.seed() != null) {
+            b.optSeed(f.seed());
+        }
+        if (f.bInitStd() != null) {
+            b.optBInitStd(f.bInitStd());
+        }
+        if (f.targets() != null) {
+            b.optTargets(f.targets());
+        }
+        if (f.targetRegex() != null) {
+            b.optTargetRegex(f.targetRegex());
+        }
+        if (f.excludes() != null) {
+            b.optExcludes(f.excludes().toArray(new String[0]));
+        }
+        if (f.fullRankTargets() != null) {
+            b.optFullRankTargets(f.fullRankTargets().toArray(new String[0]));
+        }
+        if (f.fullRankInitStd() != null) {
+            b.optFullRankInitStd(f.fullRankInitStd());
         }
         return b.build();
-    }
-
-    private static JsonArray strings(List<String> values) {
-        JsonArray a = new JsonArray();
-        values.forEach(a::add);
-        return a;
-    }
-
-    private static Number number(JsonObject o, String key) {
-        JsonElement e = o.get(key);
-        if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
-            throw new IllegalArgumentException(
-                    "config field '" + key + "' must be a number, found " + describe(e));
-        }
-        return e.getAsNumber();
-    }
-
-    private static int intField(JsonObject o, String key) {
-        double v = number(o, key).doubleValue();
-        if (v != Math.rint(v) || v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(
-                    "config field '" + key + "' must be an integer, found " + o.get(key));
-        }
-        return (int) v;
-    }
-
-    private static List<String> stringList(JsonObject o, String key) {
-        JsonElement e = o.get(key);
-        List<String> out = new ArrayList<>();
-        if (e == null || e.isJsonNull()) {
-            return out;
-        }
-        if (!e.isJsonArray()) {
-            throw new IllegalArgumentException(
-                    "config field '" + key + "' must be an array of strings, found " + describe(e));
-        }
-        for (JsonElement x : e.getAsJsonArray()) {
-            if (!x.isJsonPrimitive() || !x.getAsJsonPrimitive().isString()) {
-                throw new IllegalArgumentException(
-                        "config field '" + key + "' must hold strings only, found " + describe(x));
-            }
-            out.add(x.getAsString());
-        }
-        return out;
-    }
-
-    private static String describe(JsonElement e) {
-        if (e == null) {
-            return "nothing";
-        }
-        String text = e.toString();
-        return text.length() > 80 ? text.substring(0, 80) + "..." : text;
     }
 
     /** Builds a {@link BellaConfig}; {@code set*} for required values, {@code opt*} for others. */

@@ -12,9 +12,9 @@
  * the License.
  */
 /**
- * Engine-free readers of tensor files: {@link dev.bella.core.io.SafetensorsFile} parses and
- * validates a safetensors header and reads one tensor at a time as float32 (F32, F16, BF16, F64,
- * converted by {@link dev.bella.core.io.HalfFloats}); {@link dev.bella.core.io.TensorSource} is the
- * interface that model loaders read through.
+ * Files that must never be half-written or silently wrong: {@link dev.bella.core.io.AtomicFiles}
+ * (write to a temporary file, fsync, rename, fsync the directory) for every file Bella saves, and
+ * {@link dev.bella.core.io.FileIntegrity} (size and SHA-256 checked before anything is decoded) for
+ * every file it reads back.
  */
 package dev.bella.core.io;

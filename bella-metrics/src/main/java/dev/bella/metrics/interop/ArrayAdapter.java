@@ -30,7 +30,7 @@ import dev.bella.metrics.UncertaintyScores;
  * goes down the same path.
  *
  * <p>Implementations: {@link Nd4jArrays} (ND4J's {@code INDArray}, here) and bella-core's {@code
- * dev.bella.core.interop.DjlArrays} (DJL's {@code NDArray}). Rules every implementation follows:
+ * dev.bella.metrics.interop.DjlArrays} (DJL's {@code NDArray}). Rules every implementation follows:
  *
  * <ul>
  *   <li>probabilities are read as float32 into one row-major {@code float[]} (one copy from the

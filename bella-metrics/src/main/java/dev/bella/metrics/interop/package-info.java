@@ -19,9 +19,10 @@
  * (classification, uncertainty, report) are the contract's default methods, the same for every
  * library.
  *
- * <p>{@link dev.bella.metrics.interop.Nd4jArrays} adapts ND4J's {@code INDArray}; ND4J ({@code
- * org.nd4j:nd4j-api}) is an optional dependency, needed only when the user's own build has it (for
- * example through DL4J). The DJL adapter, {@code dev.bella.core.interop.DjlArrays}, implements the
- * same contract in bella-core, which already depends on DJL, so that this module stays engine-free.
+ * <p>{@link dev.bella.metrics.interop.Nd4jArrays} adapts ND4J's {@code INDArray} and {@link
+ * dev.bella.metrics.interop.DjlArrays} DJL's {@code NDArray} (and applies the image corruptions of
+ * {@code dev.bella.metrics.shift} to one). Both libraries are optional dependencies of this module
+ * ({@code org.nd4j:nd4j-api}, {@code ai.djl:api}), needed only when the user's build has them, so
+ * that the metrics themselves stay usable without any engine.
  */
 package dev.bella.metrics.interop;

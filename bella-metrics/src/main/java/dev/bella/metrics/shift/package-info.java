@@ -17,7 +17,7 @@
  * dev.bella.metrics.shift.ImageBatch} view of a {@code float[]}.
  *
  * <p>The DJL entry point (an {@code NDArray} in, an {@code NDArray} out) is bella-core's {@code
- * dev.bella.core.interop.DjlArrays#corrupt}; the adversarial counterpart (FGSM) needs gradients, so
- * it lives in bella-core's {@code dev.bella.core.robustness}.
+ * dev.bella.metrics.interop.DjlArrays#corrupt}; the adversarial counterpart (FGSM) needs gradients, so
+ * it lives in bella-core's {@code dev.bella.examples.robustness}.
  */
 package dev.bella.metrics.shift;

@@ -11,7 +11,7 @@
  * or implied. See the License for the specific language governing permissions and limitations under
  * the License.
  */
-package dev.bella.core.robustness;
+package dev.bella.examples.robustness;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -143,7 +143,7 @@ public final class Fgsm {
      * @param labels the true classes, shape {@code (N)}
      * @param batchSize how many images to attack at once, {@code >= 1}
      * @return the accuracy per epsilon
-     * @throws IllegalArgumentException as {@link #accuracyCurve(Block, NDArray, NDArray, double[],
+     * @throws IllegalArgumentException as {@link #accuracyCurve(Posterior, NDArray, NDArray, double[],
      *     double, double, int)}
      */
     public static FgsmCurve accuracyCurve(

@@ -12,12 +12,13 @@
  * the License.
  */
 /**
- * Adversarial robustness (SPEC §6): the fast gradient sign method against the posterior predictive
- * of the particles ({@link dev.bella.core.robustness.Fgsm}, with accuracy curves over the
- * perturbation size). It needs gradients, hence the engine.
+ * Adversarial robustness (SPEC §6) for the study: the fast gradient sign method against any
+ * posterior's predictive ({@link dev.bella.examples.robustness.Fgsm}, with accuracy curves over the
+ * perturbation size). It calls only {@code Posterior.logPredictive} and {@code
+ * Posterior.sampleProbabilities}, so it works on every posterior of the library.
  *
  * <p>The engine-free image corruptions in the style of CIFAR-10-C live in bella-metrics ({@code
- * dev.bella.metrics.shift.Corruption}); {@code dev.bella.core.interop.DjlArrays#corrupt} applies
+ * dev.bella.metrics.shift.Corruption}); {@code dev.bella.metrics.interop.DjlArrays#corrupt} applies
  * them to an {@code NDArray}.
  */
-package dev.bella.core.robustness;
+package dev.bella.examples.robustness;

@@ -11,7 +11,7 @@
  * or implied. See the License for the specific language governing permissions and limitations under
  * the License.
  */
-package dev.bella.core.io;
+package dev.bella.clip;
 
 /**
  * IEEE half-precision and bfloat16 to float32, by bit manipulation (DJL 0.36 cannot hold bfloat16
