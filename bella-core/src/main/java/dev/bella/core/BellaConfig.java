@@ -306,18 +306,20 @@ public final class BellaConfig {
             }
             boolean ok =
                     switch (kind) {
-                        case "an integer" -> isNumber(v)
-                                && v.getAsDouble() == Math.rint(v.getAsDouble())
-                                && Math.abs(v.getAsDouble()) <= Long.MAX_VALUE;
+                        case "an integer" ->
+                                isNumber(v)
+                                        && v.getAsDouble() == Math.rint(v.getAsDouble())
+                                        && Math.abs(v.getAsDouble()) <= Long.MAX_VALUE;
                         case "a number" -> isNumber(v);
                         case "a string" -> v.isJsonPrimitive() && v.getAsJsonPrimitive().isString();
-                        default -> v.isJsonArray()
-                                && v.getAsJsonArray().asList().stream()
-                                        .allMatch(
-                                                x ->
-                                                        x.isJsonPrimitive()
-                                                                && x.getAsJsonPrimitive()
-                                                                        .isString());
+                        default ->
+                                v.isJsonArray()
+                                        && v.getAsJsonArray().asList().stream()
+                                                .allMatch(
+                                                        x ->
+                                                                x.isJsonPrimitive()
+                                                                        && x.getAsJsonPrimitive()
+                                                                                .isString());
                     };
             if (!ok) {
                 String text = v.toString();

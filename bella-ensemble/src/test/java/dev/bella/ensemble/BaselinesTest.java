@@ -17,16 +17,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.core.Linear;
-import ai.djl.training.initializer.NormalInitializer;
 import dev.bella.core.Bella;
 import dev.bella.core.BellaConfig;
 import dev.bella.core.FullRankLinear;
 import dev.bella.core.ParticleBlock;
+import dev.bella.core.testing.TrainingFixtures;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,14 +35,7 @@ class BaselinesTest {
     @BeforeEach
     void setUp() {
         manager = NDManager.newBaseManager();
-        base =
-                new SequentialBlock()
-                        .add(Linear.builder().setUnits(12).build())
-                        .add(Activation::relu)
-                        .add(Linear.builder().setUnits(10).build());
-        base.setInitializer(new NormalInitializer(0.3f), p -> true);
-        manager.getEngine().setRandomSeed(2);
-        base.initialize(manager, DataType.FLOAT32, new Shape(1, 9));
+        base = TrainingFixtures.classifier(manager);
     }
 
     @AfterEach
@@ -59,8 +48,8 @@ class BaselinesTest {
         BellaConfig c = Baselines.fullRank(base, 4, 1, 0.01);
         assertThat(c.getFullRankTargets()).containsExactly("0", "2");
         try (ParticleBlock p = Bella.wrap(base, c)) {
-            // 9 -> 12 with bias, 12 -> 10 with bias, counted by hand.
-            assertThat(p.summary().trainablePerParticle()).isEqualTo(9 * 12 + 12 + 12 * 10 + 10);
+            // 8 -> 16 with bias, 16 -> 3 with bias, counted by hand.
+            assertThat(p.summary().trainablePerParticle()).isEqualTo(8 * 16 + 16 + 16 * 3 + 3);
             assertThat(p.summary().frozen()).isZero();
             assertThat(p.getLayers(FullRankLinear.class)).containsOnlyKeys("0", "2");
         }

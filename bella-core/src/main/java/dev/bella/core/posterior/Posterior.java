@@ -22,10 +22,10 @@ import java.util.List;
 /**
  * A posterior over the adapter values of a frozen network, and the predictive it implies.
  *
- * <p>This is what training returns and what evaluation, FGSM ({@code dev.bella.examples.robustness})
- * and the service ({@code dev.bella.core.serve}) consume: every consumer calls these methods, none
- * computes its own predictive. The predictive is the mean of the samples' probabilities (SPEC §4),
- * never the softmax of mean logits.
+ * <p>This is what training returns and what evaluation, FGSM ({@code
+ * dev.bella.examples.robustness}) and the service ({@code dev.bella.core.serve}) consume: every
+ * consumer calls these methods, none computes its own predictive. The predictive is the mean of the
+ * samples' probabilities (SPEC §4), never the softmax of mean logits.
  *
  * <p>Implementations: {@link ParticlePosterior} (Bella's particles, by SVGD or as an ensemble).
  * Thread safety: prediction methods may be called from several threads at once, each with its own

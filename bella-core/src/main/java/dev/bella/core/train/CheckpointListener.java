@@ -20,8 +20,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 
 /**
- * Saves a {@link Checkpoints checkpoint} (adapters, optimizer state, position) after every epoch,
- * atomically. Added by {@link ParticleTrainer} when a checkpoint directory is set.
+ * Saves a checkpoint (adapters, optimizer state, position) after every epoch, atomically, with the
+ * provenance of the particles so far. Added by {@link ParticleTrainer} when a checkpoint directory
+ * is set ({@link ParticleTrainer.Builder#optCheckpointDir}).
  */
 public final class CheckpointListener extends TrainingListenerAdapter {
 
@@ -34,7 +35,7 @@ public final class CheckpointListener extends TrainingListenerAdapter {
      * @param run the fit's state
      * @param dir the checkpoint directory
      */
-    public CheckpointListener(TrainingRun run, Path dir) {
+    CheckpointListener(TrainingRun run, Path dir) {
         this.run = run;
         this.dir = dir;
     }

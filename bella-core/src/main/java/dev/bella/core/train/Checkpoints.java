@@ -16,6 +16,7 @@ package dev.bella.core.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.training.optimizer.Optimizer;
 import dev.bella.core.AdapterManifest;
@@ -35,11 +36,13 @@ import org.slf4j.LoggerFactory;
  * records the position ({@code epoch}, {@code step}), the rule and the trainer's settings, plus the
  * state of a {@link ResumableAdamW} in {@code optimizer_state-<step>.safetensors}.
  *
- * <p>Every file is written atomically ({@link AtomicFiles}); the adapter manifest, written last,
+ * <p>The manifest also carries the {@link dev.bella.core.posterior.Provenance provenance} of the
+ * particles as trained so far, so {@code ParticlePosterior.load} on a checkpoint says how it was
+ * made. Every file is written atomically ({@link AtomicFiles}); the adapter manifest, written last,
  * commits the checkpoint, and the optimizer states of older checkpoints are removed after it. A
  * crash leaves the previous checkpoint intact.
  */
-public final class Checkpoints {
+final class Checkpoints {
 
     private static final Logger logger = LoggerFactory.getLogger(Checkpoints.class);
     private static final String TRAINER = "ParticleTrainer";
@@ -54,7 +57,7 @@ public final class Checkpoints {
      * @param epoch the last finished epoch (0-based)
      * @param step the optimizer steps taken
      */
-    public record Position(int epoch, long step) {}
+    record Position(int epoch, long step) {}
 
     /**
      * Saves the state of a run after its current epoch.
@@ -63,7 +66,7 @@ public final class Checkpoints {
      * @param dir the checkpoint directory, created if missing
      * @throws IOException if writing fails; the previous checkpoint stays intact
      */
-    public static void save(TrainingRun run, Path dir) throws IOException {
+    static void save(TrainingRun run, Path dir) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>(run.getSettings());
         meta.put("trainer", TRAINER);
         meta.put("epoch", Integer.toString(run.getEpoch()));
@@ -92,7 +95,7 @@ public final class Checkpoints {
                 meta.put(STEPS_PREFIX + e.getKey(), Integer.toString(e.getValue()));
             }
         }
-        AdapterStore.save(run.getModel(), dir, meta);
+        AdapterStore.save(run.getModel(), dir, meta, DataType.FLOAT32, run.provenance().toJson());
         AtomicFiles.removeTemporary(dir, STATE_PREFIX);
         try (var files = Files.list(dir)) {
             for (Path f : (Iterable<Path>) files::iterator) {
@@ -115,8 +118,7 @@ public final class Checkpoints {
      * @throws IllegalArgumentException if the directory holds no checkpoint of this trainer, or one
      *     of another update rule or configuration
      */
-    public static Position resume(TrainingRun run, Path dir, boolean quietOptimizer)
-            throws IOException {
+    static Position resume(TrainingRun run, Path dir, boolean quietOptimizer) throws IOException {
         AdapterManifest manifest = AdapterStore.readManifest(dir);
         Map<String, String> meta = manifest.metadata();
         if (!TRAINER.equals(meta.get("trainer"))) {

@@ -37,7 +37,7 @@ public final class EpochLog extends TrainingListenerAdapter {
      *
      * @param run the fit's state
      */
-    public EpochLog(TrainingRun run) {
+    EpochLog(TrainingRun run) {
         this.run = run;
     }
 

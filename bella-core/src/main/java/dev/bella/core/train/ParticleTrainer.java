@@ -15,7 +15,6 @@ package dev.bella.core.train;
 
 import ai.djl.Device;
 import ai.djl.Model;
-import ai.djl.engine.Engine;
 import ai.djl.metric.Metrics;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -37,12 +36,10 @@ import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.ParameterTracker;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.translate.TranslateException;
-import dev.bella.core.Bella;
 import dev.bella.core.ParticleBlock;
 import dev.bella.core.Seeds;
 import dev.bella.core.posterior.EpochStats;
 import dev.bella.core.posterior.ParticlePosterior;
-import dev.bella.core.posterior.Provenance;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -196,7 +193,8 @@ public final class ParticleTrainer {
         Optimizer opt = optimizer.get();
         Map<String, Parameter> params = model.getParticleParameters();
         Device device = params.values().iterator().next().getArray().getDevice();
-        TrainingRun run = new TrainingRun(model, opt, rule, settings(), trainSize, checkpointDir);
+        TrainingRun run =
+                new TrainingRun(model, opt, rule, settings(), trainSize, seed, checkpointDir);
         int startEpoch = 0;
         if (resumeFrom != null) {
             Checkpoints.Position at = Checkpoints.resume(run, resumeFrom, defaultOptimizer);
@@ -257,18 +255,7 @@ public final class ParticleTrainer {
                 }
             }
         }
-        return ParticlePosterior.of(
-                model,
-                new Provenance(
-                        rule.name(),
-                        run.getSettings(),
-                        model.getConfig(),
-                        seed,
-                        Bella.VERSION,
-                        Engine.getDjlVersion(),
-                        model.getBaseFingerprint().sha256(),
-                        trainSize,
-                        run.getHistory()));
+        return ParticlePosterior.of(model, run.provenance());
     }
 
     /** Runs the epoch listeners; a checkpoint's IOException comes out as itself. */

@@ -13,9 +13,12 @@
  */
 package dev.bella.core.train;
 
+import ai.djl.engine.Engine;
 import ai.djl.training.optimizer.Optimizer;
+import dev.bella.core.Bella;
 import dev.bella.core.ParticleBlock;
 import dev.bella.core.posterior.EpochStats;
+import dev.bella.core.posterior.Provenance;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -35,6 +38,7 @@ public final class TrainingRun {
     private final UpdateRule rule;
     private final Map<String, String> settings;
     private final long trainExamples;
+    private final long seed;
     private final Path checkpointDir;
     private final List<EpochStats> history = new ArrayList<>();
     private final Map<String, double[]> diagnostics = new LinkedHashMap<>();
@@ -47,12 +51,14 @@ public final class TrainingRun {
             UpdateRule rule,
             Map<String, String> settings,
             long trainExamples,
+            long seed,
             Path checkpointDir) {
         this.model = model;
         this.optimizer = optimizer;
         this.rule = rule;
         this.settings = Collections.unmodifiableMap(new LinkedHashMap<>(settings));
         this.trainExamples = trainExamples;
+        this.seed = seed;
         this.checkpointDir = checkpointDir;
     }
 
@@ -148,6 +154,26 @@ public final class TrainingRun {
             throw new IllegalStateException("no epoch has finished yet");
         }
         return history.get(history.size() - 1);
+    }
+
+    /**
+     * Returns the provenance of the particles as trained so far: the rule, the settings, the
+     * particles' configuration, the data-order seed, versions, the base fingerprint, the training
+     * set's size and the history of this fit. Saved with every checkpoint and with the posterior.
+     *
+     * @return the provenance
+     */
+    public Provenance provenance() {
+        return new Provenance(
+                rule.name(),
+                settings,
+                model.getConfig(),
+                seed,
+                Bella.VERSION,
+                Engine.getDjlVersion(),
+                model.getBaseFingerprint().sha256(),
+                trainExamples,
+                history);
     }
 
     void setPosition(int epoch, long step) {

@@ -172,6 +172,12 @@ class ParticleTrainerTest {
         try (ParticlePosterior straight = full.fit(wrap(3), train, null);
                 ParticleBlock resumed = wrap(3)) {
             first.fit(resumed, train, null);
+            // The checkpoint says how its particles were made.
+            try (ParticlePosterior fromCheckpoint = ParticlePosterior.load(ckpt, base)) {
+                assertThat(fromCheckpoint.getProvenance().method()).isEqualTo("own");
+                assertThat(fromCheckpoint.getProvenance().history()).hasSize(1);
+                assertThat(fromCheckpoint.getProvenance().trainExamples()).isEqualTo(120);
+            }
             ParticlePosterior after = rest.fit(resumed, train, null);
             assertThat(after.getProvenance().history()).hasSize(2);
             assertThat(after.getProvenance().history().get(0).epoch()).isEqualTo(1);

@@ -20,7 +20,6 @@ import ai.djl.ndarray.types.Shape;
 import dev.bella.metrics.ParticleProbabilities;
 import dev.bella.metrics.ProbabilityMatrix;
 import dev.bella.metrics.Scores;
-import dev.bella.metrics.interop.ArrayAdapter;
 import dev.bella.metrics.shift.Corruption;
 import dev.bella.metrics.shift.ImageBatch;
 

@@ -16,8 +16,9 @@
  * ({@link dev.bella.metrics.shift.Corruption}, severities 1 to 5, seeded, pure Java) on a {@link
  * dev.bella.metrics.shift.ImageBatch} view of a {@code float[]}.
  *
- * <p>The DJL entry point (an {@code NDArray} in, an {@code NDArray} out) is bella-core's {@code
- * dev.bella.metrics.interop.DjlArrays#corrupt}; the adversarial counterpart (FGSM) needs gradients, so
- * it lives in bella-core's {@code dev.bella.examples.robustness}.
+ * <p>The DJL entry point (an {@code NDArray} in, an {@code NDArray} out) is {@link
+ * dev.bella.metrics.interop.DjlArrays#corrupt}; the adversarial counterpart (FGSM) needs gradients
+ * and a posterior, so it lives with the study in the examples module ({@code
+ * dev.bella.examples.robustness}).
  */
 package dev.bella.metrics.shift;

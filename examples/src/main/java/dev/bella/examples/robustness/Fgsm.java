@@ -143,8 +143,8 @@ public final class Fgsm {
      * @param labels the true classes, shape {@code (N)}
      * @param batchSize how many images to attack at once, {@code >= 1}
      * @return the accuracy per epsilon
-     * @throws IllegalArgumentException as {@link #accuracyCurve(Posterior, NDArray, NDArray, double[],
-     *     double, double, int)}
+     * @throws IllegalArgumentException as {@link #accuracyCurve(Posterior, NDArray, NDArray,
+     *     double[], double, double, int)}
      */
     public static FgsmCurve accuracyCurve(
             Posterior model, NDArray images, NDArray labels, int batchSize) {

@@ -17,14 +17,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.bella.metrics.interop.DjlArrays;
 import dev.bella.core.posterior.Posterior;
 import dev.bella.core.posterior.Prediction;
+import dev.bella.examples.data.LabeledImages;
 import dev.bella.examples.robustness.Fgsm;
 import dev.bella.examples.robustness.FgsmCurve;
-import dev.bella.examples.data.LabeledImages;
 import dev.bella.metrics.Ranking;
 import dev.bella.metrics.Scores;
+import dev.bella.metrics.interop.DjlArrays;
 import dev.bella.metrics.shift.Corruption;
 import java.util.List;
 
