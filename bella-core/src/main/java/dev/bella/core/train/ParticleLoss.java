@@ -15,6 +15,7 @@ package dev.bella.core.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.loss.Loss;
 
@@ -46,6 +47,16 @@ public abstract class ParticleLoss extends Loss {
     public static ParticleLoss softmaxCrossEntropy() {
         return new ParticleLoss("particle_cross_entropy") {
             @Override
+            public void checkLabels(NDList labels, NDList predictions) {
+                Shape s = predictions.singletonOrThrow().getShape();
+                if (s.dimension() != 3) {
+                    throw new IllegalArgumentException(
+                            "expected logits of shape (particles, batch, classes), got " + s);
+                }
+                checkClassIndices(labels.singletonOrThrow(), s.get(2));
+            }
+
+            @Override
             public NDArray perParticle(NDList labels, NDList predictions) {
                 NDArray logits = predictions.singletonOrThrow();
                 Shape s = logits.getShape();
@@ -59,6 +70,67 @@ public abstract class ParticleLoss extends Loss {
                 return picked.mul(logp).sum(new int[] {2}).neg().mean(new int[] {1});
             }
         };
+    }
+
+    /**
+     * Checks a batch's labels against the model's output before the loss is computed, so that a bad
+     * label is refused with a message naming it rather than reaching the engine (where an
+     * out-of-range class index is a bare {@code EngineException} and a fractional one is silently
+     * truncated). {@link ParticleTrainer} calls it on every training and validation batch, right
+     * after the forward pass (the number of classes is known from the output) and before the loss
+     * and the backward pass, and adds the step to the message.
+     *
+     * <p>The default accepts every label (for losses whose labels are not class indices); {@link
+     * #softmaxCrossEntropy()} requires finite integral class indices in {@code [0, C)}.
+     *
+     * @param labels shared {@code (b, ...)} or per-particle {@code (n, b, ...)} labels
+     * @param predictions {@code (n, b, ...)}
+     * @throws IllegalArgumentException naming the first bad label, its example's index in the batch
+     *     and what was expected
+     */
+    public void checkLabels(NDList labels, NDList predictions) {}
+
+    /**
+     * Requires every label to be a finite integral class index in {@code [0, classes)}: one
+     * read-back of the labels.
+     *
+     * @param labels {@code (b)} shared or {@code (n, b)} per-particle labels, any numeric type
+     * @param classes the number of classes {@code C}
+     * @throws IllegalArgumentException naming the first bad label and its example's index in the
+     *     batch (and the particle, for per-particle labels)
+     */
+    protected static void checkClassIndices(NDArray labels, long classes) {
+        Shape s = labels.getShape();
+        double[] y = labels.toType(DataType.FLOAT64, false).toDoubleArray();
+        long batch = s.dimension() == 0 ? 1 : s.get(s.dimension() - 1);
+        for (int i = 0; i < y.length; i++) {
+            double v = y[i];
+            if (Double.isFinite(v) && v == Math.rint(v) && v >= 0 && v < classes) {
+                continue;
+            }
+            String what =
+                    !Double.isFinite(v)
+                            ? "is not finite"
+                            : v != Math.rint(v)
+                                    ? "is not an integer (it would be truncated)"
+                                    : "is out of range";
+            String where =
+                    s.dimension() >= 2
+                            ? "example " + (i % batch) + " of particle " + (i / batch) + "'s batch"
+                            : "example " + i + " of the batch";
+            throw new IllegalArgumentException(
+                    "the label of "
+                            + where
+                            + " is "
+                            + (labels.getDataType().isFloating()
+                                    ? Float.toString((float) v)
+                                    : Long.toString((long) v))
+                            + ", which "
+                            + what
+                            + ": expected a class index, an integer in [0, "
+                            + classes
+                            + ")");
+        }
     }
 
     /**

@@ -15,6 +15,7 @@ package dev.bella.core.train;
 
 import ai.djl.Device;
 import ai.djl.Model;
+import ai.djl.TrainingDivergedException;
 import ai.djl.metric.Metrics;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -89,6 +90,9 @@ public final class ParticleTrainer {
 
     private static final Logger logger = LoggerFactory.getLogger(ParticleTrainer.class);
 
+    /** The default of {@link Builder#optDivergenceFactor}. */
+    public static final double DEFAULT_DIVERGENCE_FACTOR = 1e4;
+
     private final UpdateRule rule;
     private final ParticleLoss loss;
     private final Supplier<Optimizer> optimizer;
@@ -104,6 +108,7 @@ public final class ParticleTrainer {
     private final long seed;
     private final boolean perParticleDataOrder;
     private final int particleChunk;
+    private final double divergenceFactor;
     private final Path checkpointDir;
     private final Path resumeFrom;
     private final List<Supplier<Evaluator>> evaluators;
@@ -125,6 +130,7 @@ public final class ParticleTrainer {
         this.seed = b.seed;
         this.perParticleDataOrder = b.perParticleDataOrder;
         this.particleChunk = b.particleChunk;
+        this.divergenceFactor = b.divergenceFactor;
         this.checkpointDir = b.checkpointDir;
         this.resumeFrom = b.resumeFrom;
         this.evaluators = List.copyOf(b.evaluators);
@@ -200,8 +206,16 @@ public final class ParticleTrainer {
             Checkpoints.Position at = Checkpoints.resume(run, resumeFrom, defaultOptimizer);
             startEpoch = at.epoch() + 1;
             run.setPosition(at.epoch(), at.step());
+            run.checkpointed(resumeFrom, at.epoch(), at.step(), true);
             logger.info(
                     "resuming from {} after epoch {} (step {})", resumeFrom, at.epoch(), at.step());
+        }
+        if (Double.isFinite(divergenceFactor)) {
+            // The bound is relative to the particles as this fit starts (initialised or resumed).
+            Map<String, NDArray> values = new LinkedHashMap<>();
+            params.forEach((k, p) -> values.put(k, p.getArray()));
+            double start = DivergenceGuard.maxAbs(values);
+            run.setValueLimit(divergenceFactor * (Double.isFinite(start) ? Math.max(1, start) : 1));
         }
         try (Model djl = Model.newInstance("bella-particles", device)) {
             djl.setBlock(model);
@@ -216,7 +230,7 @@ public final class ParticleTrainer {
             // Order matters: the record reads the epoch metrics DJL's listeners computed, the log
             // and the checkpoint read the record.
             config.addTrainingListeners(new EpochRecorder(run, loss), new EpochLog(run));
-            config.addTrainingListeners(new DivergenceGuard(checkpointDir));
+            config.addTrainingListeners(new DivergenceGuard(run));
             if (checkpointDir != null) {
                 config.addTrainingListeners(new CheckpointListener(run, checkpointDir));
             }
@@ -239,7 +253,7 @@ public final class ParticleTrainer {
                         run.setPosition(epoch, run.getStep());
                         trainEpoch(trainer, run, train, stepListeners);
                         if (validation != null) {
-                            validate(trainer, validation);
+                            validate(trainer, run, validation);
                         }
                         notifyEpoch(trainer);
                     }
@@ -353,6 +367,7 @@ public final class ParticleTrainer {
                                 ? model.forwardParticles(
                                         new ParameterStore(batch.getManager(), false), data, true)
                                 : trainer.forward(data, labels);
+                checkLabels(labels, predictions, trainingBatch(run));
                 perParticle = loss.perParticle(labels, predictions);
                 NDArray objective = perParticle.mul(datasetScale).sum();
                 collector.backward(withPrior(objective, params, batch.getManager()));
@@ -374,6 +389,9 @@ public final class ParticleTrainer {
                                 perParticleDataOrder
                                         ? model.forwardParticlesRange(store, x, from, to, true)
                                         : model.forwardRange(store, x, from, to, true);
+                        if (c == 0) {
+                            checkLabels(labels, out, trainingBatch(run));
+                        }
                         NDArray chunkLoss = loss.perParticle(y, out);
                         NDArray objective = chunkLoss.mul(datasetScale).sum();
                         collector.backward(
@@ -408,25 +426,19 @@ public final class ParticleTrainer {
             for (StepListener l : stepListeners) {
                 l.beforeUpdate(step, perParticle);
             }
-            UpdateRule.Update update = rule.update(step);
-            run.addDiagnostics(update.diagnostics());
-            Set<NDArray> own = Collections.newSetFromMap(new IdentityHashMap<>());
-            own.addAll(grads.values());
-            for (Map.Entry<String, Parameter> e : params.entrySet()) {
-                NDArray direction = update.gradients().get(e.getKey());
-                if (direction == null) {
-                    throw new IllegalStateException(
-                            "update rule '"
-                                    + rule.name()
-                                    + "' returned no gradient for '"
-                                    + e.getKey()
-                                    + "'");
-                }
-                run.getOptimizer().update(e.getKey(), e.getValue().getArray(), direction);
-                if (!own.contains(direction)) {
-                    direction.close();
-                }
+            UpdateRule.Update update;
+            try {
+                update = rule.update(step);
+            } catch (TrainingDivergedException e) {
+                throw new TrainingDivergedException(
+                        e.getMessage()
+                                + "; the update was not applied and "
+                                + run.describeLastCheckpoint()
+                                + DivergenceGuard.HINT,
+                        e);
             }
+            run.addDiagnostics(update.diagnostics());
+            apply(run, params, grads, update);
         } finally {
             for (NDArray g : grads.values()) {
                 g.subi(g);
@@ -441,6 +453,94 @@ public final class ParticleTrainer {
                         Collections.singletonMap(data.head().getDevice(), labels),
                         Collections.singletonMap(data.head().getDevice(), predictions));
         trainer.notifyListeners(listener -> listener.onTrainingBatch(trainer, batchData));
+    }
+
+    /**
+     * Hands the rule's directions to the optimizer, unless one is NaN or infinite, and undoes the
+     * step if it leaves a NaN, infinite or out-of-bound value ({@link
+     * Builder#optDivergenceFactor}): either way a {@link TrainingDivergedException} naming the
+     * particle, the tensor, the step and the last good checkpoint, with the particles as they were
+     * before the step.
+     */
+    private void apply(
+            TrainingRun run,
+            Map<String, Parameter> params,
+            Map<String, NDArray> grads,
+            UpdateRule.Update update) {
+        Set<NDArray> own = Collections.newSetFromMap(new IdentityHashMap<>());
+        own.addAll(grads.values());
+        Map<String, NDArray> directions = new LinkedHashMap<>();
+        try {
+            for (String name : params.keySet()) {
+                NDArray direction = update.gradients().get(name);
+                if (direction == null) {
+                    throw new IllegalStateException(
+                            "update rule '"
+                                    + rule.name()
+                                    + "' returned no gradient for '"
+                                    + name
+                                    + "'");
+                }
+                directions.put(name, direction);
+            }
+            DivergenceGuard.Violation bad =
+                    DivergenceGuard.find(directions, Double.POSITIVE_INFINITY);
+            if (bad != null) {
+                throw DivergenceGuard.diverged(
+                        "the update rule '"
+                                + rule.name()
+                                + "' gave particle "
+                                + bad.particle()
+                                + " a NaN or infinite direction for "
+                                + bad.tensor(),
+                        run.getStep(),
+                        run.describeLastCheckpoint());
+            }
+            Map<String, NDArray> values = new LinkedHashMap<>();
+            params.forEach((k, p) -> values.put(k, p.getArray()));
+            NDManager parent = values.values().iterator().next().getManager();
+            try (NDManager snapshot = parent.newSubManager()) {
+                Map<String, NDArray> before = new LinkedHashMap<>();
+                for (Map.Entry<String, NDArray> e : values.entrySet()) {
+                    NDArray copy = e.getValue().duplicate();
+                    copy.attach(snapshot);
+                    before.put(e.getKey(), copy);
+                }
+                for (Map.Entry<String, NDArray> e : directions.entrySet()) {
+                    run.getOptimizer().update(e.getKey(), values.get(e.getKey()), e.getValue());
+                }
+                double limit = run.getValueLimit();
+                DivergenceGuard.Violation exploded = DivergenceGuard.find(values, limit);
+                if (exploded != null) {
+                    for (Map.Entry<String, NDArray> e : values.entrySet()) {
+                        e.getValue().set(before.get(e.getKey()).toByteBuffer());
+                    }
+                    throw DivergenceGuard.diverged(
+                            "after the optimizer step, " + exploded.describe(limit, "would hold"),
+                            run.getStep(),
+                            run.describeLastCheckpoint());
+                }
+            }
+        } finally {
+            for (NDArray d : update.gradients().values()) {
+                if (!own.contains(d)) {
+                    d.close();
+                }
+            }
+        }
+    }
+
+    private static String trainingBatch(TrainingRun run) {
+        return "training step " + run.getStep() + " (epoch " + run.getEpoch() + ")";
+    }
+
+    /** Runs the loss's label check, adding where the batch is to the message. */
+    private void checkLabels(NDList labels, NDList predictions, String where) {
+        try {
+            loss.checkLabels(labels, predictions);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+        }
     }
 
     /** Adds \( \frac{\lambda}{2} \sum \|\theta\|^2 \) over the adapters when a prior is set. */
@@ -483,12 +583,23 @@ public final class ParticleTrainer {
         return copy;
     }
 
-    private void validate(Trainer trainer, RandomAccessDataset validation)
+    private void validate(Trainer trainer, TrainingRun run, RandomAccessDataset validation)
             throws IOException, TranslateException {
+        int index = 0;
         for (Batch batch :
                 validation.getData(trainer.getManager(), new SeededSampler(batchSize, 0, false))) {
             try (batch) {
                 NDList predictions = trainer.evaluate(batch.getData());
+                checkLabels(
+                        batch.getLabels(),
+                        predictions,
+                        "validation batch "
+                                + index++
+                                + " after epoch "
+                                + run.getEpoch()
+                                + " (step "
+                                + run.getStep()
+                                + ")");
                 TrainingListener.BatchData batchData =
                         new TrainingListener.BatchData(
                                 batch,
@@ -580,6 +691,7 @@ public final class ParticleTrainer {
         private long seed;
         private boolean perParticleDataOrder;
         private int particleChunk;
+        private double divergenceFactor = DEFAULT_DIVERGENCE_FACTOR;
         private Path checkpointDir;
         private Path resumeFrom;
         private final List<Supplier<Evaluator>> evaluators = new ArrayList<>();
@@ -759,6 +871,40 @@ public final class ParticleTrainer {
                                 + particles);
             }
             this.particleChunk = particles;
+            return this;
+        }
+
+        /**
+         * Sets when a finite but exploded state counts as divergence (default {@value
+         * #DEFAULT_DIVERGENCE_FACTOR}): after every optimizer step, and again before every
+         * checkpoint, each particle tensor's largest magnitude is compared with {@code factor ×
+         * max(1, M0)}, where {@code M0} is the largest magnitude of any particle tensor as the fit
+         * starts (after initialisation or resume). A step that would exceed it is undone and
+         * training stops with a {@link ai.djl.TrainingDivergedException} naming the particle, the
+         * tensor, the step and the last good checkpoint, so an exploded state is never kept or
+         * checkpointed. NaN and infinite values are divergence whatever the factor.
+         *
+         * <p>Why this criterion: an exploding learning rate shows in the parameters first (with
+         * AdamW every element moves by up to about the learning rate per step, so lr 1e3 reaches
+         * 1e4 within ten steps while the loss, a log-softmax, can stay finite and even small for
+         * long); a criterion relative to the first epoch's loss misses a run that explodes in its
+         * first epoch. A healthy fit moves a value by at most about {@code lr × steps} (1e-3 × 1e4
+         * steps = 10), four orders of magnitude below the default bound, and LoRA factors of
+         * magnitude 1e4 make perturbations of 1e8, which no trained network holds.
+         *
+         * @param factor {@code > 1}, or {@link Double#POSITIVE_INFINITY} to switch the bound off
+         *     (only NaN and infinite values then count)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code factor} is NaN or not above 1
+         */
+        public Builder optDivergenceFactor(double factor) {
+            if (!(factor > 1)) {
+                throw new IllegalArgumentException(
+                        "divergence factor must be > 1 (or infinite to switch the bound off),"
+                                + " factor = "
+                                + factor);
+            }
+            this.divergenceFactor = factor;
             return this;
         }
 

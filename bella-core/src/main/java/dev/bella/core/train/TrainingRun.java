@@ -44,6 +44,8 @@ public final class TrainingRun {
     private final Map<String, double[]> diagnostics = new LinkedHashMap<>();
     private int epoch;
     private long step;
+    private double valueLimit = Double.POSITIVE_INFINITY;
+    private String lastCheckpoint;
 
     TrainingRun(
             ParticleBlock model,
@@ -174,6 +176,47 @@ public final class TrainingRun {
                 model.getBaseFingerprint().sha256(),
                 trainExamples,
                 history);
+    }
+
+    /**
+     * Returns the largest absolute particle-tensor value this fit accepts before it counts as
+     * diverged ({@link ParticleTrainer.Builder#optDivergenceFactor}); infinite when the bound is
+     * off. Non-finite values always count as diverged.
+     *
+     * @return the bound, positive, possibly infinite
+     */
+    public double getValueLimit() {
+        return valueLimit;
+    }
+
+    /**
+     * Describes where the last good state on disk is, for error messages: the last checkpoint this
+     * fit wrote or resumed from (directory, epoch and step), or that there is none.
+     *
+     * @return one clause, e.g. {@code "the last good checkpoint is ckpt (epoch 2, step 30)"}
+     */
+    public String describeLastCheckpoint() {
+        if (lastCheckpoint != null) {
+            return lastCheckpoint;
+        }
+        return checkpointDir == null
+                ? "no checkpoint directory was set, so there is no checkpoint to go back to"
+                : "no checkpoint has been written to " + checkpointDir + " by this fit yet";
+    }
+
+    void setValueLimit(double limit) {
+        this.valueLimit = limit;
+    }
+
+    void checkpointed(Path dir, int epoch, long step, boolean resumed) {
+        this.lastCheckpoint =
+                "the last good checkpoint is "
+                        + dir
+                        + " (epoch "
+                        + epoch
+                        + ", step "
+                        + step
+                        + (resumed ? ", the one this fit resumed from)" : ")");
     }
 
     void setPosition(int epoch, long step) {
