@@ -26,6 +26,19 @@ final class Finite {
     private Finite() {}
 
     /**
+     * A NaN or infinite value where the SVGD update needs finite ones: an {@link
+     * IllegalArgumentException}, as the update documents, that {@link SvgdRule} can tell apart from
+     * a wrong shape or type and report as a diverged training step.
+     */
+    static final class NonFiniteException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        NonFiniteException(String message) {
+            super(message);
+        }
+    }
+
+    /**
      * Throws if any element of {@code x} is NaN or infinite, naming the first such particle.
      *
      * @param x an array whose first axis indexes the particles
@@ -75,7 +88,7 @@ final class Finite {
                                 .toDoubleArray();
                 for (int i = 0; i < perParticle.length; i++) {
                     if (Double.isNaN(perParticle[i])) {
-                        throw new IllegalArgumentException(
+                        throw new NonFiniteException(
                                 what.apply(a)
                                         + " is NaN or infinite for particle "
                                         + i
@@ -85,7 +98,7 @@ final class Finite {
                     }
                 }
             }
-            throw new IllegalArgumentException(what.apply(0) + " is NaN or infinite");
+            throw new NonFiniteException(what.apply(0) + " is NaN or infinite");
         }
     }
 }

@@ -13,6 +13,7 @@
  */
 package dev.bella.svgd;
 
+import ai.djl.TrainingDivergedException;
 import ai.djl.ndarray.NDArray;
 import dev.bella.core.AdapterNames;
 import dev.bella.core.FullRankLinear;
@@ -101,6 +102,13 @@ public final class SvgdRule implements UpdateRule {
         return s;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws ai.djl.TrainingDivergedException if a value of the update is NaN or infinite (the
+     *     kernel distances of particles whose perturbations overflow, say), naming the particle and
+     *     the step; the trainer adds that the step was not applied and the last good checkpoint
+     */
     @Override
     public Update update(StepGradients step) {
         ParticleBlock model = step.model();
@@ -132,7 +140,14 @@ public final class SvgdRule implements UpdateRule {
                                 });
             }
         }
-        SvgdUpdate update = svgd.update(factors, factorGrads, tensors, tensorGrads);
+        SvgdUpdate update;
+        try {
+            update = svgd.update(factors, factorGrads, tensors, tensorGrads);
+        } catch (Finite.NonFiniteException e) {
+            // The trainer adds that the update was not applied and names the last checkpoint.
+            throw new TrainingDivergedException(
+                    "SVGD at step " + step.step() + ": " + e.getMessage(), e);
+        }
         Map<String, NDArray> out = new LinkedHashMap<>();
         try {
             for (int l = 0; l < factors.size(); l++) {
