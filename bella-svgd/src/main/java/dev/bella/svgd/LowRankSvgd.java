@@ -167,7 +167,8 @@ public final class LowRankSvgd {
             }
             // Finite particles can still overflow here (a product A B of large factors, squared):
             // named by particle, as every other non-finite value of the update is.
-            Finite.requireFinite(d, () -> "the row of squared kernel distances to the other particles");
+            Finite.requireFinite(
+                    d, () -> "the row of squared kernel distances to the other particles");
             KernelMatrix kernel = KernelMatrix.fromSquaredDistances(d, bandwidth);
             boolean repel = gamma > 0;
             NDArray w = repel ? LowRankKernel.pairWeights(kernel) : null;
