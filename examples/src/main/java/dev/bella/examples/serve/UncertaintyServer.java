@@ -593,9 +593,12 @@ public final class UncertaintyServer implements AutoCloseable {
     }
 
     private Response authenticate(Request request) {
-        String header = request.header("authorization");
-        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            unauthorized.incrementAndGet();
+        Boolean valid = tokenValid(request);
+        if (Boolean.TRUE.equals(valid)) {
+            return null;
+        }
+        unauthorized.incrementAndGet();
+        if (valid == null) {
             return new Response(
                     401,
                     errorJson(
@@ -603,20 +606,24 @@ public final class UncertaintyServer implements AutoCloseable {
                     "WWW-Authenticate",
                     "Bearer realm=\"bella\"");
         }
-        byte[] presented = sha256(header.substring(7).trim());
-        if (!MessageDigest.isEqual(presented, tokenHash)) {
-            unauthorized.incrementAndGet();
-            return new Response(
-                    401,
-                    errorJson("the bearer token is not valid"),
-                    "WWW-Authenticate",
-                    "Bearer realm=\"bella\", error=\"invalid_token\"");
+        return new Response(
+                401,
+                errorJson("the bearer token is not valid"),
+                "WWW-Authenticate",
+                "Bearer realm=\"bella\", error=\"invalid_token\"");
+    }
+
+    /** Null if no bearer token was sent, else whether it is the right one (constant time). */
+    private Boolean tokenValid(Request request) {
+        String header = request.header("authorization");
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
         }
-        return null;
+        return MessageDigest.isEqual(sha256(header.substring(7).trim()), tokenHash);
     }
 
     private boolean authenticated(Request request) {
-        return tokenHash == null || authenticate(request) == null;
+        return tokenHash == null || Boolean.TRUE.equals(tokenValid(request));
     }
 
     /** Answers a request that passed {@link #check} and whose body was read. */
