@@ -28,9 +28,17 @@ import dev.bella.core.serve.UncertaintyPredictor;
 import dev.bella.examples.serve.UncertaintyServer;
 import dev.bella.examples.study.StudyModels;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -46,6 +54,11 @@ import picocli.CommandLine.Option;
  * seeded random weights, wrapped into low-rank particles. Its answers are not meaningful digits,
  * but they exercise the whole path: validation, batched prediction of all particles, uncertainty,
  * JSON.
+ *
+ * <p>On a loopback address (the default) the service needs no authentication; with {@code
+ * --token-file} every request but {@code GET /health} needs {@code Authorization: Bearer <token>}.
+ * A non-loopback {@code --host} needs {@code --token-file} or an explicit {@code --insecure}.
+ * Ctrl-C drains: requests already received are answered before the process exits.
  */
 @Command(
         name = "serve",
@@ -82,6 +95,45 @@ public final class ServeCommand implements Callable<Integer> {
             defaultValue = "0",
             description = "worker threads; 0 = the number of processors (${DEFAULT-VALUE})")
     int threads;
+
+    @Option(
+            names = "--queue",
+            defaultValue = "64",
+            description =
+                    "requests that may wait for a worker; more get 503 with Retry-After"
+                            + " (${DEFAULT-VALUE})")
+    int queue;
+
+    @Option(
+            names = "--max-connections",
+            defaultValue = "128",
+            description = "most open connections; more get 503 (${DEFAULT-VALUE})")
+    int maxConnections;
+
+    @Option(
+            names = "--read-timeout",
+            defaultValue = "10",
+            paramLabel = "SECONDS",
+            description =
+                    "a whole request must arrive within this many seconds, else 408; idle"
+                            + " connections are closed after it (${DEFAULT-VALUE})")
+    double readTimeout;
+
+    @Option(
+            names = "--token-file",
+            paramLabel = "PATH",
+            description =
+                    "require Authorization: Bearer <token> on every request but GET /health; the"
+                            + " token is the file's content, trimmed (visible ASCII, at most 4096"
+                            + " characters)")
+    Path tokenFile;
+
+    @Option(
+            names = "--insecure",
+            description =
+                    "allow a non-loopback --host without --token-file: anyone who can connect can"
+                            + " use the service")
+    boolean insecure;
 
     @Option(
             names = "--max-inputs",
@@ -144,8 +196,8 @@ public final class ServeCommand implements Callable<Integer> {
                 "Serving %s: %d particles, %d inputs, %d classes, on %s%n"
                         + "  POST %s/predict  {\"inputs\": [[%d numbers], ...]}%n"
                         + "  GET  %s/health%n"
-                        + "Port %d. Stop with Ctrl-C.%n",
-                study == null ? "a seeded random digits model" : study.resolve(method),
+                        + "Port %d. %s Stop with Ctrl-C (requests in flight are answered first).%n",
+                modelDescription(study, method),
                 p.getParticleCount(),
                 p.getInputSize(),
                 p.getClassCount(),
@@ -153,7 +205,10 @@ public final class ServeCommand implements Callable<Integer> {
                 running.server().getUri(),
                 p.getInputSize(),
                 running.server().getUri(),
-                running.server().getPort());
+                running.server().getPort(),
+                tokenFile == null
+                        ? "No authentication."
+                        : "Requests need Authorization: Bearer <the token in " + tokenFile + ">.");
         out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
@@ -197,7 +252,28 @@ public final class ServeCommand implements Callable<Integer> {
                     spec.commandLine(),
                     "--input-limit must be positive and finite, got " + inputLimit);
         }
+        if (queue <= 0 || maxConnections <= 0 || !(readTimeout >= 0.001 && readTimeout <= 86400)) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--queue and --max-connections must be positive and --read-timeout in"
+                            + " [0.001, 86400] seconds, got "
+                            + queue
+                            + ", "
+                            + maxConnections
+                            + ", "
+                            + readTimeout);
+        }
         InetAddress address = InetAddress.getByName(host);
+        String token = tokenFile == null ? null : readToken(tokenFile);
+        if (!address.isLoopbackAddress() && token == null && !insecure) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--host "
+                            + host
+                            + " is not a loopback address: other machines could use the service."
+                            + " Pass --token-file PATH to require a bearer token, or --insecure to"
+                            + " serve without authentication");
+        }
         NDManager manager = NDManager.newBaseManager();
         ParticlePosterior model = null;
         UncertaintyPredictor predictor = null;
@@ -219,9 +295,18 @@ public final class ServeCommand implements Callable<Integer> {
                             .optAddress(address)
                             .optPort(port)
                             .optMaxInputs(maxInputs)
-                            .optMaxBodyBytes(maxBodyBytes);
+                            .optMaxBodyBytes(maxBodyBytes)
+                            .optQueueCapacity(queue)
+                            .optMaxConnections(maxConnections)
+                            .optReadTimeout(Duration.ofNanos((long) (readTimeout * 1e9)));
             if (threads > 0) {
                 b.optThreads(threads);
+            }
+            if (token != null) {
+                b.optBearerToken(token);
+            }
+            if (insecure) {
+                b.optInsecure();
             }
             return new Running(b.build().start(), predictor, model, manager);
         } catch (IOException | RuntimeException e) {
@@ -234,6 +319,80 @@ public final class ServeCommand implements Callable<Integer> {
             manager.close();
             throw e;
         }
+    }
+
+    /**
+     * Names what the service serves: the random digits model, or the adapter folder of a study's
+     * method, {@code DIR/adapters/METHOD} (where {@link StudyModels#load} reads it).
+     *
+     * @param study the study directory, or null for the random model
+     * @param method the study's method
+     * @return a description for the startup banner
+     */
+    public static String modelDescription(Path study, String method) {
+        return study == null
+                ? "a seeded random digits model"
+                : study.resolve("adapters").resolve(method).toString();
+    }
+
+    /**
+     * Reads a bearer token from a file: its content, trimmed. The file must be a regular file of at
+     * most 4096 bytes (so a FIFO or {@code /dev/zero} is refused before it is read) holding 1 to
+     * 4096 visible ASCII characters. A file other users may read is accepted with a warning on
+     * stderr (container secrets are often mounted that way), since the token is then theirs too.
+     *
+     * @param file the token file
+     * @return the token
+     * @throws CommandLine.ParameterException naming the file and what is wrong (never the token):
+     *     missing, not a regular file, unreadable, too large, empty or not visible ASCII
+     * @throws IOException if the file's permissions cannot be read
+     */
+    public String readToken(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--token-file " + file + ": no such file");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--token-file " + file + " is not a regular file");
+        }
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(file)) {
+            bytes = in.readNBytes(4097);
+        } catch (IOException e) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--token-file " + file + " cannot be read: " + e);
+        }
+        if (bytes.length > 4096) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--token-file "
+                            + file
+                            + " is larger than 4096 bytes: it should hold one token");
+        }
+        String token = new String(bytes, StandardCharsets.UTF_8).trim();
+        try {
+            UncertaintyServer.Builder.checkToken(token);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--token-file " + file + ": " + e.getMessage());
+        }
+        PosixFileAttributeView view =
+                Files.getFileAttributeView(
+                        file, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+        if (view != null) {
+            Set<PosixFilePermission> p = Files.getPosixFilePermissions(file);
+            if (p.contains(PosixFilePermission.GROUP_READ)
+                    || p.contains(PosixFilePermission.OTHERS_READ)) {
+                PrintWriter err = spec.commandLine().getErr();
+                err.println(
+                        "warning: --token-file "
+                                + file
+                                + " can be read by other users; chmod 600 it");
+                err.flush();
+            }
+        }
+        return token;
     }
 
     /**

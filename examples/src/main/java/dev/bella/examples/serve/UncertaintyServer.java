@@ -14,22 +14,35 @@
 package dev.bella.examples.serve;
 
 import com.google.gson.stream.JsonWriter;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.bella.core.posterior.Prediction;
 import dev.bella.core.serve.UncertaintyPredictor;
+import dev.bella.examples.serve.HttpConnection.Request;
+import dev.bella.examples.serve.HttpConnection.Response;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -39,8 +52,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A small JSON web service for an {@link UncertaintyPredictor}, on the JDK's built-in {@link
- * HttpServer} (no server library). It answers
+ * A small JSON web service for an {@link UncertaintyPredictor}, on a plain {@link ServerSocket} and
+ * a minimal HTTP/1.1 implementation (no server library). It answers
  *
  * <ul>
  *   <li>{@code POST /predict} with {@code Content-Type: application/json} and a body {@code
@@ -48,39 +61,34 @@ import org.slf4j.LoggerFactory;
  *       of one model input: {@code 200 {"predictions": [{"probabilities": [...], "predicted": k,
  *       "confidence": p, "entropy": h, "aleatoric": a, "mutual_information": mi}, ...]}}, one
  *       object per input in order (nats);
- *   <li>{@code GET /health}: {@code 200 {"status": "ok", "particles": n, "classes": C,
- *       "input_shape": [...], "max_inputs": ..., "max_body_bytes": ...}}.
+ *   <li>{@code GET /health} (or {@code HEAD}): {@code 200 {"status": "ok", "particles": n,
+ *       "classes": C, "input_shape": [...], ..., "counts": {...}}}.
  * </ul>
  *
- * <p>A request the service cannot take gets a 4xx status and a JSON body {@code {"error": "..."}}
- * whose reason names what was wrong: 404 unknown path, 405 wrong method (with an {@code Allow}
- * header), 415 a body that is not {@code application/json} (UTF-8), 413 a body over the size limit
- * or more inputs than the limit, 400 anything else (malformed JSON, unknown or missing fields, a
- * non-number, a value outside the 32-bit float range or the predictor's input range, an input of
- * the wrong length). A 5xx means a fault of the service or the model, never of the request.
+ * <p>Every refusal is a JSON body {@code {"error": "..."}} whose reason names what was wrong, also
+ * for requests that cannot be parsed: 400 malformed request line, header, {@code Content-Length},
+ * chunk, JSON or input; 401 a missing or wrong bearer token; 404 unknown path; 405 wrong method
+ * (with an {@code Allow} header); 408 a request that did not arrive within the read timeout; 413
+ * too large; 414/431 request line or headers too long; 415 not {@code application/json}; 503 the
+ * prediction queue is full (with {@code Retry-After}) or too many connections; 505 not HTTP/1.x. A
+ * 5xx other than 503 means a fault of the service or the model.
  *
- * <p>Requests run on a fixed pool of {@code threads} worker threads with a queue of {@code
- * queueCapacity} waiting requests; the predictor is thread-safe, so the workers predict in
- * parallel. When every worker is busy and the queue is full, the JDK server closes the new
- * connection without an answer (clients see a reset and may retry). The server binds to the
- * loopback address unless told otherwise.
+ * <p>Threads: one acceptor; one connection thread per open connection (at most {@code
+ * maxConnections}; more are answered 503 and closed), which reads the request with a deadline and
+ * writes the answer; and a fixed pool of {@code threads} workers with a queue of {@code
+ * queueCapacity} that parse the JSON and predict. A stalled client holds only its own connection
+ * thread, and only until the read timeout, so {@code /health} (answered on the connection thread)
+ * and other clients are not delayed by it.
  *
- * <p>The server does not own the predictor: {@link #close()} stops the server and its threads and
- * leaves the predictor (and the model) to the caller.
+ * <p>The server binds to the loopback address unless told otherwise; a non-loopback address needs a
+ * bearer token ({@link Builder#optBearerToken}) or an explicit {@link Builder#optInsecure()}.
+ * {@link #close()} drains: it stops accepting, answers every request already received (with {@code
+ * Connection: close}), then closes idle connections and the threads. The server does not own the
+ * predictor.
  */
 public final class UncertaintyServer implements AutoCloseable {
 
     private static final Logger logger = LoggerFactory.getLogger(UncertaintyServer.class);
-
-    static {
-        // The JDK server writes the headers and the body of a response as two TCP segments; with
-        // Nagle's algorithm on, the body waits for the client's delayed ACK (~40 ms on Linux),
-        // which caps a keep-alive connection at ~25 requests/s. The JDK reads this property once,
-        // when its first server is created; a value set by the user wins.
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-            System.setProperty("sun.net.httpserver.nodelay", "true");
-        }
-    }
 
     /** Default largest request body: {@value} bytes (1 MiB). */
     public static final int DEFAULT_MAX_BODY_BYTES = 1 << 20;
@@ -88,38 +96,102 @@ public final class UncertaintyServer implements AutoCloseable {
     /** Default largest number of inputs in one request: {@value}. */
     public static final int DEFAULT_MAX_INPUTS = 256;
 
+    /** Default most open connections: {@value}. */
+    public static final int DEFAULT_MAX_CONNECTIONS = 128;
+
+    /** Default queue of requests waiting for a worker: {@value}. */
+    public static final int DEFAULT_QUEUE_CAPACITY = 64;
+
+    /** Default read timeout (a whole request) and write timeout (a whole answer). */
+    public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(10);
+
+    /** Default longest wait for requests in flight when the server is closed. */
+    public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
+
+    private static final long WARN_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
+
     private final UncertaintyPredictor predictor;
-    private final HttpServer server;
+    private final ServerSocket listener;
     private final ThreadPoolExecutor workers;
+    private final ThreadPoolExecutor connectionThreads;
+    private final ScheduledThreadPoolExecutor reaper;
+    private final Thread acceptor;
+    private final Set<HttpConnection> connections = ConcurrentHashMap.newKeySet();
+    private final int threads;
+    private final int queueCapacity;
+    private final int maxConnections;
     private final int maxBodyBytes;
     private final int maxInputs;
-    private final String health;
+    private final long readTimeoutNanos;
+    private final long drainTimeoutNanos;
+    private final byte[] tokenHash;
+    private final AtomicLong requests = new AtomicLong();
     private final AtomicLong served = new AtomicLong();
+    private final AtomicLong clientErrors = new AtomicLong();
+    private final AtomicLong serverErrors = new AtomicLong();
+    private final AtomicLong busy = new AtomicLong();
+    private final AtomicLong timeouts = new AtomicLong();
+    private final AtomicLong unauthorized = new AtomicLong();
+    private final AtomicLong refusedConnections = new AtomicLong();
+    private final AtomicInteger pendingRefusals = new AtomicInteger();
+    private final AtomicLong lastBusyWarning = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
+    private final AtomicLong lastRefusalWarning =
+            new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
+    private volatile boolean closing;
     private volatile boolean closed;
 
     private UncertaintyServer(Builder b) throws IOException {
         this.predictor = b.predictor;
+        this.threads = b.threads;
+        this.queueCapacity = b.queueCapacity;
+        this.maxConnections = b.maxConnections;
         this.maxBodyBytes = b.maxBodyBytes;
         this.maxInputs = b.maxInputs;
-        this.health = healthJson();
-        AtomicInteger ids = new AtomicInteger();
-        ThreadFactory threads =
-                r -> {
-                    Thread t = new Thread(r, "bella-serve-" + ids.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                };
+        this.readTimeoutNanos = b.readTimeout.toNanos();
+        this.drainTimeoutNanos = b.drainTimeout.toNanos();
+        this.tokenHash = b.token == null ? null : sha256(b.token);
         this.workers =
                 new ThreadPoolExecutor(
-                        b.threads,
-                        b.threads,
+                        threads,
+                        threads,
                         0,
                         TimeUnit.MILLISECONDS,
-                        new ArrayBlockingQueue<>(b.queueCapacity),
-                        threads);
-        this.server = HttpServer.create(new InetSocketAddress(b.address, b.port), b.backlog);
-        server.setExecutor(workers);
-        server.createContext("/", this::handle);
+                        new ArrayBlockingQueue<>(queueCapacity),
+                        daemons("bella-serve-worker-"));
+        this.connectionThreads =
+                new ThreadPoolExecutor(
+                        0,
+                        maxConnections,
+                        10,
+                        TimeUnit.SECONDS,
+                        new SynchronousQueue<>(),
+                        daemons("bella-serve-connection-"));
+        this.reaper = new ScheduledThreadPoolExecutor(1, daemons("bella-serve-reaper-"));
+        reaper.setRemoveOnCancelPolicy(true);
+        this.listener = new ServerSocket();
+        try {
+            listener.setReuseAddress(true);
+            listener.bind(new InetSocketAddress(b.address, b.port), b.backlog);
+            // the acceptor wakes up this often to see whether the server is closing
+            listener.setSoTimeout(100);
+        } catch (IOException e) {
+            listener.close();
+            workers.shutdown();
+            connectionThreads.shutdown();
+            reaper.shutdown();
+            throw e;
+        }
+        this.acceptor = new Thread(this::acceptLoop, "bella-serve-acceptor");
+        acceptor.setDaemon(true);
+    }
+
+    private static ThreadFactory daemons(String prefix) {
+        AtomicInteger ids = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + ids.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     /**
@@ -138,15 +210,49 @@ public final class UncertaintyServer implements AutoCloseable {
      * @return this server
      */
     public UncertaintyServer start() {
-        server.start();
+        acceptor.start();
         logger.info(
-                "serving {} particles, input shape {}, {} classes on {} ({} worker threads)",
+                "serving {} particles, input shape {}, {} classes on {} ({} worker threads, queue"
+                        + " {}, at most {} connections, read timeout {} ms, {})",
                 predictor.getParticleCount(),
                 predictor.getInputShape(),
                 predictor.getClassCount(),
                 getUri(),
-                workers.getCorePoolSize());
+                threads,
+                queueCapacity,
+                maxConnections,
+                TimeUnit.NANOSECONDS.toMillis(readTimeoutNanos),
+                tokenHash == null ? "no authentication" : "bearer token required");
+        String warning = exposureWarning(listener.getInetAddress(), tokenHash != null);
+        if (warning != null) {
+            logger.warn(warning);
+        }
         return this;
+    }
+
+    /**
+     * Returns the warning to give when a server binds {@code address}, or null for a loopback
+     * address: binding every interface (0.0.0.0, ::) or one reachable from other machines exposes
+     * the service to the network.
+     *
+     * @param address the bound address
+     * @param authenticated whether a bearer token is required
+     * @return the warning, or null
+     */
+    public static String exposureWarning(InetAddress address, boolean authenticated) {
+        if (address.isLoopbackAddress()) {
+            return null;
+        }
+        String where =
+                address.isAnyLocalAddress()
+                        ? "binds every network interface (" + address.getHostAddress() + ")"
+                        : "binds " + address.getHostAddress() + ", which other machines can reach";
+        return "the service "
+                + where
+                + (authenticated
+                        ? "; requests need the bearer token, but travel unencrypted (no TLS): put"
+                                + " it behind a TLS reverse proxy"
+                        : " WITHOUT authentication (--insecure): anyone who can connect can use it");
     }
 
     /**
@@ -155,7 +261,7 @@ public final class UncertaintyServer implements AutoCloseable {
      * @return the port
      */
     public int getPort() {
-        return server.getAddress().getPort();
+        return listener.getLocalPort();
     }
 
     /**
@@ -164,12 +270,11 @@ public final class UncertaintyServer implements AutoCloseable {
      * @return the base URI, without a trailing slash
      */
     public URI getUri() {
-        InetSocketAddress a = server.getAddress();
-        String host = a.getAddress().getHostAddress();
+        String host = listener.getInetAddress().getHostAddress();
         if (host.contains(":")) {
             host = "[" + host + "]";
         }
-        return URI.create("http://" + host + ":" + a.getPort());
+        return URI.create("http://" + host + ":" + getPort());
     }
 
     /**
@@ -182,71 +287,290 @@ public final class UncertaintyServer implements AutoCloseable {
     }
 
     /**
-     * Returns whether {@link #close()} has finished: the socket is closed and every worker thread
-     * has ended.
+     * Returns how many requests were refused with 503 because every worker was busy and the queue
+     * was full.
+     *
+     * @return the count
+     */
+    public long getBusyCount() {
+        return busy.get();
+    }
+
+    /**
+     * Returns whether {@link #close()} has finished: the socket is closed and every thread has
+     * ended.
      *
      * @return whether the server is fully stopped
      */
     public boolean isTerminated() {
-        return closed && workers.isTerminated();
+        return closed
+                && !acceptor.isAlive()
+                && workers.isTerminated()
+                && connectionThreads.isTerminated();
     }
 
     /**
-     * Stops the server: new requests are refused, requests already running finish (up to 10
-     * seconds), then the listening socket, the connections and the worker threads are closed.
-     * Idempotent. The predictor is not closed.
+     * Stops the server gracefully: stops accepting connections (new ones are refused), answers
+     * every request already received (up to the drain timeout, 10 s by default), closes idle
+     * connections, then ends the threads. Idempotent. The predictor is not closed.
      */
     @Override
     public void close() {
-        if (closed) {
-            return;
+        synchronized (this) {
+            if (closing) {
+                return;
+            }
+            closing = true;
         }
-        closed = true;
-        workers.shutdown();
+        long start = System.nanoTime();
         try {
-            if (!workers.awaitTermination(10, TimeUnit.SECONDS)) {
-                logger.warn("requests still running after 10 s; stopping anyway");
+            acceptor.join(TimeUnit.SECONDS.toMillis(2));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeListener();
+        long end = start + drainTimeoutNanos;
+        boolean drained = false;
+        while (!drained && System.nanoTime() < end) {
+            drained = true;
+            for (HttpConnection c : connections) {
+                if (c.isBusy()) {
+                    drained = false;
+                }
+            }
+            if (drained) {
+                for (HttpConnection c : connections) {
+                    drained &= c.closeIfIdle();
+                }
+            }
+            if (!drained) {
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        if (!drained) {
+            logger.warn(
+                    "{} connections still busy after the drain timeout; closing them",
+                    connections.stream().filter(HttpConnection::isBusy).count());
+        }
+        for (HttpConnection c : connections) {
+            c.closeQuietly();
+        }
+        workers.shutdown();
+        connectionThreads.shutdown();
+        try {
+            if (!workers.awaitTermination(2, TimeUnit.SECONDS)) {
                 workers.shutdownNow();
+            }
+            if (!connectionThreads.awaitTermination(2, TimeUnit.SECONDS)) {
+                connectionThreads.shutdownNow();
             }
         } catch (InterruptedException e) {
             workers.shutdownNow();
+            connectionThreads.shutdownNow();
             Thread.currentThread().interrupt();
         }
-        server.stop(0);
-        logger.info("stopped {} after {} predictions", getUri(), served.get());
+        reaper.shutdownNow();
+        closed = true;
+        logger.info(
+                "stopped {} in {} ms after {} predictions",
+                getUri(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
+                served.get());
     }
 
-    private void handle(HttpExchange exchange) {
+    private void closeListener() {
         try {
-            try {
-                route(exchange);
-            } catch (RequestException e) {
-                error(exchange, e.status(), e.getMessage());
-            } catch (RuntimeException e) {
-                logger.warn("{} {} failed", exchange.getRequestMethod(), path(exchange), e);
-                error(exchange, 500, "internal error: " + e.getClass().getSimpleName());
-            }
-        } catch (IOException | UncheckedIOException e) {
-            // the client went away while we answered; nothing to tell it
-            logger.debug("could not answer {}: {}", path(exchange), e.toString());
-        } finally {
-            exchange.close();
+            listener.close();
+        } catch (IOException e) {
+            logger.debug("closing the listening socket: {}", e.toString());
         }
     }
 
-    private void route(HttpExchange exchange) throws IOException {
-        String path = path(exchange);
+    private void acceptLoop() {
+        try {
+            while (!closing) {
+                try {
+                    take(listener.accept());
+                } catch (SocketTimeoutException e) {
+                    // look at the closing flag again
+                }
+            }
+            // closing: take what the kernel has already accepted (a client may have sent its
+            // request on it), then close the socket so that new connections are refused
+            listener.setSoTimeout(1);
+            while (true) {
+                try {
+                    take(listener.accept());
+                } catch (SocketTimeoutException e) {
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            if (!closing) {
+                logger.warn("the acceptor stopped: {}", e.toString());
+            }
+        } finally {
+            closeListener();
+        }
+    }
+
+    private void take(Socket socket) {
+        HttpConnection c = new HttpConnection(this, socket, readTimeoutNanos);
+        connections.add(c);
+        try {
+            connectionThreads.execute(c);
+        } catch (RejectedExecutionException e) {
+            connections.remove(c);
+            refusedConnections.incrementAndGet();
+            warnEvery(
+                    lastRefusalWarning,
+                    "refused a connection: {} connections are open (the limit); {} refused so far",
+                    maxConnections,
+                    refusedConnections.get());
+            refuseConnection(socket);
+        }
+    }
+
+    /**
+     * Answers a connection over the limit with 503 and closes it a second later, so that the client
+     * reads the answer before the close (at most 64 such closes wait; beyond, it closes at once).
+     */
+    private void refuseConnection(Socket socket) {
+        try {
+            String json =
+                    errorJson(
+                            "too many connections: the service has "
+                                    + maxConnections
+                                    + " open; retry later");
+            byte[] body = json.getBytes(StandardCharsets.UTF_8);
+            String head =
+                    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json;"
+                            + " charset=utf-8\r\nContent-Length: "
+                            + body.length
+                            + "\r\nRetry-After: 1\r\nConnection: close\r\n\r\n";
+            OutputStream out = socket.getOutputStream();
+            out.write(head.getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            socket.shutdownOutput();
+            if (pendingRefusals.incrementAndGet() <= 64 && !reaper.isShutdown()) {
+                reaper.schedule(
+                        () -> {
+                            pendingRefusals.decrementAndGet();
+                            close(socket);
+                        },
+                        1,
+                        TimeUnit.SECONDS);
+                return;
+            }
+            pendingRefusals.decrementAndGet();
+        } catch (IOException | RejectedExecutionException e) {
+            logger.debug("could not refuse a connection: {}", e.toString());
+        }
+        close(socket);
+    }
+
+    private static void close(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // nothing to do
+        }
+    }
+
+    private void warnEvery(AtomicLong last, String message, Object... args) {
+        long now = System.nanoTime();
+        long previous = last.get();
+        if (now - previous >= WARN_EVERY_NANOS && last.compareAndSet(previous, now)) {
+            logger.warn(message + " (logged at most every 10 s)", args);
+        }
+    }
+
+    // ---- called by the connections
+
+    boolean isClosing() {
+        return closing;
+    }
+
+    int maxBodyBytes() {
+        return maxBodyBytes;
+    }
+
+    void connectionClosed(HttpConnection c) {
+        connections.remove(c);
+    }
+
+    void timedOut() {
+        timeouts.incrementAndGet();
+    }
+
+    void answered(int status) {
+        requests.incrementAndGet();
+        if (status >= 500) {
+            serverErrors.incrementAndGet();
+        } else if (status >= 400) {
+            clientErrors.incrementAndGet();
+        }
+    }
+
+    ScheduledFuture<?> cutOffAfter(Socket socket, long nanos) {
+        try {
+            return reaper.schedule(() -> close(socket), nanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // the server is closing: the connection is closed anyway
+            return reaper.schedule(() -> {}, 0, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    Response refuse(int status, String reason) {
+        return new Response(status, errorJson(reason));
+    }
+
+    /**
+     * Checks a request before its body is read: path, bearer token, method, content type and
+     * declared size. Returns the refusal, or null to read the body and answer.
+     */
+    Response check(Request request) {
+        String path = request.path();
+        boolean health = path.equals("/health");
+        if (!health && tokenHash != null) {
+            Response denied = authenticate(request);
+            if (denied != null) {
+                return denied;
+            }
+        }
         switch (path) {
             case "/predict":
-                allow(exchange, "POST");
-                predict(exchange);
-                break;
+                if (!request.method().equals("POST")) {
+                    return notAllowed(request, "POST", "POST");
+                }
+                try {
+                    checkContentType(request.header("content-type"));
+                } catch (RequestException e) {
+                    return refuse(e.status(), e.getMessage());
+                }
+                if (request.contentLength() > maxBodyBytes) {
+                    return refuse(
+                            413,
+                            "the request body of "
+                                    + request.contentLength()
+                                    + " bytes exceeds the limit of "
+                                    + maxBodyBytes
+                                    + " bytes; send fewer inputs per request");
+                }
+                return null;
             case "/health":
-                allow(exchange, "GET");
-                respond(exchange, 200, health);
-                break;
+                if (!request.method().equals("GET") && !request.head()) {
+                    return notAllowed(request, "GET", "GET, HEAD");
+                }
+                return null;
             default:
-                throw new RequestException(
+                return refuse(
                         404,
                         "no such path: "
                                 + clip(path)
@@ -254,38 +578,124 @@ public final class UncertaintyServer implements AutoCloseable {
         }
     }
 
-    private static void allow(HttpExchange exchange, String method) {
-        if (!exchange.getRequestMethod().equals(method)) {
-            exchange.getResponseHeaders().set("Allow", method);
-            throw new RequestException(
-                    405,
-                    "method "
-                            + clip(exchange.getRequestMethod())
-                            + " is not allowed on "
-                            + path(exchange)
-                            + "; use "
-                            + method);
+    private Response notAllowed(Request request, String use, String allow) {
+        return new Response(
+                405,
+                errorJson(
+                        "method "
+                                + clip(request.method())
+                                + " is not allowed on "
+                                + request.path()
+                                + "; use "
+                                + use),
+                "Allow",
+                allow);
+    }
+
+    private Response authenticate(Request request) {
+        Boolean valid = tokenValid(request);
+        if (Boolean.TRUE.equals(valid)) {
+            return null;
+        }
+        unauthorized.incrementAndGet();
+        if (valid == null) {
+            return new Response(
+                    401,
+                    errorJson(
+                            "missing bearer token: send the header Authorization: Bearer <token>"),
+                    "WWW-Authenticate",
+                    "Bearer realm=\"bella\"");
+        }
+        return new Response(
+                401,
+                errorJson("the bearer token is not valid"),
+                "WWW-Authenticate",
+                "Bearer realm=\"bella\", error=\"invalid_token\"");
+    }
+
+    /** Null if no bearer token was sent, else whether it is the right one (constant time). */
+    private Boolean tokenValid(Request request) {
+        String header = request.header("authorization");
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        return MessageDigest.isEqual(sha256(header.substring(7).trim()), tokenHash);
+    }
+
+    private boolean authenticated(Request request) {
+        return tokenHash == null || Boolean.TRUE.equals(tokenValid(request));
+    }
+
+    /** Answers a request that passed {@link #check} and whose body was read. */
+    Response answer(Request request, byte[] body) {
+        if (request.path().equals("/health")) {
+            return new Response(200, healthJson(authenticated(request)));
+        }
+        Future<Response> result;
+        try {
+            result = workers.submit(() -> predict(body));
+        } catch (RejectedExecutionException e) {
+            if (workers.isShutdown()) {
+                return new Response(
+                        503, errorJson("the service is shutting down"), "Retry-After", "1");
+            }
+            long n = busy.incrementAndGet();
+            warnEvery(
+                    lastBusyWarning,
+                    "refused a request with 503: {} workers busy and {} requests queued; {} refused"
+                            + " so far",
+                    threads,
+                    queueCapacity,
+                    n);
+            return new Response(
+                    503,
+                    errorJson(
+                            "the service is busy: "
+                                    + threads
+                                    + " workers are predicting and "
+                                    + queueCapacity
+                                    + " requests are waiting; retry later"),
+                    "Retry-After",
+                    "1");
+        }
+        try {
+            return result.get();
+        } catch (ExecutionException e) {
+            logger.warn("POST /predict failed", e.getCause());
+            return new Response(
+                    500, errorJson("internal error: " + e.getCause().getClass().getSimpleName()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            result.cancel(true);
+            return new Response(503, errorJson("the service is shutting down"));
         }
     }
 
-    private void predict(HttpExchange exchange) throws IOException {
-        checkContentType(exchange.getRequestHeaders().getFirst("Content-Type"));
-        byte[] body = readBody(exchange);
-        PredictRequest request = PredictRequest.parse(body, predictor.getInputSize(), maxInputs);
-        List<Prediction> predictions;
+    private Response predict(byte[] body) {
         try {
-            predictions =
-                    request.single()
-                            ? List.of(predictor.predict(request.inputs()[0]))
-                            : predictor.predict(request.inputs());
-        } catch (IllegalArgumentException e) {
-            // the predictor names a batch "batch"; the client called it "inputs"
-            String m = e.getMessage();
-            throw new RequestException(
-                    400, m.startsWith("batch[") ? "inputs" + m.substring("batch".length()) : m);
+            PredictRequest request =
+                    PredictRequest.parse(body, predictor.getInputSize(), maxInputs);
+            List<Prediction> predictions;
+            try {
+                predictions =
+                        request.single()
+                                ? List.of(predictor.predict(request.inputs()[0]))
+                                : predictor.predict(request.inputs());
+            } catch (IllegalArgumentException e) {
+                // the predictor names a batch "batch"; the client called it "inputs"
+                String m = e.getMessage();
+                throw new RequestException(
+                        400, m.startsWith("batch[") ? "inputs" + m.substring("batch".length()) : m);
+            }
+            Response r = new Response(200, predictionsJson(predictions));
+            served.incrementAndGet();
+            return r;
+        } catch (RequestException e) {
+            return refuse(e.status(), e.getMessage());
+        } catch (RuntimeException e) {
+            logger.warn("POST /predict failed", e);
+            return new Response(500, errorJson("internal error: " + e.getClass().getSimpleName()));
         }
-        respond(exchange, 200, predictionsJson(predictions));
-        served.incrementAndGet();
     }
 
     private static void checkContentType(String contentType) {
@@ -314,38 +724,6 @@ public final class UncertaintyServer implements AutoCloseable {
         }
     }
 
-    private byte[] readBody(HttpExchange exchange) throws IOException {
-        String length = exchange.getRequestHeaders().getFirst("Content-Length");
-        if (length != null) {
-            long declared;
-            try {
-                declared = Long.parseLong(length.trim());
-            } catch (NumberFormatException e) {
-                throw new RequestException(400, "bad Content-Length " + clip(length));
-            }
-            if (declared > maxBodyBytes) {
-                throw tooLarge("of " + declared + " bytes ");
-            }
-        }
-        try (InputStream in = exchange.getRequestBody()) {
-            byte[] body = in.readNBytes(maxBodyBytes + 1);
-            if (body.length > maxBodyBytes) {
-                throw tooLarge("");
-            }
-            return body;
-        }
-    }
-
-    private RequestException tooLarge(String size) {
-        return new RequestException(
-                413,
-                "the request body "
-                        + size
-                        + "exceeds the limit of "
-                        + maxBodyBytes
-                        + " bytes; send fewer inputs per request");
-    }
-
     private static String predictionsJson(List<Prediction> predictions) {
         StringWriter s = new StringWriter(predictions.size() * 400);
         try (JsonWriter w = new JsonWriter(s)) {
@@ -370,19 +748,38 @@ public final class UncertaintyServer implements AutoCloseable {
         return s.toString();
     }
 
-    private String healthJson() {
+    private String healthJson(boolean full) {
         StringWriter s = new StringWriter();
         try (JsonWriter w = new JsonWriter(s)) {
-            w.beginObject().name("status").value("ok");
-            w.name("particles").value(predictor.getParticleCount());
-            w.name("classes").value(predictor.getClassCount());
-            w.name("input_shape").beginArray();
-            for (long d : predictor.getInputShape().getShape()) {
-                w.value(d);
+            w.beginObject().name("status").value(closing ? "closing" : "ok");
+            if (full) {
+                w.name("particles").value(predictor.getParticleCount());
+                w.name("classes").value(predictor.getClassCount());
+                w.name("input_shape").beginArray();
+                for (long d : predictor.getInputShape().getShape()) {
+                    w.value(d);
+                }
+                w.endArray();
+                w.name("max_inputs").value(maxInputs);
+                w.name("max_body_bytes").value(maxBodyBytes);
+                w.name("threads").value(threads);
+                w.name("queue_capacity").value(queueCapacity);
+                w.name("max_connections").value(maxConnections);
+                w.name("read_timeout_ms").value(TimeUnit.NANOSECONDS.toMillis(readTimeoutNanos));
+                w.name("authentication").value(tokenHash == null ? "none" : "bearer");
+                w.name("counts").beginObject();
+                w.name("requests").value(requests.get());
+                w.name("predictions").value(served.get());
+                w.name("client_errors").value(clientErrors.get());
+                w.name("server_errors").value(serverErrors.get());
+                w.name("busy").value(busy.get());
+                w.name("timeouts").value(timeouts.get());
+                w.name("unauthorized").value(unauthorized.get());
+                w.name("refused_connections").value(refusedConnections.get());
+                w.name("open_connections").value(connections.size());
+                w.name("queued").value(workers.getQueue().size());
+                w.endObject();
             }
-            w.endArray();
-            w.name("max_inputs").value(maxInputs);
-            w.name("max_body_bytes").value(maxBodyBytes);
             w.endObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -390,28 +787,25 @@ public final class UncertaintyServer implements AutoCloseable {
         return s.toString();
     }
 
-    private static void error(HttpExchange exchange, int status, String reason) throws IOException {
+    private static String errorJson(String reason) {
         StringWriter s = new StringWriter();
         try (JsonWriter w = new JsonWriter(s)) {
             w.beginObject().name("error").value(reason).endObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        respond(exchange, status, s.toString());
+        return s.toString();
     }
 
-    private static void respond(HttpExchange exchange, int status, String json) throws IOException {
-        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
-        exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
+    private static byte[] sha256(String s) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
         }
     }
 
-    private static String path(HttpExchange exchange) {
-        return exchange.getRequestURI().getPath();
-    }
-
-    private static String clip(String s) {
+    static String clip(String s) {
         return s == null || s.length() <= 80 ? s : s.substring(0, 80) + "...";
     }
 
@@ -421,10 +815,15 @@ public final class UncertaintyServer implements AutoCloseable {
         private InetAddress address = InetAddress.getLoopbackAddress();
         private int port = 8080;
         private int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
-        private int queueCapacity = 256;
+        private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
+        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
         private int backlog = 0;
         private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
         private int maxInputs = DEFAULT_MAX_INPUTS;
+        private Duration readTimeout = DEFAULT_READ_TIMEOUT;
+        private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+        private String token;
+        private boolean insecure;
 
         private Builder(UncertaintyPredictor predictor) {
             if (predictor == null) {
@@ -475,8 +874,8 @@ public final class UncertaintyServer implements AutoCloseable {
         }
 
         /**
-         * Sets how many requests may wait for a worker; beyond it new connections are closed.
-         * Default 256.
+         * Sets how many requests may wait for a worker; beyond it a request is answered 503 with
+         * {@code Retry-After: 1}, logged and counted. Default {@value #DEFAULT_QUEUE_CAPACITY}.
          *
          * @param queueCapacity a positive count
          * @return this builder
@@ -484,6 +883,105 @@ public final class UncertaintyServer implements AutoCloseable {
         public Builder optQueueCapacity(int queueCapacity) {
             this.queueCapacity = positive("queueCapacity", queueCapacity);
             return this;
+        }
+
+        /**
+         * Sets the most open connections (each has its own thread while open); beyond it a new
+         * connection is answered 503 and closed. Default {@value #DEFAULT_MAX_CONNECTIONS}.
+         *
+         * @param maxConnections a positive count
+         * @return this builder
+         */
+        public Builder optMaxConnections(int maxConnections) {
+            this.maxConnections = positive("maxConnections", maxConnections);
+            return this;
+        }
+
+        /**
+         * Sets the read timeout: a whole request (line, headers, body) must arrive within it,
+         * counted from when the connection began to wait for it, or it is answered 408 and the
+         * connection closed; an idle connection is closed after it; a response not taken by the
+         * client within it is cut off. Default 10 s.
+         *
+         * @param readTimeout a positive duration of at least a millisecond
+         * @return this builder
+         */
+        public Builder optReadTimeout(Duration readTimeout) {
+            this.readTimeout = duration("readTimeout", readTimeout);
+            return this;
+        }
+
+        /**
+         * Sets how long {@link UncertaintyServer#close()} waits for requests in flight before it
+         * closes their connections. Default 10 s.
+         *
+         * @param drainTimeout a positive duration of at least a millisecond
+         * @return this builder
+         */
+        public Builder optDrainTimeout(Duration drainTimeout) {
+            this.drainTimeout = duration("drainTimeout", drainTimeout);
+            return this;
+        }
+
+        /**
+         * Requires {@code Authorization: Bearer <token>} on every request except {@code GET
+         * /health}, which without the token answers only {@code {"status": "ok"}}. A missing or
+         * wrong token gets 401 with {@code WWW-Authenticate: Bearer}. Tokens are compared in
+         * constant time (as SHA-256 digests).
+         *
+         * @param token the token: 1 to 4096 visible ASCII characters, no spaces
+         * @return this builder
+         */
+        public Builder optBearerToken(String token) {
+            this.token = checkToken(token);
+            return this;
+        }
+
+        /**
+         * Allows a non-loopback address without a bearer token. Without this (or a token), {@link
+         * #build()} refuses such an address.
+         *
+         * @return this builder
+         */
+        public Builder optInsecure() {
+            this.insecure = true;
+            return this;
+        }
+
+        /**
+         * Checks a bearer token: 1 to 4096 visible ASCII characters ({@code !} to {@code ~}).
+         *
+         * @param token the token
+         * @return the token
+         * @throws IllegalArgumentException naming what is wrong (never the token itself)
+         */
+        public static String checkToken(String token) {
+            if (token == null || token.isEmpty()) {
+                throw new IllegalArgumentException("the bearer token is empty");
+            }
+            if (token.length() > 4096) {
+                throw new IllegalArgumentException(
+                        "the bearer token has " + token.length() + " characters, at most 4096");
+            }
+            for (int i = 0; i < token.length(); i++) {
+                char c = token.charAt(i);
+                if (c < '!' || c > '~') {
+                    throw new IllegalArgumentException(
+                            "the bearer token has a space, control or non-ASCII character at"
+                                    + " index "
+                                    + i
+                                    + ": use visible ASCII characters only");
+                }
+            }
+            return token;
+        }
+
+        private static Duration duration(String name, Duration d) {
+            if (d == null || d.toMillis() < 1) {
+                throw new IllegalArgumentException(
+                        name + " should be at least 1 ms but the value passed is " + d);
+            }
+            return d;
         }
 
         /**
@@ -534,8 +1032,18 @@ public final class UncertaintyServer implements AutoCloseable {
          *
          * @return the server
          * @throws IOException if the address cannot be bound (for example the port is in use)
+         * @throws IllegalArgumentException if the address is not a loopback address and neither a
+         *     bearer token nor {@link #optInsecure()} was set
          */
         public UncertaintyServer build() throws IOException {
+            if (!address.isLoopbackAddress() && token == null && !insecure) {
+                throw new IllegalArgumentException(
+                        "address "
+                                + address.getHostAddress()
+                                + " is not a loopback address: other machines could use the"
+                                + " service, so set a bearer token (optBearerToken) or allow"
+                                + " unauthenticated access explicitly (optInsecure)");
+            }
             return new UncertaintyServer(this);
         }
 

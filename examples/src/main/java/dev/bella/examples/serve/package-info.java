@@ -12,9 +12,10 @@
  * the License.
  */
 /**
- * An example JSON web service for a Bella model on the JDK's built-in HTTP server: {@code POST
- * /predict} answers each input with the posterior predictive and its uncertainty (entropy,
- * aleatoric part, mutual information), {@code GET /health} describes the model. See {@code
- * docs/serving.md}.
+ * An example JSON web service for a Bella model on a plain server socket and a minimal HTTP/1.1
+ * implementation: {@code POST /predict} answers each input with the posterior predictive and its
+ * uncertainty (entropy, aleatoric part, mutual information), {@code GET /health} describes the
+ * model and counts requests. Read timeouts, bounded connections, workers and queue, JSON refusals,
+ * optional bearer tokens and a draining shutdown: see {@code docs/serving.md}.
  */
 package dev.bella.examples.serve;
