@@ -102,6 +102,23 @@ class AdapterFileFaultsTest {
                 IOException.class);
     }
 
+    /**
+     * The stricter property for content the loader must understand: a refusal is an {@link
+     * IllegalArgumentException} (malformed content, not a bare NumberFormatException or an
+     * IOException from a decoder), or a NoSuchFileException for a file name bent to a missing one,
+     * whose message names the adapter directory's file.
+     */
+    private void strict(FileFaults.Outcome o, String name) {
+        if (o.thrown() != null) {
+            assertThat(o.thrown())
+                    .as(name)
+                    .isInstanceOfAny(
+                            IllegalArgumentException.class, java.nio.file.NoSuchFileException.class)
+                    .isNotInstanceOf(NumberFormatException.class)
+                    .hasMessageContaining(dir.toString());
+        }
+    }
+
     private void restore() throws IOException {
         Files.write(dir.resolve(AdapterStore.MANIFEST), manifest);
         Files.write(SafetensorsBytes.adapterData(dir), data);
@@ -131,6 +148,7 @@ class AdapterFileFaultsTest {
             restore();
             SafetensorsBytes.replaceAdapterData(dir, m.bytes());
             FileFaults.Outcome o = clean("adapter data, seed 1001, " + m);
+            strict(o, m.toString());
             refused += o.thrown() == null ? 0 : 1;
             worst = Math.max(worst, o.allocatedBytes());
         }
@@ -146,7 +164,9 @@ class AdapterFileFaultsTest {
         for (FileFaults.Mutation m : FileFaults.mutations(manifest, 2002, CASES)) {
             restore();
             Files.write(dir.resolve(AdapterStore.MANIFEST), m.bytes());
-            refused += clean("manifest bytes, seed 2002, " + m).thrown() == null ? 0 : 1;
+            FileFaults.Outcome o = clean("manifest bytes, seed 2002, " + m);
+            strict(o, m.toString());
+            refused += o.thrown() == null ? 0 : 1;
         }
         restore();
         JsonObject valid = manifestJson();

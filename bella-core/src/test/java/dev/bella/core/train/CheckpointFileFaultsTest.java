@@ -50,6 +50,9 @@ class CheckpointFileFaultsTest {
     private static final long MAX_ALLOCATED = 64L << 20;
     private static final UpdateRule RULE = TrainingFixtures.ownGradient("own");
 
+    private static final java.util.concurrent.atomic.AtomicReference<Checkpoints.Position> LAST =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
     @TempDir static Path tmp;
     private static NDManager manager;
     private static SequentialBlock base;
@@ -91,7 +94,9 @@ class CheckpointFileFaultsTest {
             try (ParticleBlock p = TrainingFixtures.wrap(base, 3);
                     ResumableAdamW adam = ResumableAdamW.builder().build()) {
                 TrainingRun run = new TrainingRun(p, adam, RULE, Map.of(), 30, 0, null);
-                return Checkpoints.resume(run, dir, true);
+                Checkpoints.Position at = Checkpoints.resume(run, dir, true);
+                LAST.set(at);
+                return at;
             }
         };
     }
@@ -104,6 +109,22 @@ class CheckpointFileFaultsTest {
                 MAX_ALLOCATED,
                 IllegalArgumentException.class,
                 IOException.class);
+    }
+
+    /** A refusal of malformed content is an IllegalArgumentException naming the checkpoint. */
+    private static void strict(FileFaults.Outcome o, String name, Path dir) {
+        if (o.thrown() == null) {
+            // Accepted: then the position it resumes from is a real one.
+            assertThat(LAST.get().epoch()).as(name).isGreaterThanOrEqualTo(0);
+            assertThat(LAST.get().step()).as(name).isGreaterThanOrEqualTo(0);
+        } else {
+            assertThat(o.thrown())
+                    .as(name)
+                    .isInstanceOfAny(
+                            IllegalArgumentException.class, java.nio.file.NoSuchFileException.class)
+                    .isNotInstanceOf(NumberFormatException.class)
+                    .hasMessageContaining(dir.toString());
+        }
     }
 
     @Test
@@ -126,7 +147,9 @@ class CheckpointFileFaultsTest {
         for (FileFaults.Mutation m : FileFaults.mutations(state, 3003, CASES)) {
             SafetensorsBytes.copyDir(pristine, d);
             SafetensorsBytes.replaceOptimizerState(d, m.bytes());
-            refused += clean("optimizer state, seed 3003, " + m, d).thrown() == null ? 0 : 1;
+            FileFaults.Outcome o = clean("optimizer state, seed 3003, " + m, d);
+            strict(o, m.toString(), d);
+            refused += o.thrown() == null ? 0 : 1;
         }
         System.out.printf("optimizer state: %d mutations, %d refused%n", CASES, refused);
         assertThat(refused).isGreaterThan(CASES / 2);
@@ -142,27 +165,47 @@ class CheckpointFileFaultsTest {
             refused +=
                     clean("checkpoint manifest bytes, seed 4004, " + m, d).thrown() == null ? 0 : 1;
         }
-        // Structural mutations aimed at the checkpoint's metadata (position, step counts, state).
+        // Mutations aimed at the metadata a resume reads: position, step counts, the state file.
         JsonObject valid = SafetensorsBytes.readJson(pristine.resolve(AdapterStore.MANIFEST));
-        JsonObject metaOnly = new JsonObject();
-        metaOnly.add("metadata", valid.getAsJsonObject("metadata"));
-        List<String> structural = SafetensorsBytes.jsonMutations(metaOnly, 4005, CASES / 2);
-        for (int i = 0; i < structural.size(); i++) {
+        List<String> keys = new java.util.ArrayList<>();
+        for (String k : valid.getAsJsonObject("metadata").keySet()) {
+            if (k.startsWith("optimizer")
+                    || k.equals("epoch")
+                    || k.equals("step")
+                    || k.equals("trainer")
+                    || k.equals("method")) {
+                keys.add(k);
+            }
+        }
+        String[] hostile = {
+            "\"-1\"", "\"1.5\"", "\"one\"", "\"\"", "\"99999999999\"", "\"2147483648\"",
+            "\"../x\"", "\"/dev/zero\"", "\"NaN\"", "\"-9223372036854775808\"", "7", "null",
+            "[]", "{}", "true", "\"0\"", "\"" + "9".repeat(5000) + "\""
+        };
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(4005);
+        for (int i = 0; i < CASES / 2; i++) {
             JsonObject m = valid.deepCopy();
-            JsonObject mutated =
-                    com.google.gson.JsonParser.parseString(structural.get(i)).getAsJsonObject();
-            if (mutated.has("metadata")) {
-                m.add("metadata", mutated.get("metadata"));
+            JsonObject meta = m.getAsJsonObject("metadata");
+            String key = keys.get(rng.nextInt(keys.size()));
+            String value = hostile[rng.nextInt(hostile.length)];
+            if (rng.nextInt(8) == 0) {
+                meta.remove(key);
+                value = "(removed)";
             } else {
-                m.remove("metadata");
+                meta.add(key, com.google.gson.JsonParser.parseString(value));
             }
             SafetensorsBytes.copyDir(pristine, d);
             SafetensorsBytes.writeJson(d.resolve(AdapterStore.MANIFEST), m);
-            refused +=
-                    clean("checkpoint metadata, seed 4005, case " + i + ": " + mutated, d).thrown()
-                                    == null
-                            ? 0
-                            : 1;
+            String name =
+                    "checkpoint metadata, seed 4005, case "
+                            + i
+                            + ": "
+                            + key
+                            + " = "
+                            + value.substring(0, Math.min(value.length(), 40));
+            FileFaults.Outcome o = clean(name, d);
+            strict(o, name, d);
+            refused += o.thrown() == null ? 0 : 1;
         }
         System.out.printf("checkpoint manifest: %d mutations, %d refused%n", CASES, refused);
         assertThat(refused).isGreaterThan(CASES / 2);
