@@ -19,7 +19,7 @@
  * dev.bella.core.io.FileIntegrity} for every file it reads back; {@link
  * dev.bella.core.io.SafetensorsHeader}, the one validated safetensors parser (header, dtypes,
  * shapes, offsets; tensors decoded in Java, never by DJL's native decoder), used by the adapter
- * store, the optimizer state and the CLIP loader; {@link dev.bella.core.io.BoundedText} keeps values
- * taken from files short in messages.
+ * store, the optimizer state and the CLIP loader; {@link dev.bella.core.io.BoundedText} keeps
+ * values taken from files short in messages.
  */
 package dev.bella.core.io;
