@@ -20,6 +20,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import dev.bella.core.io.BoundedText;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -198,97 +199,228 @@ public record AdapterManifest(
      *     the file and what is wrong
      */
     static AdapterManifest parse(String text, Path file) {
+        JsonElement parsed;
         try {
-            JsonObject root = JsonParser.parseString(text).getAsJsonObject();
-            String format = string(root, "format", file);
-            if (!FORMAT.equals(format)) {
-                throw bad(file, "format is '" + format + "', expected '" + FORMAT + "'");
+            parsed = JsonParser.parseString(text);
+        } catch (JsonParseException | StackOverflowError e) {
+            throw bad(
+                    file,
+                    "is not valid JSON ("
+                            + BoundedText.clip(String.valueOf(e.getMessage()), 300)
+                            + "); expected a Bella adapter manifest",
+                    e instanceof JsonParseException ? e : null);
+        }
+        if (!parsed.isJsonObject()) {
+            throw bad(file, "is not a JSON object; expected a Bella adapter manifest");
+        }
+        JsonObject root = parsed.getAsJsonObject();
+        String format = string(root, "format", file);
+        if (!FORMAT.equals(format)) {
+            throw bad(
+                    file,
+                    "field 'format' is "
+                            + BoundedText.quote(format)
+                            + ", expected '"
+                            + FORMAT
+                            + "'");
+        }
+        long version = integer(root, "format_version", file);
+        if (version > FORMAT_VERSION) {
+            throw bad(
+                    file,
+                    "was written in format version "
+                            + version
+                            + " by Bella "
+                            + BoundedText.quote(string(root, "library_version", file))
+                            + "; this Bella ("
+                            + Bella.VERSION
+                            + ") reads versions up to "
+                            + FORMAT_VERSION
+                            + ": upgrade Bella to load it");
+        }
+        if (version < 1) {
+            throw bad(
+                    file,
+                    "field 'format_version' is " + version + ", expected 1 to " + FORMAT_VERSION);
+        }
+        BellaConfig config;
+        try {
+            config = BellaConfig.fromJson(object(root, "config", file));
+        } catch (RuntimeException e) {
+            throw bad(
+                    file,
+                    "has an invalid 'config': "
+                            + BoundedText.clip(String.valueOf(e.getMessage()), 600),
+                    e);
+        }
+        Map<String, long[]> layers = layerShapes(array(root, "layers", file), "layers", file);
+        Map<String, long[]> fullRank =
+                root.has("full_rank_layers")
+                        ? layerShapes(
+                                array(root, "full_rank_layers", file), "full_rank_layers", file)
+                        : Map.of();
+        JsonObject data = object(root, "tensors", file);
+        JsonObject base = object(root, "base", file);
+        List<BaseFingerprint.Entry> entries = new ArrayList<>();
+        JsonArray params = array(base, "parameters", file);
+        for (int i = 0; i < params.size(); i++) {
+            String where = "base.parameters[" + i + "]";
+            if (!params.get(i).isJsonObject()) {
+                throw bad(file, "field '" + where + "' is not a JSON object");
             }
-            int version = root.get("format_version").getAsInt();
-            if (version > FORMAT_VERSION) {
+            JsonObject p = params.get(i).getAsJsonObject();
+            JsonArray shapeArray = array(p, "shape", file);
+            if (shapeArray.size() > 16) {
                 throw bad(
                         file,
-                        "was written in format version "
-                                + version
-                                + " by Bella "
-                                + string(root, "library_version", file)
-                                + "; this Bella ("
-                                + Bella.VERSION
-                                + ") reads versions up to "
-                                + FORMAT_VERSION
-                                + ": upgrade Bella to load it");
+                        "field '"
+                                + where
+                                + ".shape' has "
+                                + shapeArray.size()
+                                + " dimensions, expected at most 16");
             }
-            if (version < 1) {
-                throw bad(file, "has invalid format_version " + version);
+            long[] shape = new long[shapeArray.size()];
+            for (int k = 0; k < shape.length; k++) {
+                shape[k] = nonNegative(shapeArray.get(k), where + ".shape[" + k + "]", file);
             }
-            BellaConfig config;
-            try {
-                config = BellaConfig.fromJson(object(root, "config", file));
-            } catch (IllegalArgumentException e) {
-                throw bad(file, "has an invalid config: " + e.getMessage(), e);
-            }
-            Map<String, long[]> layers = layerShapes(root.getAsJsonArray("layers"));
-            Map<String, long[]> fullRank =
-                    root.has("full_rank_layers")
-                            ? layerShapes(root.getAsJsonArray("full_rank_layers"))
-                            : Map.of();
-            JsonObject data = object(root, "tensors", file);
-            JsonObject base = object(root, "base", file);
-            List<BaseFingerprint.Entry> entries = new ArrayList<>();
-            for (JsonElement e : base.getAsJsonArray("parameters")) {
-                JsonObject p = e.getAsJsonObject();
-                entries.add(
-                        new BaseFingerprint.Entry(
-                                p.get("name").getAsString(),
-                                GSON.fromJson(p.get("shape"), long[].class),
-                                p.get("dtype").getAsString(),
-                                p.get("sha256").getAsString()));
-            }
-            Map<String, String> metadata = new LinkedHashMap<>();
-            if (root.has("metadata")) {
-                for (Map.Entry<String, JsonElement> e :
-                        root.getAsJsonObject("metadata").entrySet()) {
-                    metadata.put(e.getKey(), e.getValue().getAsString());
-                }
-            }
-            return new AdapterManifest(
-                    config,
-                    layers,
-                    fullRank,
-                    string(data, "file", file),
-                    data.get("bytes").getAsLong(),
-                    string(data, "sha256", file),
-                    data.has("dtype") ? data.get("dtype").getAsString() : "float32",
-                    new BaseFingerprint(entries, string(base, "sha256", file)),
-                    metadata,
-                    root.has("provenance") ? root.getAsJsonObject("provenance") : null,
-                    string(root, "library_version", file));
-        } catch (JsonParseException
-                | IllegalStateException
-                | NullPointerException
-                | UnsupportedOperationException
-                | ClassCastException e) {
-            throw bad(file, "is not a valid Bella adapter manifest (" + e.getMessage() + ")", e);
+            entries.add(
+                    new BaseFingerprint.Entry(
+                            string(p, "name", file),
+                            shape,
+                            string(p, "dtype", file),
+                            string(p, "sha256", file)));
         }
+        Map<String, String> metadata = new LinkedHashMap<>();
+        if (root.has("metadata")) {
+            for (Map.Entry<String, JsonElement> e : object(root, "metadata", file).entrySet()) {
+                if (!isString(e.getValue())) {
+                    throw bad(
+                            file,
+                            "field 'metadata."
+                                    + BoundedText.clip(e.getKey(), 80)
+                                    + "' is "
+                                    + kind(e.getValue())
+                                    + ", expected a string");
+                }
+                metadata.put(e.getKey(), e.getValue().getAsString());
+            }
+        }
+        String dtype = data.has("dtype") ? string(data, "dtype", file) : "float32";
+        if (!dtype.equals("float32") && !dtype.equals("float16") && !dtype.equals("bfloat16")) {
+            throw bad(
+                    file,
+                    "field 'tensors.dtype' is "
+                            + BoundedText.quote(dtype)
+                            + ", expected 'float32', 'float16' or 'bfloat16'");
+        }
+        JsonElement provenance = root.get("provenance");
+        if (provenance != null && !provenance.isJsonObject() && !provenance.isJsonNull()) {
+            throw bad(file, "field 'provenance' is " + kind(provenance) + ", expected an object");
+        }
+        return new AdapterManifest(
+                config,
+                layers,
+                fullRank,
+                string(data, "file", file),
+                nonNegative(data.get("bytes"), "tensors.bytes", file),
+                string(data, "sha256", file),
+                dtype,
+                new BaseFingerprint(entries, string(base, "sha256", file)),
+                metadata,
+                provenance != null && provenance.isJsonObject()
+                        ? provenance.getAsJsonObject()
+                        : null,
+                string(root, "library_version", file));
     }
 
-    private static Map<String, long[]> layerShapes(JsonArray array) {
+    private static Map<String, long[]> layerShapes(JsonArray array, String field, Path file) {
         Map<String, long[]> out = new LinkedHashMap<>();
-        for (JsonElement e : array) {
-            JsonObject l = e.getAsJsonObject();
-            out.put(
-                    l.get("path").getAsString(),
-                    new long[] {
-                        l.get("in_features").getAsLong(), l.get("out_features").getAsLong()
-                    });
+        for (int i = 0; i < array.size(); i++) {
+            String where = field + "[" + i + "]";
+            if (!array.get(i).isJsonObject()) {
+                throw bad(
+                        file,
+                        "field '" + where + "' is " + kind(array.get(i)) + ", expected an object");
+            }
+            JsonObject l = array.get(i).getAsJsonObject();
+            String path = string(l, "path", file);
+            long in = positive(l.get("in_features"), where + ".in_features", file);
+            long outFeatures = positive(l.get("out_features"), where + ".out_features", file);
+            if (out.put(path, new long[] {in, outFeatures}) != null) {
+                throw bad(file, "field '" + where + ".path' repeats " + BoundedText.quote(path));
+            }
         }
         return out;
     }
 
+    private static long integer(JsonObject o, String key, Path file) {
+        JsonElement e = o.get(key);
+        Long v = dev.bella.core.io.SafetensorsHeader.exactLong(e);
+        if (v == null) {
+            throw bad(
+                    file,
+                    "field '"
+                            + key
+                            + "' is "
+                            + (e == null ? "missing" : BoundedText.clip(e.toString(), 80))
+                            + ", expected an integer");
+        }
+        return v;
+    }
+
+    private static long nonNegative(JsonElement e, String field, Path file) {
+        Long v = dev.bella.core.io.SafetensorsHeader.exactLong(e);
+        if (v == null || v < 0) {
+            throw bad(
+                    file,
+                    "field '"
+                            + field
+                            + "' is "
+                            + (e == null ? "missing" : BoundedText.clip(e.toString(), 80))
+                            + ", expected a non-negative integer");
+        }
+        return v;
+    }
+
+    private static long positive(JsonElement e, String field, Path file) {
+        Long v = dev.bella.core.io.SafetensorsHeader.exactLong(e);
+        if (v == null || v < 1 || v > Integer.MAX_VALUE) {
+            throw bad(
+                    file,
+                    "field '"
+                            + field
+                            + "' is "
+                            + (e == null ? "missing" : BoundedText.clip(e.toString(), 80))
+                            + ", expected an integer from 1 to "
+                            + Integer.MAX_VALUE);
+        }
+        return v;
+    }
+
+    private static boolean isString(JsonElement e) {
+        return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isString();
+    }
+
+    private static String kind(JsonElement e) {
+        if (e == null) {
+            return "missing";
+        }
+        if (e.isJsonNull()) {
+            return "null";
+        }
+        if (e.isJsonObject()) {
+            return "an object";
+        }
+        if (e.isJsonArray()) {
+            return "an array";
+        }
+        return BoundedText.clip(e.toString(), 80);
+    }
+
     private static String string(JsonObject o, String key, Path file) {
         JsonElement e = o.get(key);
-        if (e == null || e.isJsonNull()) {
-            throw bad(file, "has no '" + key + "'");
+        if (!isString(e)) {
+            throw bad(file, "field '" + key + "' is " + kind(e) + ", expected a string");
         }
         return e.getAsString();
     }
@@ -296,16 +428,25 @@ public record AdapterManifest(
     private static JsonObject object(JsonObject o, String key, Path file) {
         JsonElement e = o.get(key);
         if (e == null || !e.isJsonObject()) {
-            throw bad(file, "has no '" + key + "' object");
+            throw bad(file, "field '" + key + "' is " + kind(e) + ", expected an object");
         }
         return e.getAsJsonObject();
     }
 
+    private static JsonArray array(JsonObject o, String key, Path file) {
+        JsonElement e = o.get(key);
+        if (e == null || !e.isJsonArray()) {
+            throw bad(file, "field '" + key + "' is " + kind(e) + ", expected an array");
+        }
+        return e.getAsJsonArray();
+    }
+
     static IllegalArgumentException bad(Path file, String what) {
-        return new IllegalArgumentException("adapter manifest " + file + " " + what);
+        return bad(file, what, null);
     }
 
     static IllegalArgumentException bad(Path file, String what, Throwable cause) {
-        return new IllegalArgumentException("adapter manifest " + file + " " + what, cause);
+        return new IllegalArgumentException(
+                BoundedText.clip("adapter manifest " + file + " " + what, 1_950), cause);
     }
 }

@@ -18,23 +18,31 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import com.google.gson.JsonObject;
 import dev.bella.core.io.AtomicFiles;
-import dev.bella.core.io.FileIntegrity;
+import dev.bella.core.io.BoundedText;
+import dev.bella.core.io.ContainedFile;
+import dev.bella.core.io.SafetensorsHeader;
+import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,9 +64,14 @@ import org.slf4j.LoggerFactory;
  * <p>Writes are atomic ({@link AtomicFiles}): the data file is written under a name no earlier save
  * used; then the manifest is renamed over the old one, which is the single commit point. A crash at
  * any moment leaves either the old manifest with its old data file or the new pair; data files no
- * manifest refers to are removed by the next save. Loading checks the data file's size and SHA-256
- * ({@link FileIntegrity}), the base fingerprint, and every tensor's name and shape before the first
- * value changes.
+ * manifest refers to are removed by the next save. Loading checks, in this order and before
+ * anything of a size the files claim is allocated: the manifest (a regular UTF-8 file of at most 64
+ * MB, every field of the right JSON kind); that the data file is a plain name inside the directory,
+ * a regular file of the recorded size and SHA-256 ({@link ContainedFile}); its safetensors header
+ * ({@link SafetensorsHeader}: offsets, sizes, dtypes F32, F16 or BF16) against the manifest's
+ * particles, rank and layers; then the base fingerprint and every tensor's name and shape against
+ * the model. The tensors are decoded in Java (BF16 and F16 converted to float32), never by DJL's
+ * native decoder, and every value is checked finite before the first one changes.
  */
 public final class AdapterStore {
 
@@ -160,6 +173,14 @@ public final class AdapterStore {
         return tensors;
     }
 
+    /** The largest manifest read, in bytes; checked before reading. */
+    static final long MAX_MANIFEST_BYTES = 64L << 20;
+
+    private static final Set<String> DTYPES = Set.of("F32", "F16", "BF16");
+    private static final String DTYPE_NOTE =
+            "adapters are stored as F32 or F16; BF16 is converted to F32 in Java";
+    private static final String DATA = "adapter data file";
+
     /**
      * Reads and validates a directory's manifest.
      *
@@ -167,70 +188,260 @@ public final class AdapterStore {
      * @return the manifest
      * @throws NoSuchFileException if the directory holds no manifest
      * @throws IOException if it cannot be read
-     * @throws IllegalArgumentException if it is malformed or from a newer format
+     * @throws IllegalArgumentException if it is malformed, not UTF-8 text, not a regular file, too
+     *     large or from a newer format
      */
     public static AdapterManifest readManifest(Path dir) throws IOException {
         Path file = dir.resolve(MANIFEST);
-        String text;
+        return AdapterManifest.parse(readText(file, dir), file);
+    }
+
+    /** Reads a manifest's bytes as strict UTF-8, refusing non-regular files and huge ones. */
+    private static String readText(Path file, Path dir) throws IOException {
+        BasicFileAttributes attrs;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            attrs = Files.readAttributes(file, BasicFileAttributes.class);
         } catch (NoSuchFileException e) {
             throw new NoSuchFileException(
                     file.toString(),
                     null,
                     "no adapter manifest: is " + dir + " a Bella adapter directory?");
         }
-        return AdapterManifest.parse(text, file);
+        if (!attrs.isRegularFile()) {
+            throw AdapterManifest.bad(
+                    file,
+                    "is "
+                            + (attrs.isDirectory() ? "a directory" : "a FIFO, socket or device")
+                            + ", expected a regular file");
+        }
+        if (attrs.size() > MAX_MANIFEST_BYTES) {
+            throw AdapterManifest.bad(
+                    file,
+                    "is "
+                            + attrs.size()
+                            + " bytes, expected at most "
+                            + MAX_MANIFEST_BYTES
+                            + " (a manifest is a small JSON file)");
+        }
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(file)) {
+            bytes = in.readNBytes((int) MAX_MANIFEST_BYTES + 1);
+        }
+        if (bytes.length > MAX_MANIFEST_BYTES) {
+            throw AdapterManifest.bad(file, "grew beyond " + MAX_MANIFEST_BYTES + " bytes");
+        }
+        try {
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            int at = firstInvalidUtf8(bytes);
+            throw AdapterManifest.bad(
+                    file,
+                    "is not UTF-8 text: byte "
+                            + at
+                            + " is 0x"
+                            + String.format("%02x", bytes[at] & 0xff)
+                            + "; expected a JSON manifest (is this a binary file?)");
+        }
+    }
+
+    private static int firstInvalidUtf8(byte[] bytes) {
+        var decoder =
+                StandardCharsets.UTF_8
+                        .newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(4096);
+        while (true) {
+            var r = decoder.decode(in, out, true);
+            if (r.isError()) {
+                return Math.min(in.position(), bytes.length - 1);
+            }
+            if (r.isUnderflow()) {
+                return Math.max(0, bytes.length - 1);
+            }
+            out.clear();
+        }
+    }
+
+    /**
+     * An adapter data file resolved inside its directory, opened, checked against the size and
+     * SHA-256 in the manifest, and with a validated header whose tensors fit the manifest.
+     */
+    static final class Data implements Closeable {
+        private final Path file;
+        private final FileChannel channel;
+        private final SafetensorsHeader header;
+
+        private Data(Path file, FileChannel channel, SafetensorsHeader header) {
+            this.file = file;
+            this.channel = channel;
+            this.header = header;
+        }
+
+        @Override
+        public void close() throws IOException {
+            channel.close();
+        }
+    }
+
+    /**
+     * Opens a directory's data file and validates it against the manifest alone, before a model is
+     * built: the name is a plain file in {@code dir}, a regular file of the recorded size and hash,
+     * its header valid, of allowed dtypes, and holding exactly the tensors the manifest's layers,
+     * particle count and rank imply (so a manifest claiming a million particles is refused by the
+     * size of the data file, before anything of that size is allocated).
+     *
+     * @param dir the adapter directory
+     * @param manifest its manifest
+     * @return the open, validated data file; the caller closes it
+     * @throws IOException if it cannot be read
+     * @throws IllegalArgumentException if anything does not fit
+     */
+    static Data openData(Path dir, AdapterManifest manifest) throws IOException {
+        Path manifestFile = dir.resolve(MANIFEST);
+        if (manifest.layers().isEmpty() && manifest.fullRankLayers().isEmpty()) {
+            throw AdapterManifest.bad(
+                    manifestFile,
+                    "lists no layer in 'layers' or 'full_rank_layers', expected at least one");
+        }
+        Path real =
+                ContainedFile.resolve(
+                        dir,
+                        manifest.dataFile(),
+                        "tensors.file",
+                        DATA,
+                        manifestFile,
+                        manifest.dataBytes());
+        FileChannel ch =
+                ContainedFile.openVerified(real, DATA, manifest.dataBytes(), manifest.dataSha256());
+        try {
+            Path shown = dir.resolve(manifest.dataFile());
+            SafetensorsHeader header = SafetensorsHeader.read(ch, shown, DATA);
+            header.requireDtypes(DTYPES, DTYPE_NOTE);
+            long n = manifest.config().getParticles();
+            long r = manifest.config().getRank();
+            Map<String, long[]> expected = new LinkedHashMap<>();
+            for (Map.Entry<String, long[]> e : manifest.layers().entrySet()) {
+                long[] io = e.getValue();
+                expected.put(
+                        AdapterNames.of(e.getKey(), AdapterNames.LORA_A), new long[] {n, io[0], r});
+                expected.put(
+                        AdapterNames.of(e.getKey(), AdapterNames.LORA_B), new long[] {n, r, io[1]});
+            }
+            for (Map.Entry<String, long[]> e : manifest.fullRankLayers().entrySet()) {
+                long[] io = e.getValue();
+                expected.put(
+                        AdapterNames.of(e.getKey(), AdapterNames.WEIGHT),
+                        new long[] {n, io[1], io[0]});
+                String bias = AdapterNames.of(e.getKey(), AdapterNames.BIAS);
+                if (header.tensors().containsKey(bias)) {
+                    expected.put(bias, new long[] {n, io[1]});
+                }
+            }
+            try {
+                header.requireTensors(expected);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(
+                        BoundedText.clip(
+                                e.getMessage()
+                                        + " (the manifest "
+                                        + manifestFile
+                                        + " records "
+                                        + n
+                                        + " particles of rank "
+                                        + r
+                                        + ")",
+                                1_950),
+                        e);
+            }
+            return new Data(shown, ch, header);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
     }
 
     static void loadInto(ParticleBlock model, Path dir) throws IOException {
-        loadInto(model, dir, readManifest(dir));
+        AdapterManifest manifest = readManifest(dir);
+        try (Data data = openData(dir, manifest)) {
+            loadInto(model, dir, manifest, data);
+        }
     }
 
-    static void loadInto(ParticleBlock model, Path dir, AdapterManifest manifest)
+    /**
+     * Checks that a directory's adapters fit a model, reading and checking every value, without
+     * changing the model (a resume validates every file before the first value changes).
+     *
+     * @param model the model
+     * @param dir the adapter directory
+     * @throws IOException if a file cannot be read
+     * @throws IllegalArgumentException if a file is malformed or does not fit the model
+     */
+    public static void verify(ParticleBlock model, Path dir) throws IOException {
+        AdapterManifest manifest = readManifest(dir);
+        try (Data data = openData(dir, manifest)) {
+            read(model, dir, manifest, data);
+        }
+    }
+
+    static void loadInto(ParticleBlock model, Path dir, AdapterManifest manifest, Data data)
             throws IOException {
+        Map<String, float[]> values = read(model, dir, manifest, data);
+        try (NDManager scope = model.getManager().newSubManager()) {
+            for (Map.Entry<String, Parameter> e : model.getParticleParameters().entrySet()) {
+                NDArray target = e.getValue().getArray();
+                NDArray v = scope.create(values.get(e.getKey()), target.getShape());
+                target.set(v.toType(target.getDataType(), false).toByteBuffer());
+            }
+        }
+    }
+
+    /** Validates everything against the model and decodes the values in Java. */
+    private static Map<String, float[]> read(
+            ParticleBlock model, Path dir, AdapterManifest manifest, Data data) throws IOException {
         Path manifestFile = dir.resolve(MANIFEST);
         checkCompatible(model, manifest, manifestFile);
         List<String> diff = manifest.base().differences(model.getBaseFingerprint(), 8);
         if (!diff.isEmpty()) {
             throw new IllegalArgumentException(
-                    "the adapters in "
-                            + dir
-                            + " were trained on a different base network: "
-                            + String.join("; ", diff));
+                    BoundedText.clip(
+                            "the adapters in "
+                                    + dir
+                                    + " were trained on a different base network: "
+                                    + String.join("; ", diff),
+                            1_950));
         }
-        Path data = dir.resolve(manifest.dataFile());
-        byte[] bytes =
-                FileIntegrity.readVerified(
-                        data, "adapter data file", manifest.dataBytes(), manifest.dataSha256());
-        try (NDManager scope = model.getManager().newSubManager()) {
-            NDList list;
-            try {
-                list = NDList.decode(scope, bytes);
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException(
-                        "adapter file " + data + " is not valid safetensors: " + e.getMessage(), e);
-            }
-            Map<String, NDArray> byName = new LinkedHashMap<>();
-            for (NDArray a : list) {
-                byName.put(a.getName(), a);
-            }
-            List<Runnable> assignments = new ArrayList<>();
-            for (Map.Entry<String, Parameter> e : model.getParticleParameters().entrySet()) {
-                NDArray target = e.getValue().getArray();
-                NDArray v = checked(byName, e.getKey(), target.getShape(), data);
-                assignments.add(
-                        () -> target.set(v.toType(target.getDataType(), false).toByteBuffer()));
-            }
-            for (String name : byName.keySet()) {
-                if (!model.getParticleParameters().containsKey(name)) {
+        Map<String, long[]> expected = new LinkedHashMap<>();
+        model.getParticleParameters()
+                .forEach((k, p) -> expected.put(k, p.getArray().getShape().getShape()));
+        data.header.requireTensors(expected);
+        // Decoded in Java (no native decoder); every value is checked before the first changes.
+        Map<String, float[]> values = new LinkedHashMap<>();
+        for (Map.Entry<String, Parameter> e : model.getParticleParameters().entrySet()) {
+            float[] v = data.header.readFloats(data.channel, e.getKey());
+            for (int i = 0; i < v.length; i++) {
+                if (!Float.isFinite(v[i])) {
                     throw new IllegalArgumentException(
-                            "adapter file " + data + " holds an unexpected tensor '" + name + "'");
+                            "tensor "
+                                    + BoundedText.quote(e.getKey())
+                                    + " in "
+                                    + data.file
+                                    + " holds "
+                                    + v[i]
+                                    + " at element "
+                                    + i
+                                    + ", expected finite values");
                 }
             }
-            // Everything is validated before the first value changes.
-            assignments.forEach(Runnable::run);
+            values.put(e.getKey(), v);
         }
+        return values;
     }
 
     private static void checkCompatible(ParticleBlock model, AdapterManifest m, Path file) {
@@ -295,31 +506,6 @@ public final class AdapterStore {
                                 + " in the model");
             }
         }
-    }
-
-    private static NDArray checked(
-            Map<String, NDArray> byName, String name, Shape expected, Path file) {
-        NDArray a = byName.get(name);
-        if (a == null) {
-            throw new IllegalArgumentException(
-                    "adapter file " + file + " has no tensor '" + name + "'");
-        }
-        if (!a.getShape().equals(expected)) {
-            throw new IllegalArgumentException(
-                    "tensor '"
-                            + name
-                            + "' in "
-                            + file
-                            + " has shape "
-                            + a.getShape()
-                            + ", expected "
-                            + expected);
-        }
-        if (!a.isNaN().logicalOr(a.isInfinite()).none().getBoolean()) {
-            throw new IllegalArgumentException(
-                    "tensor '" + name + "' in " + file + " contains NaN or infinite values");
-        }
-        return a;
     }
 
     /** Removes data files no manifest names, and temporary files of interrupted saves. */

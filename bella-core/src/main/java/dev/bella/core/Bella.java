@@ -83,14 +83,19 @@ public final class Bella {
      */
     public static ParticleBlock load(Path dir, Block base) throws IOException {
         AdapterManifest manifest = AdapterStore.readManifest(dir);
-        ParticleBlock model = wrap(base, manifest.config(), false, null);
-        try {
-            AdapterStore.loadInto(model, dir, manifest);
-        } catch (IOException | RuntimeException e) {
-            model.close();
-            throw e;
+        // The data file is validated against the manifest (particles, rank, layers, sizes) before
+        // the particles are allocated: a manifest claiming a million particles is refused by the
+        // size of the data file, in milliseconds.
+        try (AdapterStore.Data data = AdapterStore.openData(dir, manifest)) {
+            ParticleBlock model = wrap(base, manifest.config(), false, null);
+            try {
+                AdapterStore.loadInto(model, dir, manifest, data);
+            } catch (IOException | RuntimeException e) {
+                model.close();
+                throw e;
+            }
+            return model;
         }
-        return model;
     }
 
     static ParticleBlock wrap(

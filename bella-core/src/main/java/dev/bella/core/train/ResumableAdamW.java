@@ -164,6 +164,15 @@ public final class ResumableAdamW extends Optimizer implements AutoCloseable {
 
     private NDArray copyLike(Map<String, NDArray> arrays, String name, NDArray like) {
         NDArray a = arrays.get(name);
+        if (a != null && !a.getDataType().isFloating()) {
+            throw new IllegalArgumentException(
+                    "optimizer state '"
+                            + name
+                            + "' is of type "
+                            + a.getDataType()
+                            + ", expected a floating-point type like "
+                            + like.getDataType());
+        }
         if (a == null || !a.getShape().equals(like.getShape())) {
             throw new IllegalArgumentException(
                     "optimizer state '"
