@@ -100,6 +100,12 @@ class KillLoopTest {
 
         /** Waits for a line starting with {@code prefix}; fails with the output on timeout/eof. */
         String await(String prefix, long seconds) throws InterruptedException {
+            return await(seconds, prefix);
+        }
+
+        /** Waits for a line starting with any of {@code prefixes}; fails on timeout/eof. */
+        String await(long seconds, String... prefixes) throws InterruptedException {
+            String prefix = String.join("' or '", prefixes);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
             while (true) {
                 String line = lines.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
@@ -110,8 +116,10 @@ class KillLoopTest {
                                     + "...' from the forked JVM; it printed:\n"
                                     + log());
                 }
-                if (line.startsWith(prefix)) {
-                    return line;
+                for (String p : prefixes) {
+                    if (line.startsWith(p)) {
+                        return line;
+                    }
                 }
             }
         }
@@ -302,18 +310,26 @@ class KillLoopTest {
                     if (child.await("training ", 30).endsWith("resumed")) {
                         resumes++;
                     }
+                    boolean finished = false;
                     if (kills < maxKills) {
-                        // After at least one checkpoint of this run, at a random moment.
-                        child.await("epoch", 60);
-                        Thread.sleep(random.nextInt(400));
-                        if (child.process.isAlive()) {
-                            child.kill();
-                            kills++;
+                        // After at least one checkpoint of this run, at a random moment. A run
+                        // resumed after the last epoch's checkpoint trains no epoch: it only says
+                        // "done".
+                        finished = child.await(60, "epoch", "done").startsWith("done");
+                        if (!finished) {
+                            Thread.sleep(random.nextInt(400));
+                            if (child.process.isAlive()) {
+                                child.kill();
+                                kills++;
+                            }
                         }
                     }
-                    if (!child.process.isAlive() && child.process.exitValue() == 0
+                    if (finished
+                            || !child.process.isAlive() && child.process.exitValue() == 0
                             || kills >= maxKills && kills < cycles) {
-                        child.await("done", 60);
+                        if (!finished) {
+                            child.await("done", 60);
+                        }
                         done = true;
                     }
                 }
