@@ -97,16 +97,8 @@ public final class Npy {
 
     /** Reads with the total length known ({@code >= 0}) or not ({@code -1}). */
     private static NpyArray read(InputStream in, String name, long length) throws IOException {
-        if (length >= 0 && length < 10) {
-            throw new NpyFormatException(
-                    name
-                            + ": truncated: the file has "
-                            + length
-                            + " bytes, fewer than the 10 of a .npy preamble (magic string,"
-                            + " version, header length)");
-        }
-        byte[] lead = readFully(in, 8, name, "the magic string and version");
-        for (int i = 0; i < MAGIC.length; i++) {
+        byte[] lead = in.readNBytes(8);
+        for (int i = 0; i < Math.min(lead.length, MAGIC.length); i++) {
             if (lead[i] != MAGIC[i]) {
                 throw new NpyFormatException(
                         name
@@ -116,6 +108,14 @@ public final class Npy {
                                 + Integer.toHexString(lead[i] & 0xff)
                                 + ")");
             }
+        }
+        if (lead.length < 8 || (length >= 0 && length < 10)) {
+            throw new NpyFormatException(
+                    name
+                            + ": truncated: the file has "
+                            + (length >= 0 ? length : lead.length)
+                            + " bytes, fewer than the 10 of a .npy preamble (magic string,"
+                            + " version, header length)");
         }
         int major = lead[6] & 0xff;
         int minor = lead[7] & 0xff;
