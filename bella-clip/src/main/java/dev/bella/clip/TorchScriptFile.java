@@ -143,7 +143,7 @@ final class TorchScriptFile implements TensorSource {
                             throw bad(path, "entry " + shown + " is longer than it claims");
                         }
                     }
-                } catch (ZipException ex) {
+                } catch (IOException ex) { // a ZipException, or an EOFException from inflating
                     throw bad(path, "entry " + shown + " cannot be read: " + ex.getMessage());
                 }
                 if (read != e.getSize() || (e.getCrc() != -1 && crc.getValue() != e.getCrc())) {
