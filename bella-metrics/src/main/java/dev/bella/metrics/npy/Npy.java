@@ -38,9 +38,9 @@ import java.util.Map;
  * shorter or longer than the shape says. Every size in the header is checked before anything is
  * allocated: against the file's length when reading a file (a small file claiming a large shape
  * costs nothing), against what actually arrives when reading a stream. Messages name the file, the
- * field, the value and what was expected, and quote at most a short excerpt of the header.
- * Writing produces version 1.0 files, little endian, C
- * order, header padded to 64 bytes, as {@code numpy.save} does.
+ * field, the value and what was expected, and quote at most a short excerpt of the header. Writing
+ * produces version 1.0 files, little endian, C order, header padded to 64 bytes, as {@code
+ * numpy.save} does.
  *
  * <p>All methods are thread-safe. Reference: the NumPy format specification, {@code
  * numpy.lib.format}.
