@@ -93,6 +93,25 @@ public final class ClipCheckpoints {
     private static final int HEAD_DIM = 64;
     private static final int NAMES_IN_MESSAGE = 8;
 
+    /**
+     * The deepest tower a checkpoint may describe: a layer index in a tensor name is refused at or
+     * above this before anything is built (CLIP ViT-L/14 has 24 layers, the largest open_clip
+     * towers 48).
+     */
+    static final int MAX_LAYERS = 1_000;
+
+    /** How many problems of each kind (missing, mis-shaped, ...) a message lists. */
+    private static final int PROBLEMS_PER_KIND = 5;
+
+    /** The longest message of an error about a checkpoint. */
+    static final int MAX_MESSAGE = 2_000;
+
+    /** The longest tensor name quoted in a message. */
+    static final int MAX_NAME = 120;
+
+    /** The largest {@code config.json} read next to a checkpoint. */
+    static final long MAX_CONFIG_JSON = 1 << 20;
+
     private ClipCheckpoints() {}
 
     /**
@@ -291,7 +310,7 @@ public final class ClipCheckpoints {
     }
 
     private static boolean isTorchScript(Path file) throws IOException {
-        try (ZipFile zip = new ZipFile(file.toFile())) {
+        try (ZipFile zip = TorchScriptFile.openZip(file)) {
             for (ZipEntry e : Collections.list(zip.entries())) {
                 String name = e.getName();
                 if (name.endsWith("/constants.pkl") || name.contains("/code/")) {
@@ -304,9 +323,99 @@ public final class ClipCheckpoints {
 
     private static TensorSource open(Path file, ClipCheckpointInfo.Format format)
             throws IOException {
-        return format == ClipCheckpointInfo.Format.SAFETENSORS
-                ? SafetensorsFile.open(file)
-                : TorchScriptFile.open(file);
+        if (format == ClipCheckpointInfo.Format.TORCHSCRIPT) {
+            return TorchScriptFile.open(file);
+        }
+        SafetensorsFile source;
+        try {
+            source = SafetensorsFile.open(file);
+        } catch (IllegalArgumentException e) {
+            // the reader quotes tensor names from the file, which may be of any length, and a
+            // number it cannot parse reaches here as a bare NumberFormatException
+            String m = String.valueOf(e.getMessage());
+            if (!m.contains(file.toString())) {
+                m = file + " is not a valid safetensors file: " + m;
+            }
+            throw new IllegalArgumentException(bounded(m), e);
+        }
+        try {
+            checkSizes(source, file, Files.size(file));
+        } catch (RuntimeException e) {
+            source.close();
+            throw e;
+        }
+        return source;
+    }
+
+    /**
+     * Checks every tensor's shape against the file before anything is built or allocated: the
+     * element count must not overflow and its bytes must fit in the file (the reader checks the
+     * byte span of {@code data_offsets}, but a shape whose product overflows can match a span of
+     * zero).
+     */
+    private static void checkSizes(TensorSource source, Path file, long fileSize) {
+        for (Map.Entry<String, TensorSource.Info> e : source.tensors().entrySet()) {
+            long[] shape = e.getValue().shape();
+            long bytes = Math.max(1, SafetensorsFile.bytesPerElement(e.getValue().dtype()));
+            boolean fits = true;
+            for (long d : shape) {
+                if (d == 0) {
+                    bytes = 0;
+                    break;
+                }
+                if (d < 0 || bytes > fileSize / d) {
+                    fits = false;
+                    break;
+                }
+                bytes *= d;
+            }
+            if (!fits || bytes > fileSize) {
+                throw new IllegalArgumentException(
+                        bounded(
+                                file
+                                        + ": tensor '"
+                                        + excerpt(e.getKey())
+                                        + "' has shape "
+                                        + shapeString(shape)
+                                        + " of "
+                                        + excerpt(e.getValue().dtype())
+                                        + ", more bytes than the file's "
+                                        + fileSize
+                                        + " (expected a shape whose data fits in the file)"));
+            }
+        }
+    }
+
+    /** A name from a file, cut to {@link #MAX_NAME} characters for a message. */
+    static String excerpt(String name) {
+        return name.length() <= MAX_NAME
+                ? name
+                : name.substring(0, MAX_NAME) + "... (" + name.length() + " characters)";
+    }
+
+    /** A message cut to {@link #MAX_MESSAGE} characters. */
+    static String bounded(String message) {
+        String m = String.valueOf(message);
+        return m.length() <= MAX_MESSAGE
+                ? m
+                : m.substring(0, MAX_MESSAGE - 40) + "... (" + m.length() + " characters)";
+    }
+
+    /** An int from a header value, or an exception naming the file, the tensor and the value. */
+    private static int dimension(TensorSource source, String tensor, String what, long value) {
+        if (value <= 0 || value > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(
+                    "cannot infer the CLIP visual configuration of "
+                            + source.describe()
+                            + ": "
+                            + what
+                            + " from "
+                            + excerpt(tensor)
+                            + " is "
+                            + value
+                            + ", expected a positive int");
+        }
+        return (int) value;
     }
 
     private static Set<String> visualDtypes(TensorSource source, Scheme scheme) {
@@ -359,7 +468,7 @@ public final class ClipCheckpoints {
             if (scheme.isVisual(e.getKey()) && !expected.containsKey(e.getKey())) {
                 problems.add(
                         "unexpected  "
-                                + e.getKey()
+                                + excerpt(e.getKey())
                                 + ": "
                                 + shapeString(e.getValue().shape())
                                 + " "
@@ -367,7 +476,7 @@ public final class ClipCheckpoints {
             }
         }
         if (!problems.isEmpty()) {
-            throw new IllegalArgumentException(
+            String head =
                     source.describe()
                             + " does not fit the CLIP visual tower "
                             + config
@@ -376,9 +485,30 @@ public final class ClipCheckpoints {
                             + scheme.naming
                             + " names; "
                             + problems.size()
-                            + (problems.size() == 1 ? " problem:" : " problems:")
-                            + "\n  "
-                            + String.join("\n  ", problems));
+                            + (problems.size() == 1 ? " problem:" : " problems:");
+            // a few of each kind, so that a long list of one kind does not hide the others
+            StringBuilder m = new StringBuilder(head);
+            for (String kind : List.of("mis-shaped", "missing", "bad dtype", "unexpected")) {
+                List<String> ofKind =
+                        problems.stream().filter(p -> p.startsWith(kind + " ")).toList();
+                int listed = 0;
+                for (String problem : ofKind) {
+                    if (listed == PROBLEMS_PER_KIND
+                            || m.length() + problem.length() > MAX_MESSAGE - 200) {
+                        break;
+                    }
+                    m.append("\n  ").append(problem);
+                    listed++;
+                }
+                if (listed < ofKind.size()) {
+                    m.append("\n  ... (")
+                            .append(ofKind.size())
+                            .append(' ')
+                            .append(kind)
+                            .append(" in all)");
+                }
+            }
+            throw new IllegalArgumentException(bounded(m.toString()));
         }
     }
 
@@ -555,7 +685,8 @@ public final class ClipCheckpoints {
                                 + " visual tower (vision_model.* or visual.*); load the full"
                                 + " CLIP model's file or a vision model's file");
             }
-            List<String> sample = new ArrayList<>(names);
+            List<String> sample =
+                    names.stream().limit(NAMES_IN_MESSAGE).map(ClipCheckpoints::excerpt).toList();
             throw new IllegalArgumentException(
                     where
                             + " is not a CLIP checkpoint: it holds no vision_model.* (Hugging"
@@ -565,10 +696,15 @@ public final class ClipCheckpoints {
                             + (sample.isEmpty()
                                     ? "nothing"
                                     : String.join(
-                                            ", ",
-                                            sample.subList(
-                                                    0,
-                                                    Math.min(NAMES_IN_MESSAGE, sample.size())))));
+                                                    ", ",
+                                                    sample.subList(
+                                                            0,
+                                                            Math.min(
+                                                                    NAMES_IN_MESSAGE,
+                                                                    sample.size())))
+                                            + (names.size() > NAMES_IN_MESSAGE
+                                                    ? ", ... (" + names.size() + " in all)"
+                                                    : "")));
         }
 
         /** Whether a stored name belongs to the visual tower (so that it must be expected). */
@@ -635,8 +771,8 @@ public final class ClipCheckpoints {
                                 + " "
                                 + shapeString(pj));
             }
-            int width = Math.toIntExact(ce[0]);
-            int patch = Math.toIntExact(cv[2]);
+            int width = dimension(source, classEmbedding, "the width", ce[0]);
+            int patch = dimension(source, conv, "the patch size", cv[2]);
             long tokens = pe[0];
             int grid = (int) Math.round(Math.sqrt(tokens - 1.0));
             if ((long) grid * grid + 1 != tokens) {
@@ -650,8 +786,21 @@ public final class ClipCheckpoints {
                                 + " tokens, not a square number of patches plus the class"
                                 + " token");
             }
-            int outputDim = Math.toIntExact(hf ? pj[0] : pj[1]);
-            int layers = 0;
+            int outputDim =
+                    dimension(source, projection, "the output dimension", hf ? pj[0] : pj[1]);
+            long imageSize = (long) grid * patch;
+            if (imageSize > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(
+                        "cannot infer the image size of "
+                                + source.describe()
+                                + ": "
+                                + grid
+                                + " patches of "
+                                + patch
+                                + " pixels a side make "
+                                + imageSize
+                                + ", more than an int");
+            }
             Pattern layer =
                     hf
                             ? HF_LAYER
@@ -659,12 +808,7 @@ public final class ClipCheckpoints {
                                     "^"
                                             + Pattern.quote(prefix)
                                             + "transformer\\.resblocks\\.(\\d+)\\.");
-            for (String n : t.keySet()) {
-                Matcher m = layer.matcher(n);
-                if (m.find()) {
-                    layers = Math.max(layers, Integer.parseInt(m.group(1)) + 1);
-                }
-            }
+            int layers = layerCount(source, t.keySet(), layer);
             if (layers == 0) {
                 throw new IllegalArgumentException(
                         "cannot infer the depth of "
@@ -677,13 +821,13 @@ public final class ClipCheckpoints {
             }
             ClipVisionConfig.Builder b =
                     ClipVisionConfig.builder()
-                            .optImageSize(grid * patch)
+                            .optImageSize((int) imageSize)
                             .optPatchSize(patch)
                             .optWidth(width)
                             .optLayers(layers)
                             .optOutputDim(outputDim);
             if (t.containsKey(fc1) && t.get(fc1).shape().length == 2) {
-                b.optMlpWidth(Math.toIntExact(t.get(fc1).shape()[0]));
+                b.optMlpWidth(dimension(source, fc1, "the MLP width", t.get(fc1).shape()[0]));
             } else {
                 b.optMlpWidth(4 * width);
             }
@@ -706,6 +850,60 @@ public final class ClipCheckpoints {
             return b.optHeads(heads).build();
         }
 
+        /**
+         * The number of layers the names describe: the indices must be small (below {@link
+         * #MAX_LAYERS}) and run from 0 without a gap. Parsed as digits, never as an unbounded int,
+         * and checked before anything is built.
+         */
+        private static int layerCount(TensorSource source, Set<String> names, Pattern layer) {
+            java.util.BitSet seen = new java.util.BitSet();
+            for (String n : names) {
+                Matcher m = layer.matcher(n);
+                if (!m.find()) {
+                    continue;
+                }
+                String digits = m.group(1);
+                int index = digits.length() <= 4 ? Integer.parseInt(digits) : Integer.MAX_VALUE;
+                if (index >= MAX_LAYERS || (digits.length() > 1 && digits.charAt(0) == '0')) {
+                    throw new IllegalArgumentException(
+                            "cannot infer the depth of "
+                                    + source.describe()
+                                    + ": tensor "
+                                    + excerpt(n)
+                                    + " has layer index "
+                                    + excerpt(digits)
+                                    + ", expected an index from 0 to "
+                                    + (MAX_LAYERS - 1)
+                                    + " without leading zeros");
+                }
+                seen.set(index);
+            }
+            int layers = seen.length();
+            if (seen.cardinality() != layers) {
+                List<String> missing = new ArrayList<>();
+                for (int i = seen.nextClearBit(0); i < layers; i = seen.nextClearBit(i + 1)) {
+                    missing.add(Integer.toString(i));
+                }
+                throw new IllegalArgumentException(
+                        "cannot infer the depth of "
+                                + source.describe()
+                                + ": its layer indices run up to "
+                                + (layers - 1)
+                                + " but no tensor has layer "
+                                + String.join(
+                                        ", ",
+                                        missing.subList(
+                                                0, Math.min(NAMES_IN_MESSAGE, missing.size())))
+                                + (missing.size() > NAMES_IN_MESSAGE
+                                        ? ", ... (" + missing.size() + " in all)"
+                                        : "")
+                                + "; expected layers 0 to "
+                                + (layers - 1)
+                                + " (a truncated or corrupted header?)");
+            }
+            return layers;
+        }
+
         /** Reads heads, activation and epsilon from a Hugging Face config.json next to the file. */
         private static Integer readHfConfig(Path file, ClipVisionConfig.Builder b)
                 throws IOException {
@@ -713,6 +911,14 @@ public final class ClipCheckpoints {
             Path json = dir == null ? null : dir.resolve("config.json");
             if (json == null || !Files.isRegularFile(json)) {
                 return null;
+            }
+            if (Files.size(json) > MAX_CONFIG_JSON) {
+                throw new IllegalArgumentException(
+                        json
+                                + " has "
+                                + Files.size(json)
+                                + " bytes; a Hugging Face config.json is expected to be at most "
+                                + MAX_CONFIG_JSON);
             }
             JsonObject vision;
             try {
@@ -738,7 +944,7 @@ public final class ClipCheckpoints {
             Integer heads = null;
             JsonElement h = vision.get("num_attention_heads");
             if (h != null && h.isJsonPrimitive()) {
-                heads = h.getAsInt();
+                heads = (int) number(json, "num_attention_heads", h, 1, 1 << 16);
             }
             JsonElement act = vision.get("hidden_act");
             if (act != null && act.isJsonPrimitive()) {
@@ -757,10 +963,39 @@ public final class ClipCheckpoints {
             }
             JsonElement eps = vision.get("layer_norm_eps");
             if (eps != null && eps.isJsonPrimitive()) {
-                b.optLayerNormEpsilon(eps.getAsFloat());
+                b.optLayerNormEpsilon((float) number(json, "layer_norm_eps", eps, 1e-30, 1));
             }
             logger.info("read heads/activation/epsilon of the vision tower from {}", json);
             return heads;
+        }
+
+        /** A number from config.json in [min, max], or an exception naming file, field, value. */
+        private static double number(
+                Path json, String field, JsonElement value, double min, double max) {
+            double v = Double.NaN;
+            if (value.getAsJsonPrimitive().isNumber()) {
+                try {
+                    v = value.getAsDouble();
+                } catch (NumberFormatException e) {
+                    v = Double.NaN;
+                }
+            }
+            boolean integer = "num_attention_heads".equals(field);
+            if (!(v >= min && v <= max) || (integer && v != Math.rint(v))) {
+                throw new IllegalArgumentException(
+                        json
+                                + ": "
+                                + field
+                                + " = "
+                                + excerpt(value.toString())
+                                + ", expected "
+                                + (integer ? "an integer" : "a number")
+                                + " from "
+                                + min
+                                + " to "
+                                + max);
+            }
+            return v;
         }
 
         /** The tower's parameters and the stored tensors each is made of. */

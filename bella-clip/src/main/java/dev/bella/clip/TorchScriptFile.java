@@ -22,10 +22,16 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
 
 /**
  * The parameters of a TorchScript archive (OpenAI's {@code ViT-B-32.pt}), read by name through
@@ -52,6 +58,7 @@ final class TorchScriptFile implements TensorSource {
      * @throws IllegalArgumentException if the engine cannot read it as TorchScript
      */
     static TorchScriptFile open(Path path) throws IOException {
+        validate(path);
         Model model = Model.newInstance("clip-torchscript", Device.cpu(), "PyTorch");
         try {
             model.load(path, null, Map.of("mapLocation", "true"));
@@ -70,15 +77,103 @@ final class TorchScriptFile implements TensorSource {
             return new TorchScriptFile(path, model, Collections.unmodifiableMap(tensors), arrays);
         } catch (MalformedModelException | EngineException e) {
             model.close();
+            String m = String.valueOf(e.getMessage());
             throw new IllegalArgumentException(
                     path
                             + " cannot be read as a TorchScript archive by DJL's PyTorch engine: "
-                            + e.getMessage(),
+                            + (m.length() > 1_000 ? m.substring(0, 1_000) + "..." : m),
                     e);
         } catch (IOException | RuntimeException e) {
             model.close();
             throw e;
         }
+    }
+
+    /**
+     * Opens a file as a zip archive, reporting a damaged one as malformed content rather than the
+     * JDK's bare {@link ZipException} ("zip END header not found").
+     *
+     * @throws IllegalArgumentException naming the file and what the JDK found wrong
+     */
+    static ZipFile openZip(Path path) throws IOException {
+        try {
+            return new ZipFile(path.toFile());
+        } catch (ZipException e) {
+            throw new IllegalArgumentException(
+                    path
+                            + " starts like a zip archive (a TorchScript file or a torch.save"
+                            + " checkpoint) but is not a readable one ("
+                            + e.getMessage()
+                            + "); it is truncated or corrupted, download or export it again",
+                    e);
+        }
+    }
+
+    /**
+     * Checks the archive in Java before the engine sees it: a readable zip, a TorchScript layout
+     * ({@code data.pkl}, {@code constants.pkl} or {@code code/}), every entry no larger than the
+     * file, and every entry's CRC-32. A damaged archive is refused with an exception naming the
+     * file and the entry instead of reaching the native loader.
+     */
+    static void validate(Path path) throws IOException {
+        long fileSize = Files.size(path);
+        try (ZipFile zip = openZip(path)) {
+            boolean data = false;
+            byte[] buf = new byte[1 << 16];
+            for (ZipEntry e : Collections.list(zip.entries())) {
+                String name = e.getName();
+                String shown = name.length() > 120 ? name.substring(0, 120) + "..." : name;
+                data |= name.endsWith("/data.pkl");
+                if (e.getSize() < 0
+                        || e.getSize() > fileSize && e.getMethod() == ZipEntry.STORED
+                        || e.getCompressedSize() > fileSize) {
+                    throw bad(path, "entry " + shown + " claims " + e.getSize() + " bytes");
+                }
+                if (e.isDirectory()) {
+                    continue;
+                }
+                CRC32 crc = new CRC32();
+                long read = 0;
+                try (InputStream in = zip.getInputStream(e)) {
+                    int n;
+                    while ((n = in.read(buf)) > 0) {
+                        crc.update(buf, 0, n);
+                        read += n;
+                        if (read > e.getSize()) {
+                            throw bad(path, "entry " + shown + " is longer than it claims");
+                        }
+                    }
+                } catch (IOException ex) { // a ZipException, or an EOFException from inflating
+                    throw bad(path, "entry " + shown + " cannot be read: " + ex.getMessage());
+                }
+                if (read != e.getSize() || (e.getCrc() != -1 && crc.getValue() != e.getCrc())) {
+                    throw bad(
+                            path,
+                            "entry "
+                                    + shown
+                                    + " is damaged ("
+                                    + read
+                                    + " of "
+                                    + e.getSize()
+                                    + " bytes, CRC-32 "
+                                    + Long.toHexString(crc.getValue())
+                                    + ", expected "
+                                    + Long.toHexString(e.getCrc())
+                                    + ")");
+                }
+            }
+            if (!data) {
+                throw bad(path, "it holds no */data.pkl entry");
+            }
+        }
+    }
+
+    private static IllegalArgumentException bad(Path path, String what) {
+        return new IllegalArgumentException(
+                path
+                        + " is not a valid TorchScript archive: "
+                        + what
+                        + " (truncated or corrupted?)");
     }
 
     @Override

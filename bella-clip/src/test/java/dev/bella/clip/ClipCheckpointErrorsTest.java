@@ -97,10 +97,11 @@ class ClipCheckpointErrorsTest {
                 .hasMessageContaining("does not fit the CLIP visual tower")
                 .hasMessageContaining(
                         "mis-shaped  visual.conv1.weight: expected (768, 3, 32, 32), found (64, 3, 8, 8)")
-                .hasMessageContaining(
-                        "mis-shaped  visual.proj: expected (768, 512), found (64, 32)")
-                .hasMessageContaining(
-                        "missing     visual.transformer.resblocks.11.ln_2.bias: expected (768)");
+                .hasMessageContaining("152 problems")
+                .hasMessageContaining("missing     visual.transformer.resblocks.2.ln_1.weight")
+                .hasMessageContaining("(120 missing in all)")
+                .message()
+                .hasSizeLessThanOrEqualTo(2_000);
     }
 
     @Test

@@ -135,7 +135,7 @@ public final class MacroAuroc {
                         "one-vs-rest AUROC of class " + k + " is undefined: " + e.getMessage(), e);
             }
         }
-        return sum / perClass.length;
+        return Ranking.clampUnit(sum / perClass.length); // a mean of values in [0, 1]
     }
 
     private void checkClasses(int c) {

@@ -22,9 +22,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * Reads and writes NumPy {@code .npy} files (format versions 1.0, 2.0 and 3.0) in pure Java.
@@ -33,8 +35,12 @@ import java.util.regex.Pattern;
  * uint8/16/32} , {@code float32} and {@code float64} arrays of any rank in C order. Fortran-order
  * arrays, structured dtypes and pickled objects are refused with an {@link NpyFormatException}
  * naming the file and the fix; so are a bad magic string, a malformed header, and a data section
- * shorter or longer than the shape says. Writing produces version 1.0 files, little endian, C
- * order, header padded to 64 bytes, as {@code numpy.save} does.
+ * shorter or longer than the shape says. Every size in the header is checked before anything is
+ * allocated: against the file's length when reading a file (a small file claiming a large shape
+ * costs nothing), against what actually arrives when reading a stream. Messages name the file, the
+ * field, the value and what was expected, and quote at most a short excerpt of the header. Writing
+ * produces version 1.0 files, little endian, C order, header padded to 64 bytes, as {@code
+ * numpy.save} does.
  *
  * <p>All methods are thread-safe. Reference: the NumPy format specification, {@code
  * numpy.lib.format}.
@@ -42,31 +48,46 @@ import java.util.regex.Pattern;
 public final class Npy {
 
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
-    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
-    private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
-    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
     private static final int CHUNK = 1 << 20;
+    private static final int STREAM_START = 1 << 13;
+
+    /** The longest header accepted (NumPy writes headers of a few hundred bytes). */
+    static final int MAX_HEADER = 1 << 20;
+
+    /** The most elements a Java array can hold. */
+    static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
+
+    /** NumPy's limit on the number of dimensions. */
+    static final int MAX_RANK = 64;
+
+    private static final List<String> KEYS = List.of("descr", "fortran_order", "shape");
 
     private Npy() {}
 
     /**
-     * Reads a {@code .npy} file.
+     * Reads a {@code .npy} file. The header is validated against the file's length before the data
+     * is allocated: a small file whose header claims a large shape is refused as truncated without
+     * allocating the shape.
      *
      * @param file the file
      * @return the array
      * @throws NpyFormatException if the file is not a {@code .npy} file we can read (the message
-     *     names the file and what is wrong)
+     *     names the file, the field, the value and what was expected)
+     * @throws java.nio.file.NoSuchFileException if the file does not exist
      * @throws IOException if the file cannot be read
      */
     public static NpyArray read(Path file) throws IOException {
         String name = file.toString();
         try (InputStream in = Files.newInputStream(file)) {
-            return read(in, name);
+            long length = Files.isRegularFile(file) ? Files.size(file) : -1;
+            return read(in, name, length);
         }
     }
 
     /**
-     * Reads a {@code .npy} stream; the stream is not closed.
+     * Reads a {@code .npy} stream; the stream is not closed. The length of a stream is not known in
+     * advance, so the elements are allocated as they arrive: a stream that ends early is refused
+     * after allocating no more than about twice what it held.
      *
      * @param in the stream, positioned at the magic string
      * @param name how to name the source in messages
@@ -75,119 +96,450 @@ public final class Npy {
      * @throws IOException if the stream cannot be read
      */
     public static NpyArray read(InputStream in, String name) throws IOException {
-        byte[] lead = readFully(in, 8, name, "the magic string and version");
-        for (int i = 0; i < MAGIC.length; i++) {
+        return read(in, name, -1);
+    }
+
+    /** Reads with the total length known ({@code >= 0}) or not ({@code -1}). */
+    private static NpyArray read(InputStream in, String name, long length) throws IOException {
+        byte[] lead = in.readNBytes(8);
+        for (int i = 0; i < Math.min(lead.length, MAGIC.length); i++) {
             if (lead[i] != MAGIC[i]) {
                 throw new NpyFormatException(
-                        name + ": not a .npy file (it does not start with \\x93NUMPY)");
+                        name
+                                + ": not a .npy file (it does not start with \\x93NUMPY; byte "
+                                + i
+                                + " is 0x"
+                                + Integer.toHexString(lead[i] & 0xff)
+                                + ")");
             }
         }
+        if (lead.length < 8 || (length >= 0 && length < 10)) {
+            throw new NpyFormatException(
+                    name
+                            + ": truncated: the file has "
+                            + (length >= 0 ? length : lead.length)
+                            + " bytes, fewer than the 10 of a .npy preamble (magic string,"
+                            + " version, header length)");
+        }
         int major = lead[6] & 0xff;
-        int headerLength;
+        int minor = lead[7] & 0xff;
+        if (major < 1 || major > 3 || minor != 0) {
+            throw new NpyFormatException(
+                    name
+                            + ": unsupported .npy format version "
+                            + major
+                            + "."
+                            + minor
+                            + " (expected 1.0, 2.0 or 3.0)");
+        }
+        long headerLength;
+        int preamble;
         if (major == 1) {
             byte[] b = readFully(in, 2, name, "the header length");
             headerLength = (b[0] & 0xff) | (b[1] & 0xff) << 8;
-        } else if (major == 2 || major == 3) {
-            byte[] b = readFully(in, 4, name, "the header length");
-            long len = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xffffffffL;
-            if (len > 1 << 24) {
-                throw new NpyFormatException(name + ": header length " + len + " is implausible");
-            }
-            headerLength = (int) len;
+            preamble = 10;
         } else {
+            byte[] b = readFully(in, 4, name, "the header length");
+            headerLength = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xffffffffL;
+            preamble = 12;
+        }
+        if (headerLength > MAX_HEADER) {
             throw new NpyFormatException(
-                    name + ": unsupported .npy format version " + major + "." + (lead[7] & 0xff));
+                    name
+                            + ": header length "
+                            + headerLength
+                            + " is implausible (expected at most "
+                            + MAX_HEADER
+                            + " bytes)");
+        }
+        if (length >= 0 && preamble + headerLength > length) {
+            throw new NpyFormatException(
+                    name
+                            + ": truncated: header length "
+                            + headerLength
+                            + " runs past the end of the file ("
+                            + length
+                            + " bytes, the header would end at byte "
+                            + (preamble + headerLength)
+                            + ")");
         }
         String header =
                 new String(
-                        readFully(in, headerLength, name, "the header"),
+                        readFully(in, (int) headerLength, name, "the header"),
                         major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
-        Matcher descr = DESCR.matcher(header);
-        Matcher fortran = FORTRAN.matcher(header);
-        Matcher shapeMatch = SHAPE.matcher(header);
-        if (!descr.find() || !fortran.find() || !shapeMatch.find()) {
-            throw new NpyFormatException(
-                    name
-                            + ": malformed or unsupported header (need a simple 'descr', "
-                            + "'fortran_order' and 'shape'): "
-                            + header.trim());
-        }
-        if (fortran.group(1).equals("True")) {
-            throw new NpyFormatException(
-                    name
-                            + ": Fortran-order arrays are not supported; save a C-order array,"
-                            + " e.g. np.save(f, np.ascontiguousarray(a))");
-        }
-        String d = descr.group(1);
-        NpyType type = null;
-        ByteOrder order = ByteOrder.LITTLE_ENDIAN;
-        if (d.length() >= 3 && "<>|=".indexOf(d.charAt(0)) >= 0) {
-            try {
-                type = NpyType.of(d.charAt(1), Integer.parseInt(d.substring(2)));
-            } catch (NumberFormatException e) {
-                type = null;
-            }
-            if (d.charAt(0) == '>') {
-                order = ByteOrder.BIG_ENDIAN;
-            } else if (d.charAt(0) == '=') {
-                order = ByteOrder.nativeOrder();
-            }
-        }
-        if (type == null) {
-            throw new NpyFormatException(
-                    name
-                            + ": unsupported dtype '"
-                            + d
-                            + "' (supported: bool, int8/16/32/64, uint8/16/32, float32,"
-                            + " float64)");
-        }
-        int[] shape = parseShape(shapeMatch.group(1), name);
+        Header h = Header.parse(header, name);
         long count = 1;
-        for (int s : shape) {
-            count *= s;
-            if (count > Integer.MAX_VALUE - 8) {
+        for (int s : h.shape) {
+            count *= s; // each s < 2^31 and count stays < 2^31: no overflow
+            if (count > MAX_ELEMENTS) {
                 throw new NpyFormatException(
                         name
-                                + ": too many elements for a Java array: shape "
-                                + shapeMatch.group(1));
+                                + ": shape "
+                                + Arrays.toString(h.shape)
+                                + " has more elements than a Java array holds (expected at most "
+                                + MAX_ELEMENTS
+                                + ")");
             }
         }
-        return readData(in, name, type, order, shape, (int) count);
+        long expected = count * h.type.size();
+        if (length >= 0) {
+            long available = length - preamble - headerLength;
+            if (available < expected) {
+                throw truncated(name, h, expected, available);
+            }
+            if (available > expected) {
+                throw longer(name, h, expected, available);
+            }
+        }
+        return readData(in, name, h, (int) count, length >= 0);
     }
 
-    private static int[] parseShape(String text, String name) {
-        List<Integer> dims = new ArrayList<>();
-        for (String part : text.split(",")) {
-            String p = part.trim();
-            if (p.isEmpty()) {
-                continue;
-            }
-            if (p.endsWith("L")) {
-                p = p.substring(0, p.length() - 1);
-            }
-            long v;
-            try {
-                v = Long.parseLong(p);
-            } catch (NumberFormatException e) {
-                throw new NpyFormatException(name + ": malformed shape (" + text + ")");
-            }
-            if (v < 0 || v > Integer.MAX_VALUE) {
-                throw new NpyFormatException(name + ": invalid dimension " + v + " in shape");
-            }
-            dims.add((int) v);
+    private static NpyFormatException truncated(String name, Header h, long expected, long had) {
+        return new NpyFormatException(
+                name
+                        + ": truncated: the header's shape "
+                        + Arrays.toString(h.shape)
+                        + " of "
+                        + h.typeName()
+                        + " needs "
+                        + expected
+                        + " data bytes, the file has "
+                        + had);
+    }
+
+    private static NpyFormatException longer(String name, Header h, long expected, long had) {
+        return new NpyFormatException(
+                name
+                        + ": the file is longer than its header's shape "
+                        + Arrays.toString(h.shape)
+                        + " of "
+                        + h.typeName()
+                        + " says ("
+                        + expected
+                        + " data bytes expected, "
+                        + (had < 0 ? "more" : Long.toString(had))
+                        + " found)");
+    }
+
+    /** The three fields of a .npy header, parsed and validated. */
+    private record Header(NpyType type, ByteOrder order, int[] shape) {
+
+        String typeName() {
+            return type.name().toLowerCase(Locale.ROOT);
         }
-        return dims.stream().mapToInt(Integer::intValue).toArray();
+
+        static Header parse(String text, String name) {
+            HeaderParser p = new HeaderParser(text, name);
+            Map<String, Object> dict = p.dict();
+            for (String key : dict.keySet()) {
+                if (!KEYS.contains(key)) {
+                    throw new NpyFormatException(
+                            name
+                                    + ": malformed or unsupported header: unexpected key '"
+                                    + excerpt(key)
+                                    + "' (expected exactly 'descr', 'fortran_order' and 'shape')");
+                }
+            }
+            for (String key : KEYS) {
+                if (!dict.containsKey(key)) {
+                    throw new NpyFormatException(
+                            name
+                                    + ": malformed or unsupported header: no '"
+                                    + key
+                                    + "' (expected 'descr', 'fortran_order' and 'shape'): "
+                                    + excerpt(text));
+                }
+            }
+            Object descr = dict.get("descr");
+            if (descr instanceof List) {
+                throw new NpyFormatException(
+                        name
+                                + ": malformed or unsupported header: 'descr' is a list of fields"
+                                + " (a structured dtype), expected a simple dtype such as '<f4';"
+                                + " save one plain array per file");
+            }
+            if (!(descr instanceof String d)) {
+                throw new NpyFormatException(
+                        name
+                                + ": malformed or unsupported header: 'descr' = "
+                                + excerpt(String.valueOf(descr))
+                                + ", expected a dtype string such as '<f4'");
+            }
+            Object fortran = dict.get("fortran_order");
+            if (!(fortran instanceof Boolean f)) {
+                throw new NpyFormatException(
+                        name
+                                + ": malformed header: 'fortran_order' = "
+                                + excerpt(String.valueOf(fortran))
+                                + ", expected True or False");
+            }
+            if (f) {
+                throw new NpyFormatException(
+                        name
+                                + ": Fortran-order arrays are not supported ('fortran_order' ="
+                                + " True); save a C-order array, e.g. np.save(f,"
+                                + " np.ascontiguousarray(a))");
+            }
+            Object shape = dict.get("shape");
+            if (!(shape instanceof int[] s)) {
+                throw new NpyFormatException(
+                        name
+                                + ": malformed shape: 'shape' = "
+                                + excerpt(String.valueOf(shape))
+                                + ", expected a tuple of non-negative integers");
+            }
+            NpyType type = null;
+            ByteOrder order = ByteOrder.LITTLE_ENDIAN;
+            if (d.length() >= 3 && d.length() <= 4 && "<>|=".indexOf(d.charAt(0)) >= 0) {
+                String digits = d.substring(2);
+                if (digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                    type = NpyType.of(d.charAt(1), Integer.parseInt(digits));
+                }
+                if (d.charAt(0) == '>') {
+                    order = ByteOrder.BIG_ENDIAN;
+                } else if (d.charAt(0) == '=') {
+                    order = ByteOrder.nativeOrder();
+                }
+            }
+            if (type == null) {
+                boolean object = d.length() >= 2 && d.charAt(d.length() - 1) == 'O';
+                throw new NpyFormatException(
+                        name
+                                + ": unsupported dtype '"
+                                + excerpt(d)
+                                + "'"
+                                + (object
+                                        ? " (pickled Python objects cannot be read without"
+                                                + " Python)"
+                                        : "")
+                                + " (supported: bool, int8/16/32/64, uint8/16/32, float32,"
+                                + " float64)");
+            }
+            return new Header(type, order, s);
+        }
+    }
+
+    /**
+     * A strict parser of the Python literal NumPy writes as the header: a dict of string keys whose
+     * values are strings, {@code True}/{@code False}, tuples of integers (the shape) or lists (a
+     * structured dtype, only recognised to be refused).
+     */
+    private static final class HeaderParser {
+        private final String s;
+        private final String name;
+        private int at;
+
+        HeaderParser(String s, String name) {
+            this.s = s;
+            this.name = name;
+        }
+
+        Map<String, Object> dict() {
+            skip();
+            expect('{');
+            Map<String, Object> out = new LinkedHashMap<>();
+            skip();
+            while (peek() != '}') {
+                Object key = value();
+                if (!(key instanceof String k)) {
+                    throw fail("a quoted key");
+                }
+                skip();
+                expect(':');
+                Object v = value();
+                if (out.put(k, v) != null) {
+                    throw new NpyFormatException(
+                            name
+                                    + ": malformed or unsupported header: key '"
+                                    + excerpt(k)
+                                    + "' appears twice");
+                }
+                skip();
+                if (peek() == ',') {
+                    at++;
+                    skip();
+                } else if (peek() != '}') {
+                    throw fail("',' or '}'");
+                }
+            }
+            at++;
+            skip();
+            if (at != s.length()) {
+                throw fail("the end of the header");
+            }
+            return out;
+        }
+
+        private Object value() {
+            skip();
+            char c = peek();
+            if (c == '\'' || c == '"') {
+                int end = s.indexOf(c, at + 1);
+                if (end < 0) {
+                    throw fail("a closing quote");
+                }
+                String v = s.substring(at + 1, end);
+                at = end + 1;
+                return v;
+            }
+            if (s.startsWith("True", at)) {
+                at += 4;
+                return Boolean.TRUE;
+            }
+            if (s.startsWith("False", at)) {
+                at += 5;
+                return Boolean.FALSE;
+            }
+            if (c == '(') {
+                return tuple();
+            }
+            if (c == '[') {
+                // a structured dtype: skip the (possibly nested) list, refused by the caller
+                int depth = 0;
+                do {
+                    char x = peek();
+                    if (x == '[') {
+                        depth++;
+                    } else if (x == ']') {
+                        depth--;
+                    }
+                    at++;
+                } while (depth > 0);
+                return List.of();
+            }
+            throw fail("a string, True, False or a tuple");
+        }
+
+        private int[] tuple() {
+            expect('(');
+            List<Integer> dims = new ArrayList<>();
+            skip();
+            while (peek() != ')') {
+                int start = at;
+                while (at < s.length()
+                        && (Character.isLetterOrDigit(s.charAt(at)) || s.charAt(at) == '-')) {
+                    at++;
+                }
+                String p = s.substring(start, at);
+                if (p.endsWith("L")) {
+                    p = p.substring(0, p.length() - 1);
+                }
+                if (p.isEmpty()
+                        || p.length() > 12
+                        || !p.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                    throw new NpyFormatException(
+                            name
+                                    + ": malformed shape: dimension "
+                                    + dims.size()
+                                    + " is '"
+                                    + excerpt(s.substring(start, Math.max(at, start + 1)))
+                                    + "', expected a non-negative integer");
+                }
+                long v = Long.parseLong(p); // at most 12 digits: no overflow
+                if (v > Integer.MAX_VALUE) {
+                    throw new NpyFormatException(
+                            name
+                                    + ": invalid dimension "
+                                    + v
+                                    + " at index "
+                                    + dims.size()
+                                    + " in shape (expected at most "
+                                    + Integer.MAX_VALUE
+                                    + ")");
+                }
+                if (dims.size() == MAX_RANK) {
+                    throw new NpyFormatException(
+                            name
+                                    + ": malformed shape: more than "
+                                    + MAX_RANK
+                                    + " dimensions (NumPy's limit)");
+                }
+                dims.add((int) v);
+                skip();
+                if (peek() == ',') {
+                    at++;
+                    skip();
+                } else if (peek() != ')') {
+                    throw fail("',' or ')' in the shape");
+                }
+            }
+            at++;
+            return dims.stream().mapToInt(Integer::intValue).toArray();
+        }
+
+        private void skip() {
+            while (at < s.length() && Character.isWhitespace(s.charAt(at))) {
+                at++;
+            }
+        }
+
+        private char peek() {
+            if (at >= s.length()) {
+                throw fail("more header text");
+            }
+            return s.charAt(at);
+        }
+
+        private void expect(char c) {
+            if (peek() != c) {
+                throw fail("'" + c + "'");
+            }
+            at++;
+        }
+
+        private NpyFormatException fail(String expected) {
+            int from = Math.max(0, at - 40);
+            return new NpyFormatException(
+                    name
+                            + ": malformed or unsupported header: expected "
+                            + expected
+                            + " at character "
+                            + at
+                            + (at < s.length()
+                                    ? " (found '" + excerpt(String.valueOf(s.charAt(at))) + "')"
+                                    : " (the header ended)")
+                            + " near: "
+                            + excerpt(s.substring(from, Math.min(s.length(), at + 40))));
+        }
+    }
+
+    /** A short, printable excerpt of header text for messages. */
+    static String excerpt(String text) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < text.length() && b.length() < 120; i++) {
+            char c = text.charAt(i);
+            if (c >= 0x20 && c < 0x7f) {
+                b.append(c);
+            } else {
+                b.append(String.format(Locale.ROOT, "\\x%02x", (int) c & 0xffff));
+            }
+        }
+        if (b.length() >= 120) {
+            b.append("... (").append(text.length()).append(" characters)");
+        }
+        return b.toString();
     }
 
     private static NpyArray readData(
-            InputStream in, String name, NpyType type, ByteOrder order, int[] shape, int count)
+            InputStream in, String name, Header h, int count, boolean lengthChecked)
             throws IOException {
-        float[] f = type == NpyType.FLOAT32 ? new float[count] : null;
-        double[] d = type == NpyType.FLOAT64 ? new double[count] : null;
-        long[] l = type.isInteger() ? new long[count] : null;
+        NpyType type = h.type;
+        ByteOrder order = h.order;
+        int[] shape = h.shape;
+        // With the length checked the arrays are allocated once; for a stream they grow as the data
+        // arrives, so a lying shape costs no more than the bytes actually sent.
+        int capacity = lengthChecked ? count : Math.min(count, STREAM_START);
+        float[] f = type == NpyType.FLOAT32 ? new float[capacity] : null;
+        double[] d = type == NpyType.FLOAT64 ? new double[capacity] : null;
+        long[] l = type.isInteger() ? new long[capacity] : null;
         int size = type.size();
         long expected = (long) count * size;
-        byte[] buf = new byte[(int) Math.min(CHUNK, Math.max(expected, 1))];
+        byte[] buf =
+                new byte
+                        [(int)
+                                Math.min(
+                                        lengthChecked ? CHUNK : STREAM_START,
+                                        Math.max(expected, 1))];
         long done = 0;
         int carry = 0; // bytes of a partial element kept at the start of buf
         int index = 0;
@@ -195,18 +547,17 @@ public final class Npy {
             int want = (int) Math.min(buf.length - carry, expected - done);
             int got = in.readNBytes(buf, carry, want);
             if (got <= 0) {
-                throw new NpyFormatException(
-                        name
-                                + ": truncated: the header's shape "
-                                + java.util.Arrays.toString(shape)
-                                + " needs "
-                                + expected
-                                + " data bytes, the file has "
-                                + done);
+                throw truncated(name, h, expected, done);
             }
             done += got;
             int avail = carry + got;
             int whole = avail / size;
+            if (index + whole > capacity) {
+                capacity = (int) Math.min(count, Math.max(2L * capacity, (long) index + whole));
+                f = f == null ? null : Arrays.copyOf(f, capacity);
+                d = d == null ? null : Arrays.copyOf(d, capacity);
+                l = l == null ? null : Arrays.copyOf(l, capacity);
+            }
             ByteBuffer bb = ByteBuffer.wrap(buf, 0, whole * size).order(order);
             switch (type) {
                 case FLOAT32 -> bb.asFloatBuffer().get(f, index, whole);
@@ -222,22 +573,18 @@ public final class Npy {
             System.arraycopy(buf, whole * size, buf, 0, carry);
         }
         if (in.read() != -1) {
-            throw new NpyFormatException(
-                    name
-                            + ": "
-                            + "the file is longer than its header's shape "
-                            + java.util.Arrays.toString(shape)
-                            + " of "
-                            + type.name().toLowerCase(java.util.Locale.ROOT)
-                            + " says ("
-                            + expected
-                            + " data bytes)");
+            throw longer(name, h, expected, -1);
         }
         if (type == NpyType.BOOL) {
             for (int i = 0; i < count; i++) {
                 if (l[i] != 0 && l[i] != 1) {
                     throw new NpyFormatException(
-                            name + ": bool element " + i + " has byte value " + l[i]);
+                            name
+                                    + ": bool element "
+                                    + i
+                                    + " has byte value "
+                                    + l[i]
+                                    + " (expected 0 or 1)");
                 }
             }
         }

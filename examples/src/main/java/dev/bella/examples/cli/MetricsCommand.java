@@ -15,6 +15,7 @@ package dev.bella.examples.cli;
 
 import dev.bella.metrics.MetricsReport;
 import dev.bella.metrics.ParticleProbabilities;
+import dev.bella.metrics.Probabilities;
 import dev.bella.metrics.ProbabilityMatrix;
 import dev.bella.metrics.npy.Npy;
 import dev.bella.metrics.npy.NpyArray;
@@ -39,8 +40,10 @@ import picocli.CommandLine.Option;
  * JSON, with optional pictures. See {@code docs/metrics.md}.
  *
  * <p>Exit codes: 0 on success, 2 on bad input (unreadable or malformed file, shapes that disagree,
- * a label out of range, invalid probabilities, bins &lt;= 0), with a message on standard error
- * naming the file or the offending index and value.
+ * a label out of range, invalid probabilities, {@code --bins} not an integer from 1 to {@value
+ * #MAX_BINS}, or arrays too large for the heap), with a message on standard error naming the file
+ * and the offending index and value. The message is at most {@value #MAX_MESSAGE} characters. Every
+ * file is validated before its data is allocated (see {@link Npy#read(Path)}).
  */
 @Command(
         name = "metrics",
@@ -56,6 +59,15 @@ public final class MetricsCommand implements Callable<Integer> {
 
     /** Exit code for bad input. */
     static final int BAD_INPUT = 2;
+
+    /**
+     * The most confidence bins: the Markdown report has a row per bin, so this bounds its length
+     * (about 70 characters a row), and ECE with more bins than this is noise for any real N.
+     */
+    static final int MAX_BINS = 1_000;
+
+    /** The longest message printed for bad input. */
+    static final int MAX_MESSAGE = 2_000;
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -86,8 +98,10 @@ public final class MetricsCommand implements Callable<Integer> {
             paramLabel = "M",
             defaultValue = "15",
             description =
-                    "number of equal-width confidence bins for ECE/MCE (default: ${DEFAULT-VALUE})")
-    int bins;
+                    "number of equal-width confidence bins for ECE/MCE, an integer from 1 to "
+                            + MAX_BINS
+                            + " (default: ${DEFAULT-VALUE})")
+    String bins;
 
     @Option(
             names = "--plots",
@@ -117,11 +131,20 @@ public final class MetricsCommand implements Callable<Integer> {
             out.flush();
             return 0;
         } catch (NoSuchFileException e) {
-            err.println("bella metrics: no such file: " + e.getFile());
+            err.println("bella metrics: no such file: " + bounded(e.getFile()));
         } catch (IOException e) {
-            err.println("bella metrics: " + e.getMessage());
+            err.println("bella metrics: " + bounded(e.getMessage()));
         } catch (IllegalArgumentException e) {
-            err.println("bella metrics: bad input: " + e.getMessage());
+            err.println("bella metrics: bad input: " + bounded(e.getMessage()));
+        } catch (OutOfMemoryError e) {
+            // files are validated against their length before allocation, so this is a valid
+            // file larger than the heap
+            err.println(
+                    "bella metrics: the arrays of "
+                            + files()
+                            + " do not fit in the Java heap ("
+                            + Runtime.getRuntime().maxMemory() / (1 << 20)
+                            + " MiB); raise it with JAVA_OPTS=-Xmx...");
         }
         err.flush();
         return BAD_INPUT;
@@ -135,18 +158,16 @@ public final class MetricsCommand implements Callable<Integer> {
      * @throws IllegalArgumentException on bad input
      */
     MetricsReport report() throws IOException {
-        if (bins <= 0) {
-            throw new IllegalArgumentException(
-                    "--bins should be a positive integer but the value passed is " + bins);
-        }
+        int m = parseBins(bins);
         NpyArray p = read(probs);
         NpyArray y = read(labels);
-        MetricsReport.Builder b = MetricsReport.builder().optBins(bins);
+        MetricsReport.Builder b = MetricsReport.builder().optBins(m);
         if (y.rank() != 1) {
             throw new IllegalArgumentException(
                     labels + ": labels must have shape (N), got " + Arrays.toString(y.shape()));
         }
-        b.setLabels(y.toIntArray());
+        int[] labelValues = y.toIntArray();
+        b.setLabels(labelValues);
         if (p.type().isInteger()) {
             throw new IllegalArgumentException(
                     probs
@@ -176,11 +197,17 @@ public final class MetricsCommand implements Callable<Integer> {
         }
         // float64 files are read as float32, the metrics' one input type (model outputs)
         int[] s = p.shape();
-        if (p.rank() == 2) {
-            b.setProbabilities(ProbabilityMatrix.of(float32(p), s[0], s[1]));
-        } else {
-            b.setParticleProbabilities(ParticleProbabilities.of(float32(p), s[0], s[1], s[2]));
+        int classes = s[s.length - 1];
+        if (n == 0 || classes == 0 || (p.rank() == 3 && s[0] == 0)) {
+            throw new IllegalArgumentException(
+                    probs
+                            + ": probabilities must have at least one particle, example and class,"
+                            + " got shape "
+                            + Arrays.toString(s));
         }
+        float[] values = float32(p);
+        checkProbabilities(values, s);
+        boolean[] oodFlags = null;
         if (ood != null) {
             NpyArray o = read(ood);
             if (o.rank() != 1 || o.size() != n) {
@@ -194,9 +221,131 @@ public final class MetricsCommand implements Callable<Integer> {
                                 + ") like "
                                 + labels);
             }
-            b.optOod(o.toBooleanArray());
+            oodFlags = o.toBooleanArray();
+            b.optOod(oodFlags);
         }
-        return b.build();
+        checkLabels(labelValues, oodFlags, classes);
+        if (p.rank() == 2) {
+            b.setProbabilities(ProbabilityMatrix.of(values, s[0], s[1]));
+        } else {
+            b.setParticleProbabilities(ParticleProbabilities.of(values, s[0], s[1], s[2]));
+        }
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            // the library names arrays (probs, labels, ood), not files
+            throw new IllegalArgumentException(files() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Parses {@code --bins}: an integer from 1 to {@link #MAX_BINS}. */
+    static int parseBins(String text) {
+        String t = text == null ? "" : text.trim();
+        int m = -1;
+        if (t.matches("[+-]?[0-9]{1,10}")) {
+            long v = Long.parseLong(t);
+            m = v >= 1 && v <= MAX_BINS ? (int) v : 0;
+        }
+        if (m < 1) {
+            throw new IllegalArgumentException(
+                    "--bins should be an integer from 1 to "
+                            + MAX_BINS
+                            + " but the value passed is "
+                            + bounded(t.length() > 40 ? t.substring(0, 40) + "..." : t));
+        }
+        return m;
+    }
+
+    /**
+     * Checks every probability is finite and in [0, 1] and every row sums to 1 within {@link
+     * Probabilities#ROW_SUM_TOLERANCE}, naming the file, the index and the value.
+     */
+    private void checkProbabilities(float[] v, int[] shape) {
+        int classes = shape[shape.length - 1];
+        for (int r = 0; r * classes < v.length; r++) {
+            double sum = 0;
+            for (int c = 0; c < classes; c++) {
+                float x = v[r * classes + c];
+                if (!(x >= 0 && x <= 1)) {
+                    throw new IllegalArgumentException(
+                            probs
+                                    + ": probs"
+                                    + index(shape, r * classes + c)
+                                    + " = "
+                                    + x
+                                    + ": probabilities must be finite and in [0, 1]"
+                                    + (x > 1 || x < 0 ? " (logits? apply softmax first)" : ""));
+                }
+                sum += x;
+            }
+            if (!(Math.abs(sum - 1) <= Probabilities.ROW_SUM_TOLERANCE)) {
+                int[] at = unravel(shape, r * classes);
+                throw new IllegalArgumentException(
+                        probs
+                                + ": row probs"
+                                + index(Arrays.copyOf(at, at.length - 1))
+                                + " sums to "
+                                + sum
+                                + ", expected 1 within "
+                                + Probabilities.ROW_SUM_TOLERANCE
+                                + " (pass probabilities after softmax, not logits)");
+            }
+        }
+    }
+
+    /** Checks the in-distribution labels are in [0, C), naming the file, the index and value. */
+    private void checkLabels(int[] y, boolean[] oodFlags, int classes) {
+        for (int i = 0; i < y.length; i++) {
+            if ((oodFlags == null || !oodFlags[i]) && (y[i] < 0 || y[i] >= classes)) {
+                throw new IllegalArgumentException(
+                        labels
+                                + ": labels["
+                                + i
+                                + "] = "
+                                + y[i]
+                                + " is outside [0, "
+                                + classes
+                                + "): "
+                                + probs
+                                + " has "
+                                + classes
+                                + " classes"
+                                + (oodFlags == null ? "" : " (in-distribution example, ood = 0)"));
+            }
+        }
+    }
+
+    private static int[] unravel(int[] shape, int flat) {
+        int[] at = new int[shape.length];
+        for (int d = shape.length - 1; d >= 0; d--) {
+            at[d] = flat % shape[d];
+            flat /= shape[d];
+        }
+        return at;
+    }
+
+    private static String index(int[] shape, int flat) {
+        return index(unravel(shape, flat));
+    }
+
+    private static String index(int[] at) {
+        StringBuilder b = new StringBuilder();
+        for (int i : at) {
+            b.append('[').append(i).append(']');
+        }
+        return b.toString();
+    }
+
+    private String files() {
+        return "--probs " + probs + ", --labels " + labels + (ood == null ? "" : ", --ood " + ood);
+    }
+
+    /** Bounds a message to {@link #MAX_MESSAGE} characters. */
+    static String bounded(String message) {
+        String m = String.valueOf(message);
+        return m.length() <= MAX_MESSAGE
+                ? m
+                : m.substring(0, MAX_MESSAGE - 40) + "... (" + m.length() + " characters)";
     }
 
     /** The values as float32, the metrics' input type: float64 files are rounded to float32. */
