@@ -13,75 +13,16 @@
  */
 package dev.bella.core.io;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
- * Checks that a file is the one a manifest describes: present, a regular file, of the recorded size
- * and SHA-256. Every check runs before the file's content reaches a decoder.
+ * The digest of Bella's integrity checks: SHA-256, recorded by {@link AtomicFiles} when a file is
+ * written and checked by {@link ContainedFile} when it is read back.
  */
 public final class FileIntegrity {
 
     private FileIntegrity() {}
-
-    /**
-     * Reads a file whose size and SHA-256 were recorded when it was written, and checks both.
-     *
-     * @param file the file
-     * @param what what the file is, for messages (e.g. {@code "adapter data file"})
-     * @param expectedBytes the recorded size
-     * @param expectedSha256 the recorded SHA-256, hex
-     * @return the file's content
-     * @throws NoSuchFileException if the file is missing
-     * @throws IOException if it cannot be read
-     * @throws IllegalArgumentException if it is not a regular file, or its size or hash differ
-     */
-    public static byte[] readVerified(
-            Path file, String what, long expectedBytes, String expectedSha256) throws IOException {
-        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS) && !Files.exists(file)) {
-            throw new NoSuchFileException(
-                    file.toString(), null, what + " named by the manifest is missing");
-        }
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException(what + " " + file + " is not a regular file");
-        }
-        long size = Files.size(file);
-        if (size != expectedBytes) {
-            throw new IllegalArgumentException(
-                    what
-                            + " "
-                            + file
-                            + " is "
-                            + (size < expectedBytes ? "truncated" : "too long")
-                            + ": "
-                            + size
-                            + " bytes, the manifest says "
-                            + expectedBytes);
-        }
-        byte[] bytes;
-        try (InputStream in = Files.newInputStream(file)) {
-            bytes = in.readNBytes(Math.toIntExact(expectedBytes));
-        }
-        String sha = HexFormat.of().formatHex(sha256().digest(bytes));
-        if (!sha.equalsIgnoreCase(expectedSha256)) {
-            throw new IllegalArgumentException(
-                    what
-                            + " "
-                            + file
-                            + " is corrupted: its SHA-256 is "
-                            + sha
-                            + ", the manifest says "
-                            + expectedSha256);
-        }
-        return bytes;
-    }
 
     /**
      * Returns a new SHA-256 digest.

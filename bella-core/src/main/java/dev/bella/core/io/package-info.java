@@ -15,8 +15,8 @@
  * Files that must never be half-written or silently wrong: {@link dev.bella.core.io.AtomicFiles}
  * (write to a temporary file, fsync, rename, fsync the directory) for every file Bella saves;
  * {@link dev.bella.core.io.ContainedFile} (a manifest's file name resolved inside its directory, a
- * regular file of the recorded size, checked before opening, then its SHA-256) and {@link
- * dev.bella.core.io.FileIntegrity} for every file it reads back; {@link
+ * regular file of the recorded size, checked before opening, then its SHA-256 from {@link
+ * dev.bella.core.io.FileIntegrity}) for every file it reads back; {@link
  * dev.bella.core.io.SafetensorsHeader}, the one validated safetensors parser (header, dtypes,
  * shapes, offsets; tensors decoded in Java, never by DJL's native decoder), used by the adapter
  * store, the optimizer state and the CLIP loader; {@link dev.bella.core.io.BoundedText} keeps
