@@ -13,7 +13,7 @@
  */
 package dev.bella.clip;
 
-import dev.bella.core.io.SafetensorsHeader;
+import dev.bella.metrics.io.SafetensorsHeader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -20,7 +20,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import dev.bella.core.io.BoundedText;
+import dev.bella.metrics.io.BoundedText;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -105,7 +105,7 @@ public record AdapterManifest(
      */
     static AdapterManifest of(
             ParticleBlock model,
-            dev.bella.core.io.AtomicFiles.Written data,
+            dev.bella.metrics.io.AtomicFiles.Written data,
             String dataType,
             Map<String, String> metadata,
             JsonObject provenance) {
@@ -355,7 +355,7 @@ public record AdapterManifest(
 
     private static long integer(JsonObject o, String key, Path file) {
         JsonElement e = o.get(key);
-        Long v = dev.bella.core.io.SafetensorsHeader.exactLong(e);
+        Long v = dev.bella.metrics.io.SafetensorsHeader.exactLong(e);
         if (v == null) {
             throw bad(
                     file,
@@ -369,7 +369,7 @@ public record AdapterManifest(
     }
 
     private static long nonNegative(JsonElement e, String field, Path file) {
-        Long v = dev.bella.core.io.SafetensorsHeader.exactLong(e);
+        Long v = dev.bella.metrics.io.SafetensorsHeader.exactLong(e);
         if (v == null || v < 0) {
             throw bad(
                     file,
@@ -383,7 +383,7 @@ public record AdapterManifest(
     }
 
     private static long positive(JsonElement e, String field, Path file) {
-        Long v = dev.bella.core.io.SafetensorsHeader.exactLong(e);
+        Long v = dev.bella.metrics.io.SafetensorsHeader.exactLong(e);
         if (v == null || v < 1 || v > Integer.MAX_VALUE) {
             throw bad(
                     file,

@@ -11,7 +11,7 @@
  * or implied. See the License for the specific language governing permissions and limitations under
  * the License.
  */
-package dev.bella.core.io;
+package dev.bella.metrics.io;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -11,7 +11,7 @@
  * or implied. See the License for the specific language governing permissions and limitations under
  * the License.
  */
-package dev.bella.core.io;
+package dev.bella.metrics.io;
 
 /**
  * Keeps text taken from a file short and printable in messages: a hostile file can hold a
