@@ -22,7 +22,8 @@
  * store, the optimizer state and the CLIP loader; {@link dev.bella.metrics.io.BoundedText} keeps
  * values taken from files short in messages.
  *
- * <p>Pure Java (JDK and Gson), so it lives in the module every other module depends on; bella-core's
- * adapter store and checkpoints, bella-clip's checkpoint loaders and the command line use it.
+ * <p>Pure Java (JDK and Gson), so it lives in the module every other module depends on;
+ * bella-core's adapter store and checkpoints, bella-clip's checkpoint loaders and the command line
+ * use it.
  */
 package dev.bella.metrics.io;
