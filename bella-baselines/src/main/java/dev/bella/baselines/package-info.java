@@ -1,0 +1,20 @@
+/*
+ * Copyright 2026 The Bella developers
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not use this file except
+ * in compliance with the License. You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software distributed under the License
+ * is distributed on an "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express
+ * or implied. See the License for the specific language governing permissions and limitations under
+ * the License.
+ */
+/**
+ * The other posteriors of the paper over the same adapters (SPEC §9), each on bella-core's training
+ * seam: {@link dev.bella.baselines.SgldRule} (stochastic gradient Langevin dynamics, an {@code
+ * UpdateRule}) with {@link dev.bella.baselines.SampleCollector} (burn-in and thinning, kept samples
+ * as a {@code ParticlePosterior}). Laplace over LoRA (VBL), mean-field VI and MC dropout follow.
+ */
+package dev.bella.baselines;
