@@ -15,6 +15,8 @@
  * The other posteriors of the paper over the same adapters (SPEC §9), each on bella-core's training
  * seam: {@link dev.bella.baselines.SgldRule} (stochastic gradient Langevin dynamics, an {@code
  * UpdateRule}) with {@link dev.bella.baselines.SampleCollector} (burn-in and thinning, kept samples
- * as a {@code ParticlePosterior}). Laplace over LoRA (VBL), mean-field VI and MC dropout follow.
+ * as a {@code ParticlePosterior}), and {@link dev.bella.baselines.Laplace} (VBL: a diagonal Laplace
+ * approximation over one adapter, the prior precision by marginal likelihood, sampled predictive).
+ * Mean-field VI and MC dropout follow.
  */
 package dev.bella.baselines;
