@@ -66,9 +66,10 @@ import org.slf4j.LoggerFactory;
  * on its own with {@link Builder#optPerParticleDataOrder}); each particle's loss \( L_j \) is its
  * mean loss scaled to the data set, \( N \cdot \bar\ell_j \), plus \( \frac{\lambda}{2}
  * \|\theta_j\|^2 \) for a Gaussian prior of precision \( \lambda \) ({@link
- * Builder#optPriorPrecision}, default 0); one backward pass gives every particle's gradient; the
- * {@link StepListener}s check them (a {@link DivergenceGuard} always does); the update rule turns
- * them into the gradients handed to the optimizer. The default optimizer is AdamW (decoupled weight
+ * Builder#optPriorPrecision}, default 0), or that divided by \( N \) ({@link Builder#optObjective},
+ * {@link Objective#PER_EXAMPLE}); one backward pass gives every particle's gradient; the {@link
+ * StepListener}s check them (a {@link DivergenceGuard} always does); the update rule turns them
+ * into the gradients handed to the optimizer. The default optimizer is AdamW (decoupled weight
  * decay 0.01, DJL's default, the MAP analogue of a Gaussian prior) in a resumable form; any DJL
  * {@link Optimizer} may be supplied instead.
  *
@@ -102,6 +103,7 @@ public final class ParticleTrainer {
     private final float weightDecay;
     private final float clipGrad;
     private final double priorPrecision;
+    private final Objective objective;
     private final int epochs;
     private final long maxSteps;
     private final int batchSize;
@@ -124,6 +126,7 @@ public final class ParticleTrainer {
         this.clipGrad = b.clipGrad;
         this.optimizer = b.optimizer == null ? this::newAdamW : b.optimizer;
         this.priorPrecision = b.priorPrecision;
+        this.objective = b.objective;
         this.epochs = b.epochs;
         this.maxSteps = b.maxSteps;
         this.batchSize = b.batchSize;
@@ -369,8 +372,8 @@ public final class ParticleTrainer {
                                 : trainer.forward(data, labels);
                 checkLabels(labels, predictions, trainingBatch(run));
                 perParticle = loss.perParticle(labels, predictions);
-                NDArray objective = perParticle.mul(datasetScale).sum();
-                collector.backward(withPrior(objective, params, batch.getManager()));
+                NDArray total = perParticle.mul(objective.lossScale(datasetScale)).sum();
+                collector.backward(withPrior(total, params, datasetScale, batch.getManager()));
             }
         } else {
             NDList[] chunkPredictions = new NDList[(n + particleChunk - 1) / particleChunk];
@@ -393,9 +396,9 @@ public final class ParticleTrainer {
                             checkLabels(labels, out, trainingBatch(run));
                         }
                         NDArray chunkLoss = loss.perParticle(y, out);
-                        NDArray objective = chunkLoss.mul(datasetScale).sum();
+                        NDArray total = chunkLoss.mul(objective.lossScale(datasetScale)).sum();
                         collector.backward(
-                                c == 0 ? withPrior(objective, params, scope) : objective);
+                                c == 0 ? withPrior(total, params, datasetScale, scope) : total);
                         chunkLosses[c] = keep(chunkLoss, batch.getManager());
                         NDList kept = new NDList(out.size());
                         for (NDArray o : out) {
@@ -543,18 +546,23 @@ public final class ParticleTrainer {
         }
     }
 
-    /** Adds \( \frac{\lambda}{2} \sum \|\theta\|^2 \) over the adapters when a prior is set. */
-    private NDArray withPrior(NDArray objective, Map<String, Parameter> params, NDManager scope) {
+    /**
+     * Adds the prior term, \( \frac{\lambda}{2} \sum \|\theta\|^2 \) over the adapters times the
+     * objective's prior scale, when a prior is set.
+     */
+    private NDArray withPrior(
+            NDArray total, Map<String, Parameter> params, long dataSetSize, NDManager scope) {
         if (priorPrecision <= 0) {
-            return objective;
+            return total;
         }
+        double factor = priorPrecision / 2 * objective.priorScale(dataSetSize);
         for (Parameter p : params.values()) {
             // A result joins its first operand's manager: move the first one to the scope.
             NDArray square = p.getArray().square();
             square.attach(scope);
-            objective = objective.add(square.sum().mul(priorPrecision / 2));
+            total = total.add(square.sum().mul(factor));
         }
-        return objective;
+        return total;
     }
 
     /**
@@ -623,6 +631,7 @@ public final class ParticleTrainer {
         s.put("weight_decay", Float.toString(weightDecay));
         s.put("clip_grad", Float.toString(clipGrad));
         s.put("prior_precision", Double.toString(priorPrecision));
+        s.put("objective", objective.name().toLowerCase(java.util.Locale.ROOT));
         s.put("epochs", Integer.toString(epochs));
         s.put("batch_size", Integer.toString(batchSize));
         s.put("seed", Long.toString(seed));
@@ -685,6 +694,7 @@ public final class ParticleTrainer {
         private float weightDecay = 0.01f;
         private float clipGrad;
         private double priorPrecision;
+        private Objective objective = Objective.DATA_SET;
         private int epochs = 1;
         private long maxSteps = Long.MAX_VALUE;
         private int batchSize = 32;
@@ -792,6 +802,20 @@ public final class ParticleTrainer {
          */
         public Builder optPriorPrecision(double precision) {
             this.priorPrecision = precision;
+            return this;
+        }
+
+        /**
+         * Sets the scale of each particle's objective ({@link Objective}): {@link
+         * Objective#DATA_SET} (default; the negative log posterior, \( N \bar\ell +
+         * \frac{\lambda}{2}\|\theta\|^2 \)) or {@link Objective#PER_EXAMPLE} (\( \bar\ell +
+         * \frac{\lambda}{2N}\|\theta\|^2 \), the scale of the paper's SVGD \( \gamma \)).
+         *
+         * @param objective the scale
+         * @return this builder
+         */
+        public Builder optObjective(Objective objective) {
+            this.objective = Objects.requireNonNull(objective, "objective");
             return this;
         }
 

@@ -101,6 +101,59 @@ class ParticleTrainerTest {
     }
 
     @Test
+    void thePerExampleObjectiveIsTheDataSetOneDividedByN() throws Exception {
+        // The first step's gradients under both scales, with a prior: N g_per_example must equal
+        // g_data_set, term by term (N * mean loss + lambda/2 |theta|^2 vs mean loss +
+        // lambda/(2N) |theta|^2).
+        ArrayDataset train = blobs(48, 1);
+        java.util.Map<Objective, List<float[]>> seen = new java.util.EnumMap<>(Objective.class);
+        for (Objective o : Objective.values()) {
+            List<float[]> grads = new ArrayList<>();
+            UpdateRule capture =
+                    new UpdateRule() {
+                        @Override
+                        public String name() {
+                            return "capture";
+                        }
+
+                        @Override
+                        public java.util.Map<String, String> settings() {
+                            return java.util.Map.of();
+                        }
+
+                        @Override
+                        public Update update(StepGradients step) {
+                            step.gradients().values().forEach(g -> grads.add(g.toFloatArray()));
+                            return new Update(step.gradients(), java.util.Map.of());
+                        }
+                    };
+            try (ParticlePosterior p =
+                    ParticleTrainer.builder()
+                            .setUpdateRule(capture)
+                            .optObjective(o)
+                            .optPriorPrecision(0.5)
+                            .optMaxSteps(1)
+                            .build()
+                            .fit(wrap(2), train, null)) {
+                assertThat(p.getProvenance().settings())
+                        .containsEntry("objective", o.name().toLowerCase(java.util.Locale.ROOT));
+            }
+            seen.put(o, grads);
+        }
+        List<float[]> data = seen.get(Objective.DATA_SET);
+        List<float[]> perExample = seen.get(Objective.PER_EXAMPLE);
+        assertThat(data).hasSameSizeAs(perExample).isNotEmpty();
+        for (int t = 0; t < data.size(); t++) {
+            for (int i = 0; i < data.get(t).length; i++) {
+                double expected = data.get(t)[i];
+                assertThat(48.0 * perExample.get(t)[i])
+                        .as("tensor %d value %d", t, i)
+                        .isCloseTo(expected, within(1e-4 * Math.max(1, Math.abs(expected))));
+            }
+        }
+    }
+
+    @Test
     void aTrainerNeedsAnUpdateRule() {
         assertThatThrownBy(() -> ParticleTrainer.builder().build())
                 .isInstanceOf(IllegalStateException.class)
