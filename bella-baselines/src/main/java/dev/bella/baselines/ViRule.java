@@ -63,8 +63,8 @@ import java.util.SplittableRandom;
  * \right) \odot \mathrm{sigmoid}(\rho), \]
  *
  * <p>takes one Adam step on \( \mu \) and \( \rho \) (its own Adam, \( \beta = (0.9, 0.999) \), \(
- * \epsilon = 10^{-8} \), learning rate from {@link Builder#optLearningRate}), draws fresh \(
- * \varepsilon_s \) in Java from {@code (seed, step + 1, tensor)} and hands the optimizer \(
+ * \epsilon = 10^{-8} \), learning rate from {@link Builder#optLearningRate(Tracker)}), draws fresh
+ * \( \varepsilon_s \) in Java from {@code (seed, step + 1, tensor)} and hands the optimizer \(
  * \theta_s - \theta_s' \), the particles' current values minus their next ones; {@link #trainer}
  * pairs the rule with plain SGD at learning rate 1, so the particles land exactly on the next
  * samples \( \theta_s' = \mu' + \sigma' \odot \varepsilon_s' \). The trainer's optimizer is thus a
@@ -228,8 +228,7 @@ public final class ViRule implements UpdateRule {
         }
         int n = model.getParticleCount();
         updates++;
-        double lr =
-                learningRate.getNewValue(Math.toIntExact(Math.min(updates - 1, Integer.MAX_VALUE)));
+        double lr = learningRate.getNewValue((int) Math.min(updates - 1, Integer.MAX_VALUE));
         double c1 = 1 - Math.pow(BETA1, updates);
         double c2 = 1 - Math.pow(BETA2, updates);
         double kl = 0;

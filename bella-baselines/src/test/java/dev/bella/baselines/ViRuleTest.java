@@ -45,7 +45,7 @@ import org.junit.jupiter.api.Test;
  * \Lambda^{-1} X^\top y / \sigma^2 \), and the best mean-field Gaussian (the ELBO's maximum) has
  * mean \( m \) and variances \( 1 / \Lambda_{ii} \), the inverse of the precision's diagonal, not
  * the posterior's marginal variances \( (\Lambda^{-1})_{ii} \). The inputs are strongly correlated
- * so that the two differ by a factor of about 2.7.
+ * so that the two differ by a factor of about 2.3.
  */
 class ViRuleTest {
 
