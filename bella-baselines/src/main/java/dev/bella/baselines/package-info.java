@@ -16,7 +16,8 @@
  * seam: {@link dev.bella.baselines.SgldRule} (stochastic gradient Langevin dynamics, an {@code
  * UpdateRule}) with {@link dev.bella.baselines.SampleCollector} (burn-in and thinning, kept samples
  * as a {@code ParticlePosterior}), and {@link dev.bella.baselines.Laplace} (VBL: a diagonal Laplace
- * approximation over one adapter, the prior precision by marginal likelihood, sampled predictive).
- * Mean-field VI and MC dropout follow.
+ * approximation over one adapter, the prior precision by marginal likelihood, sampled predictive),
+ * and {@link dev.bella.baselines.ViRule} (mean-field VI on the ELBO, the particles as the
+ * reparameterised samples). MC dropout follows.
  */
 package dev.bella.baselines;
