@@ -32,6 +32,7 @@ import dev.bella.core.posterior.EpochStats;
 import dev.bella.core.posterior.ParticlePosterior;
 import dev.bella.core.testing.TrainingFixtures;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
