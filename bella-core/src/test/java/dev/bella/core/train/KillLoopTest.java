@@ -195,7 +195,11 @@ class KillLoopTest {
                     Thread.sleep(random.nextInt(300));
                     child.kill();
                     kills++;
-                    for (String l; (l = child.lines.poll()) != null; ) {
+                    // Read everything the saver printed before it died (up to the reader's end of
+                    // stream), so that the last reported save is really the last one.
+                    for (String l;
+                            (l = child.lines.poll(20, TimeUnit.SECONDS)) != null
+                                    && !l.equals("<eof>"); ) {
                         if (l.startsWith("saved ")) {
                             lastSaved = Long.parseLong(l.substring(6));
                         }
