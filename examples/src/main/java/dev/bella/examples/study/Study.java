@@ -61,11 +61,15 @@ import java.util.stream.Stream;
  *       digits).
  *   <li>Pre-training: an MLP is trained in full on the source split and frozen; it is cached, so a
  *       re-run skips this step.
- *   <li>Fine-tuning on the target split: a single LoRA adapter, Ensemble Bella and SVGD Bella (rank
- *       {@code r} on both dense layers), and a full-rank ensemble of fine-tuned copies.
+ *   <li>Fine-tuning on the target split, one run per method of {@link StudySettings#methods()} (see
+ *       {@link StudyMethods}; by default a single LoRA adapter, Ensemble Bella and SVGD Bella of
+ *       rank {@code r} on both dense layers, and a full-rank ensemble of fine-tuned copies).
  *   <li>Evaluation on the test split and the OOD set: accuracy, NLL, ECE, MCE, Brier, OOD AUROC by
- *       entropy and by mutual information, accuracy under corruptions and FGSM, trainable values,
- *       bytes stored, training time.
+ *       entropy and by mutual information, misclassification AUROC, function-space diversity,
+ *       accuracy under corruptions and FGSM, trainable values, bytes stored, training time.
+ *   <li>Output: {@code report.md} and plots, {@code results.json} ({@link StudyJson}), the
+ *       adapters, and {@code probs-<id>.npy}, {@code labels.npy} and {@code ood.npy} for {@code
+ *       ./bella metrics}.
  * </ol>
  */
 public final class Study {
