@@ -14,6 +14,7 @@
 package dev.bella.metrics;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Reliability-diagram data: for each of M equal-width confidence bins, how many examples fell in
@@ -96,6 +97,51 @@ public record ReliabilityDiagram(List<Bin> bins) {
             }
         }
         return mce;
+    }
+
+    /**
+     * Maximum calibration error over the bins holding at least {@code minCount} examples: {@code
+     * max_b |acc(B_b) - conf(B_b)|} over {@code |B_b| >= minCount}. Sparse bins (one or two
+     * examples) can dominate the MCE of a small or very accurate test set; leaving them out shows
+     * the gap of the bins that carry evidence. {@code mce(1)} equals {@link #mce()}.
+     *
+     * @param minCount the fewest examples a bin must hold to count, at least 1
+     * @return the MCE in [0, 1], or NaN if no bin holds {@code minCount} examples
+     * @throws IllegalArgumentException if {@code minCount < 1}
+     */
+    public double mce(long minCount) {
+        return mceBin(minCount).map(Bin::gap).orElse(Double.NaN);
+    }
+
+    /**
+     * The bin whose gap is the MCE (the first such bin on ties), so that a report can say how many
+     * examples the MCE rests on.
+     *
+     * @return the bin, empty if every bin is empty
+     */
+    public Optional<Bin> mceBin() {
+        return mceBin(1);
+    }
+
+    /**
+     * The bin whose gap is {@link #mce(long)} (the first such bin on ties).
+     *
+     * @param minCount the fewest examples a bin must hold to count, at least 1
+     * @return the bin, empty if no bin holds {@code minCount} examples
+     * @throws IllegalArgumentException if {@code minCount < 1}
+     */
+    public Optional<Bin> mceBin(long minCount) {
+        if (minCount < 1) {
+            throw new IllegalArgumentException(
+                    "minCount must be at least 1, minCount = " + minCount);
+        }
+        Bin best = null;
+        for (Bin bin : bins) {
+            if (bin.count() >= minCount && (best == null || bin.gap() > best.gap())) {
+                best = bin;
+            }
+        }
+        return Optional.ofNullable(best);
     }
 
     /**

@@ -68,6 +68,14 @@ class ClassificationMetricsTest {
             // ECE = 2/5 * .5 + 3/5 * 1/6 = 0.3; MCE = 0.5
             assertThat(r.ece()).isCloseTo(0.3, within(1e-15));
             assertThat(r.mce()).isCloseTo(0.5, within(1e-15));
+            // The MCE rests on bin 2's two examples; with at least 3 per bin only bin 3 counts.
+            assertThat(r.reliability().mceBin().orElseThrow().index()).isEqualTo(2);
+            assertThat(r.reliability().mceBin().orElseThrow().count()).isEqualTo(2);
+            assertThat(r.reliability().mce(1)).isEqualTo(r.mce());
+            assertThat(r.reliability().mce(3)).isCloseTo(1.0 / 6, within(1e-15));
+            assertThat(r.reliability().mceBin(3).orElseThrow().index()).isEqualTo(3);
+            assertThat(r.reliability().mce(4)).isNaN();
+            assertThat(r.reliability().mceBin(4)).isEmpty();
             var bins = r.reliability().bins();
             assertThat(bins).hasSize(4);
             assertThat(bins.get(0).count()).isZero();

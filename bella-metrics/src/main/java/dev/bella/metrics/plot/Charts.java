@@ -86,6 +86,11 @@ final class Charts {
     }
 
     static CategoryChart histogram(Histogram h, String title, String xLabel) {
+        return histogram(h, title, xLabel, "in-distribution", "OOD");
+    }
+
+    static CategoryChart histogram(
+            Histogram h, String title, String xLabel, String unflagged, String flagged) {
         int bins = h.inFractions().length;
         CategoryChart chart =
                 new CategoryChartBuilder()
@@ -107,13 +112,14 @@ final class Charts {
         boolean split = h.out() > 0;
         CategorySeries in =
                 chart.addSeries(
-                        (split ? "in-distribution" : "all") + " (n = " + h.in() + ")",
+                        (split ? unflagged : "all") + " (n = " + h.in() + ")",
                         x,
                         toList(h.inFractions()));
         in.setFillColor(new Color(31, 119, 180, 170));
         if (split) {
             CategorySeries out =
-                    chart.addSeries("OOD (n = " + h.out() + ")", x, toList(h.oodFractions()));
+                    chart.addSeries(
+                            flagged + " (n = " + h.out() + ")", x, toList(h.oodFractions()));
             out.setFillColor(ORANGE);
         }
         return chart;

@@ -105,6 +105,44 @@ public final class MetricsPlots {
     }
 
     /**
+     * Draws a histogram of per-example values split into two named groups, each normalised to
+     * fractions of its own examples: for instance the predictive entropy of correct and incorrect
+     * predictions (misclassification detection, the paper's Figure 11).
+     *
+     * @param values N values, finite
+     * @param flags N flags: {@code true} puts the value in the {@code flagged} group
+     * @param bins the number of equal-width bins between the smallest and largest value, positive
+     * @param title the chart title
+     * @param xLabel the x-axis label
+     * @param unflagged the legend name of the values whose flag is {@code false}
+     * @param flagged the legend name of the values whose flag is {@code true}
+     * @param file a {@code .png} or {@code .svg} file, replaced if it exists
+     * @throws IOException if the file cannot be written
+     * @throws IllegalArgumentException on empty or non-finite values, mismatched lengths, bins
+     *     &lt;= 0, a null flag array or group name, or an unknown extension
+     * @throws IllegalStateException if XChart is not on the class path
+     */
+    public static void writeHistogram(
+            double[] values,
+            boolean[] flags,
+            int bins,
+            String title,
+            String xLabel,
+            String unflagged,
+            String flagged,
+            Path file)
+            throws IOException {
+        if (flags == null || unflagged == null || flagged == null) {
+            throw new IllegalArgumentException("flags and both group names must not be null");
+        }
+        Histogram h = Histogram.of(values, flags, bins);
+        Format format = format(file);
+        requireXChart();
+        Charts.save(
+                Charts.histogram(h, title, xLabel, unflagged, flagged), file, format == Format.SVG);
+    }
+
+    /**
      * Writes every picture of a report into a directory (created if needed), as PNG and SVG: {@code
      * reliability}, {@code entropy_histogram}, and {@code mi_histogram} for particle input.
      *

@@ -95,6 +95,40 @@ class MetricsPlotsTest {
     }
 
     @Test
+    void histogramOfTwoNamedGroupsNamesThemInTheLegend() throws IOException {
+        Path f = dir.resolve("misclassified.svg");
+        MetricsPlots.writeHistogram(
+                new double[] {0.1, 0.2, 0.9, 1.1},
+                new boolean[] {false, false, true, true},
+                10,
+                "Entropy",
+                "predictive entropy (nats)",
+                "correct",
+                "incorrect",
+                f);
+        assertThat(f).isRegularFile();
+        // SVG text is drawn as paths: check the legend on the chart itself.
+        assertThat(
+                        Charts.histogram(
+                                        Histogram.of(
+                                                new double[] {0.1, 0.9, 1.1},
+                                                new boolean[] {false, true, true},
+                                                10),
+                                        "Entropy",
+                                        "x",
+                                        "correct",
+                                        "incorrect")
+                                .getSeriesMap()
+                                .keySet())
+                .containsExactly("correct (n = 1)", "incorrect (n = 2)");
+        assertThatThrownBy(
+                        () ->
+                                MetricsPlots.writeHistogram(
+                                        new double[] {1}, null, 10, "t", "x", "a", "b", f))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void reliabilityDiagramWithEmptyBins() throws IOException {
         Path f = dir.resolve("r.png");
         MetricsPlots.writeReliabilityDiagram(

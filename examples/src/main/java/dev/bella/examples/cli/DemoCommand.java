@@ -13,7 +13,11 @@
  */
 package dev.bella.examples.cli;
 
+import com.google.gson.JsonObject;
 import dev.bella.examples.study.Study;
+import dev.bella.examples.study.StudyJson;
+import dev.bella.examples.study.StudyMethods;
+import dev.bella.examples.study.StudySeeds;
 import dev.bella.examples.study.StudySettings;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -25,7 +29,10 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code ./bella demo}: the end-to-end study (see {@link Study}) on the bundled digits, or on
- * Fashion-MNIST with {@code --data fashion-mnist DIR}.
+ * Fashion-MNIST with {@code --data fashion-mnist DIR}. {@code --methods} picks the methods ({@link
+ * StudyMethods}), {@code --seeds K} repeats the study over K seeds ({@link StudySeeds}), and {@code
+ * --json} prints the results as one JSON object on the last line ({@link StudyJson} gives the
+ * schema).
  */
 @Command(
         name = "demo",
@@ -92,6 +99,49 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--no-robustness", description = "skip the corruption and FGSM evaluation")
     boolean noRobustness;
 
+    @Option(
+            names = "--methods",
+            defaultValue = StudyMethods.DEFAULT,
+            paramLabel = "IDS",
+            completionCandidates = KnownMethods.class,
+            description =
+                    "comma-separated methods to run, or all (${DEFAULT-VALUE}); known:"
+                            + " ${COMPLETION-CANDIDATES}")
+    String methods;
+
+    @Option(
+            names = "--seeds",
+            defaultValue = "1",
+            paramLabel = "K",
+            description =
+                    "run with seeds seed .. seed+K-1, each into OUT/seed-<s>, and report mean ±"
+                            + " std in OUT/summary.md (${DEFAULT-VALUE})")
+    int seeds;
+
+    @Option(
+            names = "--mce-min-count",
+            defaultValue = "1",
+            paramLabel = "M",
+            description =
+                    "leave reliability bins with fewer than M test images out of the table's MCE"
+                            + " (${DEFAULT-VALUE}: every non-empty bin)")
+    int mceMinCount;
+
+    @Option(
+            names = "--json",
+            description =
+                    "print the results as one JSON object on the last line (also written to"
+                            + " OUT/results.json)")
+    boolean json;
+
+    /** The registered method ids, for the help text. */
+    static final class KnownMethods implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return StudyMethods.ids().iterator();
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         String dataset = data.get(0);
@@ -127,14 +177,22 @@ public final class DemoCommand implements Callable<Integer> {
                             fashion ? 128 : 32,
                             fashion ? 0.002f : 0.01f,
                             seed,
-                            !noRobustness);
+                            !noRobustness,
+                            StudyMethods.parse(methods),
+                            mceMinCount);
+            if (seeds < 1) {
+                throw new IllegalArgumentException("--seeds must be at least 1, got " + seeds);
+            }
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         PrintWriter console = spec.commandLine().getOut();
         long t0 = System.nanoTime();
-        new Study(s, console).run();
+        JsonObject results = StudySeeds.run(s, seeds, console);
         console.printf("total time %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        if (json) {
+            console.println(results.toString());
+        }
         console.flush();
         return 0;
     }

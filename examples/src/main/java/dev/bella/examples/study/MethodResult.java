@@ -18,6 +18,7 @@ import dev.bella.metrics.MetricsReport;
 /**
  * One method's row of the study.
  *
+ * @param id the method's id (see {@link StudyMethods})
  * @param name the method's display name
  * @param particles its number of particles (members)
  * @param trainablePerParticle trainable values of one particle
@@ -31,8 +32,16 @@ import dev.bella.metrics.MetricsReport;
  *     from clean ones (NaN if not evaluated)
  * @param fgsmEpsilons the FGSM step sizes
  * @param fgsmAccuracy accuracy under FGSM at each step size (empty if not evaluated)
+ * @param correct for each test image (in-distribution, in order), whether the posterior
+ *     predictive's class is its label
+ * @param mce the MCE of the report's table: the largest calibration gap over the equal-width bins
+ *     holding at least the settings' {@code mceMinCount} examples (NaN if none does)
+ * @param mceBinCount how many test images the bin holding that gap has (0 if none)
+ * @param weightDistance the mean pairwise squared distance of the particles' low-rank perturbations
+ *     (see {@link Evaluation#meanPairwiseDistance}); NaN without low-rank layers
  */
 public record MethodResult(
+        String id,
         String name,
         int particles,
         long trainablePerParticle,
@@ -43,4 +52,8 @@ public record MethodResult(
         double[] corruptionAccuracy,
         double shiftAuroc,
         double[] fgsmEpsilons,
-        double[] fgsmAccuracy) {}
+        double[] fgsmAccuracy,
+        boolean[] correct,
+        double mce,
+        long mceBinCount,
+        double weightDistance) {}

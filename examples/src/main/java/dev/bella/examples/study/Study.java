@@ -24,19 +24,19 @@ import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.translate.TranslateException;
 import dev.bella.core.Bella;
 import dev.bella.core.BellaConfig;
+import dev.bella.core.LowRankLinear;
 import dev.bella.core.MergedParticle;
 import dev.bella.core.ParticleBlock;
 import dev.bella.core.posterior.ParticlePosterior;
 import dev.bella.core.train.ParticleTrainer;
 import dev.bella.ensemble.Baselines;
-import dev.bella.ensemble.EnsembleBella;
 import dev.bella.ensemble.EnsembleRule;
 import dev.bella.examples.data.Digits;
 import dev.bella.examples.data.LabeledImages;
 import dev.bella.metrics.MetricsReport;
 import dev.bella.metrics.ParticleProbabilities;
-import dev.bella.svgd.LowRankSvgd;
-import dev.bella.svgd.SvgdRule;
+import dev.bella.metrics.ReliabilityDiagram;
+import dev.bella.metrics.npy.Npy;
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -47,6 +47,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
@@ -60,11 +61,15 @@ import java.util.stream.Stream;
  *       digits).
  *   <li>Pre-training: an MLP is trained in full on the source split and frozen; it is cached, so a
  *       re-run skips this step.
- *   <li>Fine-tuning on the target split: a single LoRA adapter, Ensemble Bella and SVGD Bella (rank
- *       {@code r} on both dense layers), and a full-rank ensemble of fine-tuned copies.
+ *   <li>Fine-tuning on the target split, one run per method of {@link StudySettings#methods()} (see
+ *       {@link StudyMethods}; by default a single LoRA adapter, Ensemble Bella and SVGD Bella of
+ *       rank {@code r} on both dense layers, and a full-rank ensemble of fine-tuned copies).
  *   <li>Evaluation on the test split and the OOD set: accuracy, NLL, ECE, MCE, Brier, OOD AUROC by
- *       entropy and by mutual information, accuracy under corruptions and FGSM, trainable values,
- *       bytes stored, training time.
+ *       entropy and by mutual information, misclassification AUROC, function-space diversity,
+ *       accuracy under corruptions and FGSM, trainable values, bytes stored, training time.
+ *   <li>Output: {@code report.md} and plots, {@code results.json} ({@link StudyJson}), the
+ *       adapters, and {@code probs-<id>.npy}, {@code labels.npy} and {@code ood.npy} for {@code
+ *       ./bella metrics}.
  * </ol>
  */
 public final class Study {
@@ -123,44 +128,19 @@ public final class Study {
                             .optRank(settings.rank())
                             .optSeed(settings.seed())
                             .build();
-            results.add(
-                    fineTune(
-                            "Single LoRA (r=" + settings.rank() + ")",
-                            base,
-                            lora.toBuilder().optParticles(1).build(),
-                            () -> configure(EnsembleRule.trainer()),
-                            target,
-                            data));
-            results.add(
-                    fineTune(
-                            "Ensemble Bella (n=" + n + ")",
-                            base,
-                            lora.toBuilder().optParticles(n).build(),
-                            () -> configure(EnsembleBella.trainer()),
-                            target,
-                            data));
-            results.add(
-                    fineTune(
-                            "SVGD Bella (n=" + n + ")",
-                            base,
-                            lora.toBuilder().optParticles(n).build(),
-                            () ->
-                                    configure(
-                                            SvgdRule.trainer(
-                                                    LowRankSvgd.builder()
-                                                            .optGamma(settings.gamma())
-                                                            .build())),
-                            target,
-                            data));
-            results.add(
-                    fineTune(
-                            "Full-rank ensemble (n=" + n + ")",
-                            base,
-                            Baselines.fullRank(base, n, settings.seed(), 0.01),
-                            () -> configure(EnsembleBella.trainer()),
-                            target,
-                            data));
+            for (String id : settings.methods()) {
+                StudyMethods.StudyMethod m = StudyMethods.get(id);
+                results.add(
+                        fineTune(
+                                m,
+                                base,
+                                m.particles().config(base, lora, settings),
+                                () -> configure(m.trainer().apply(settings)),
+                                target,
+                                data));
+            }
         }
+        writeLabels(data);
         StudyReport.write(settings, data, results, progress);
         return results;
     }
@@ -173,13 +153,14 @@ public final class Study {
     }
 
     private MethodResult fineTune(
-            String name,
+            StudyMethods.StudyMethod method,
             SequentialBlock base,
             BellaConfig config,
             Supplier<ParticleTrainer.Builder> trainer,
             ArrayDataset target,
             Data data)
             throws IOException, TranslateException {
+        String name = method.name().apply(settings);
         progress.printf(Locale.ROOT, "fine-tuning %s ...%n", name);
         progress.flush();
         try (ParticleBlock model = Bella.wrap(base, config)) {
@@ -191,8 +172,22 @@ public final class Study {
             Path adapters = settings.out().resolve("adapters").resolve(slug(name));
             posterior.save(adapters);
             long bytes = directorySize(adapters);
-            MetricsReport report = evaluate(posterior, data);
-            double[] eps = {0.001, 0.005, 0.01, 0.03};
+            Evaluated evaluated = evaluate(posterior, data);
+            MetricsReport report = evaluated.report();
+            float[][][] probs = evaluated.probabilities();
+            Npy.write(
+                    settings.out().resolve(probabilitiesFile(method.id())),
+                    flatten(probs),
+                    probs.length,
+                    probs[0].length,
+                    probs[0][0].length);
+            Optional<ReliabilityDiagram.Bin> mceBin =
+                    report.classification().reliability().mceBin(settings.mceMinCount());
+            double weightDistance =
+                    model.getLayers(LowRankLinear.class).isEmpty()
+                            ? Double.NaN
+                            : Evaluation.meanPairwiseDistance(model);
+            double[] eps = StudyReport.FGSM_EPSILONS.clone();
             double[] corruption = new double[0];
             double shiftAuroc = Double.NaN;
             double[] fgsm = new double[0];
@@ -213,6 +208,7 @@ public final class Study {
                     seconds);
             progress.flush();
             return new MethodResult(
+                    method.id(),
                     name,
                     model.getParticleCount(),
                     model.summary().trainablePerParticle(),
@@ -223,12 +219,68 @@ public final class Study {
                     corruption,
                     shiftAuroc,
                     eps,
-                    fgsm);
+                    fgsm,
+                    evaluated.correct(),
+                    mceBin.map(ReliabilityDiagram.Bin::gap).orElse(Double.NaN),
+                    mceBin.map(ReliabilityDiagram.Bin::count).orElse(0L),
+                    weightDistance);
         }
     }
 
+    /** The name of a method's probability file in the output directory. */
+    static String probabilitiesFile(String id) {
+        return "probs-" + id + ".npy";
+    }
+
+    /** The labels file in the output directory: N labels, -1 for the OOD images. */
+    static final String LABELS_FILE = "labels.npy";
+
+    /** The OOD flags file in the output directory: N booleans, true for the OOD images. */
+    static final String OOD_FILE = "ood.npy";
+
+    /**
+     * Writes the labels and OOD flags of the evaluated images (the test split, then the OOD
+     * images), in the order of every {@code probs-<method>.npy}, so that {@code ./bella metrics}
+     * can score the study's output.
+     */
+    private void writeLabels(Data data) throws IOException {
+        int nId = data.test().size();
+        int nOod = data.ood().size();
+        int[] labels = new int[nId + nOod];
+        boolean[] ood = new boolean[nId + nOod];
+        System.arraycopy(data.test().labels(), 0, labels, 0, nId);
+        for (int j = nId; j < labels.length; j++) {
+            labels[j] = -1;
+            ood[j] = true;
+        }
+        Npy.write(settings.out().resolve(LABELS_FILE), labels, labels.length);
+        Npy.write(settings.out().resolve(OOD_FILE), ood, ood.length);
+    }
+
+    private static float[] flatten(float[][][] p) {
+        int n = p.length;
+        int rows = p[0].length;
+        int c = p[0][0].length;
+        float[] out = new float[n * rows * c];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < rows; j++) {
+                System.arraycopy(p[i][j], 0, out, (i * rows + j) * c, c);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A method's evaluation.
+     *
+     * @param report the metrics
+     * @param probabilities {@code [n][N][C]}: the test images, then the OOD images
+     * @param correct per test image, whether the posterior predictive's class is the label
+     */
+    record Evaluated(MetricsReport report, float[][][] probabilities, boolean[] correct) {}
+
     /** Metrics on the test split with the OOD images appended and flagged. */
-    private MetricsReport evaluate(ParticlePosterior model, Data data) {
+    private Evaluated evaluate(ParticlePosterior model, Data data) {
         float[][][] id = Evaluation.particleProbabilities(model, data.test(), 512);
         float[][][] ood = Evaluation.particleProbabilities(model, data.ood(), 512);
         int n = id.length;
@@ -245,11 +297,30 @@ public final class Study {
         for (int j = nId; j < labels.length; j++) {
             isOod[j] = true;
         }
-        return MetricsReport.builder()
-                .setParticleProbabilities(ParticleProbabilities.copyOf(all))
-                .setLabels(labels)
-                .optOod(isOod)
-                .build();
+        MetricsReport report =
+                MetricsReport.builder()
+                        .setParticleProbabilities(ParticleProbabilities.copyOf(all))
+                        .setLabels(labels)
+                        .optOod(isOod)
+                        .build();
+        boolean[] correct = new boolean[nId];
+        int c = all[0][0].length;
+        for (int j = 0; j < nId; j++) {
+            double[] mean = new double[c];
+            for (int i = 0; i < n; i++) {
+                for (int k = 0; k < c; k++) {
+                    mean[k] += all[i][j][k];
+                }
+            }
+            int best = 0;
+            for (int k = 1; k < c; k++) {
+                if (mean[k] > mean[best]) {
+                    best = k;
+                }
+            }
+            correct[j] = best == labels[j];
+        }
+        return new Evaluated(report, all, correct);
     }
 
     private Data load() throws IOException {

