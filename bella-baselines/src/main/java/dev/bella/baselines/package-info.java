@@ -17,6 +17,7 @@
  * UpdateRule}) with {@link dev.bella.baselines.SampleCollector} (burn-in and thinning, kept samples
  * as a {@code ParticlePosterior}), and {@link dev.bella.baselines.Laplace} (VBL: a diagonal Laplace
  * approximation over one adapter, the prior precision by marginal likelihood, sampled predictive).
- * Mean-field VI and MC dropout follow.
+ * {@link dev.bella.baselines.McDropout}: S stochastic passes of one adapter with adapter dropout
+ * on. Mean-field VI follows.
  */
 package dev.bella.baselines;
