@@ -262,7 +262,9 @@ public final class Laplace {
             int labelSamples,
             SplittableRandom rng,
             Map<String, double[]> h) {
-        BellaConfig config = map.getConfig().toBuilder().optParticles(b).build();
+        // The GGN is the model's, without the training-time adapter dropout.
+        BellaConfig config =
+                map.getConfig().toBuilder().optParticles(b).optAdapterDropout(0).build();
         try (ParticleBlock copies = Bella.wrap(map.getBase(), config);
                 NDManager scope = NDManager.newBaseManager(inputs.getDevice())) {
             for (Map.Entry<String, Parameter> e : copies.getParticleParameters().entrySet()) {

@@ -58,6 +58,7 @@ public final class BellaConfig {
     private final List<String> excludes;
     private final List<String> fullRankTargets;
     private final double fullRankInitStd;
+    private final double adapterDropout;
 
     private BellaConfig(Builder b) {
         this.rank = b.rank;
@@ -70,6 +71,7 @@ public final class BellaConfig {
         this.excludes = Collections.unmodifiableList(new ArrayList<>(b.excludes));
         this.fullRankTargets = Collections.unmodifiableList(new ArrayList<>(b.fullRankTargets));
         this.fullRankInitStd = b.fullRankInitStd;
+        this.adapterDropout = b.adapterDropout;
     }
 
     /**
@@ -98,6 +100,7 @@ public final class BellaConfig {
         b.excludes.addAll(excludes);
         b.fullRankTargets.addAll(fullRankTargets);
         b.fullRankInitStd = fullRankInitStd;
+        b.adapterDropout = adapterDropout;
         return b;
     }
 
@@ -203,6 +206,16 @@ public final class BellaConfig {
         return fullRankInitStd;
     }
 
+    /**
+     * Returns the dropout probability \( p \) on the input of every low-rank branch (PEFT's {@code
+     * lora_dropout}); 0, the default, means no dropout. See {@link Builder#optAdapterDropout}.
+     *
+     * @return \( p \in [0, 1) \)
+     */
+    public double getAdapterDropout() {
+        return adapterDropout;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -221,7 +234,8 @@ public final class BellaConfig {
                 && Objects.equals(targetRegex, c.targetRegex)
                 && excludes.equals(c.excludes)
                 && fullRankTargets.equals(c.fullRankTargets)
-                && Double.compare(fullRankInitStd, c.fullRankInitStd) == 0;
+                && Double.compare(fullRankInitStd, c.fullRankInitStd) == 0
+                && Double.compare(adapterDropout, c.adapterDropout) == 0;
     }
 
     @Override
@@ -251,6 +265,7 @@ public final class BellaConfig {
                                 + fullRankTargets
                                 + ", fullRankInitStd="
                                 + fullRankInitStd)
+                + (adapterDropout == 0 ? "" : ", adapterDropout=" + adapterDropout)
                 + '}';
     }
 
@@ -266,7 +281,9 @@ public final class BellaConfig {
      * The JSON schema of a configuration: one object, read and written with Gson, its keys the
      * components' names in snake_case ({@code config_version}, {@code rank}, {@code alpha}, {@code
      * particles}, {@code seed}, {@code b_init_std}, {@code targets}, {@code target_regex}, {@code
-     * excludes}, {@code full_rank_targets}, {@code full_rank_init_std}).
+     * excludes}, {@code full_rank_targets}, {@code full_rank_init_std}, {@code adapter_dropout};
+     * the last is written only when it is not 0, so that a configuration without dropout writes the
+     * same JSON as before the option existed).
      */
     private record Form(
             Integer configVersion,
@@ -279,7 +296,8 @@ public final class BellaConfig {
             String targetRegex,
             List<String> excludes,
             List<String> fullRankTargets,
-            Double fullRankInitStd) {}
+            Double fullRankInitStd,
+            Double adapterDropout) {}
 
     /** The JSON kind of each key of {@link Form}: integer, number, string or a list of strings. */
     private static final Map<String, String> KINDS =
@@ -294,7 +312,8 @@ public final class BellaConfig {
                     Map.entry("target_regex", "a string"),
                     Map.entry("excludes", "a list of strings"),
                     Map.entry("full_rank_targets", "a list of strings"),
-                    Map.entry("full_rank_init_std", "a number"));
+                    Map.entry("full_rank_init_std", "a number"),
+                    Map.entry("adapter_dropout", "a number"));
 
     /** Checks each known key's JSON kind, so that a wrong one is reported by its name. */
     private static void checkKinds(JsonObject json) {
@@ -357,7 +376,8 @@ public final class BellaConfig {
                         targetRegex,
                         excludes,
                         fullRankTargets,
-                        fullRankInitStd);
+                        fullRankInitStd,
+                        adapterDropout == 0 ? null : adapterDropout);
         return GSON.toJsonTree(f).getAsJsonObject();
     }
 
@@ -365,8 +385,9 @@ public final class BellaConfig {
      * Reads a configuration written by {@link #toJson} (or by an adapter manifest of format 1,
      * which has no {@code "config_version"}). Keys: {@code config_version}, {@code rank}, {@code
      * alpha}, {@code particles}, {@code seed}, {@code b_init_std}, {@code targets}, {@code
-     * target_regex}, {@code excludes}, {@code full_rank_targets}, {@code full_rank_init_std}; a
-     * missing list is empty, a missing number takes the builder's default.
+     * target_regex}, {@code excludes}, {@code full_rank_targets}, {@code full_rank_init_std},
+     * {@code adapter_dropout}; a missing list is empty, a missing number takes the builder's
+     * default (so a file written before {@code adapter_dropout} existed reads as 0, no dropout).
      *
      * @param json the JSON object
      * @return the configuration, validated as {@link Builder#build} validates it
@@ -420,6 +441,9 @@ public final class BellaConfig {
         if (f.fullRankInitStd() != null) {
             b.optFullRankInitStd(f.fullRankInitStd());
         }
+        if (f.adapterDropout() != null) {
+            b.optAdapterDropout(f.adapterDropout());
+        }
         return b.build();
     }
 
@@ -435,6 +459,7 @@ public final class BellaConfig {
         private final List<String> excludes = new ArrayList<>();
         private final List<String> fullRankTargets = new ArrayList<>();
         private double fullRankInitStd;
+        private double adapterDropout;
 
         private Builder() {}
 
@@ -588,6 +613,34 @@ public final class BellaConfig {
         }
 
         /**
+         * Drops each input value of every low-rank branch with probability \( p \) in training
+         * passes, as PEFT's {@code lora_dropout} (default 0: off). Particle \( i \) then computes
+         *
+         * <p>\[ y = x W_0 + b_0 + s \left(\frac{m \odot x}{1 - p} A_i\right) B_i, \qquad m_k \sim
+         * \mathrm{Bernoulli}(1 - p), \]
+         *
+         * <p>with a fresh mask \( m \) per particle, per example (per input element) and per pass;
+         * the frozen path \( x W_0 + b_0 \) sees \( x \) unmasked, and full-rank layers are never
+         * masked. Inverted dropout: \( \mathbb{E}[m / (1 - p)] = 1 \), so the branch's expected
+         * output is the undropped one. Inference passes (such as {@link ParticleBlock#predict})
+         * never drop, unless asked explicitly by {@link ParticleBlock#predictWithAdapterDropout},
+         * which is MC dropout. With \( p = 0 \) the forward pass is exactly the one without the
+         * option.
+         *
+         * <p>The masks are drawn in Java, not by the engine, so a run is reproducible: particle \(
+         * i \)'s \( t \)-th training pass draws layer \( \ell \)'s mask from {@code
+         * Seeds.stream(Seeds.derive(seed, ParticleBlock.DROPOUT_STREAM), i, t, ℓ)} (see {@link
+         * ParticleBlock#predictWithAdapterDropout} for the details).
+         *
+         * @param p the dropout probability, in {@code [0, 1)}
+         * @return this builder
+         */
+        public Builder optAdapterDropout(double p) {
+            this.adapterDropout = p;
+            return this;
+        }
+
+        /**
          * Validates and builds the configuration.
          *
          * @return the configuration
@@ -616,6 +669,11 @@ public final class BellaConfig {
                 throw new IllegalArgumentException(
                         "fullRankInitStd should be finite and non-negative but the value passed is "
                                 + fullRankInitStd);
+            }
+            if (!(adapterDropout >= 0 && adapterDropout < 1)) {
+                throw new IllegalArgumentException(
+                        "adapterDropout should be in [0, 1) but the value passed is "
+                                + adapterDropout);
             }
             if (targetRegex != null) {
                 try {

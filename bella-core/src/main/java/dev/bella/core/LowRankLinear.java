@@ -24,6 +24,8 @@ import ai.djl.training.ParameterStore;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Supplier;
 
 /**
  * A dense layer shared by {@code n} particles, each with its own low-rank perturbation.
@@ -41,6 +43,10 @@ import java.util.Map;
  * <p>Instances are created by {@link Bella#wrap}; the base parameters are frozen views of the
  * wrapped model's arrays (no copy), the adapters are trainable. It extends {@link Linear} so that
  * it can take a {@code Linear}'s place in any block (see {@link ParticleLinear}).
+ *
+ * <p>With adapter dropout ({@link BellaConfig.Builder#optAdapterDropout}), a training pass computes
+ * the branch on a masked input, \( s\,(\frac{m \odot x}{1 - p} A_i) B_i \), while \( x W_0 + b_0 \)
+ * sees \( x \); the masks are set up by the {@link ParticleBlock} the layer belongs to.
  */
 public final class LowRankLinear extends ParticleLinear {
 
@@ -51,6 +57,8 @@ public final class LowRankLinear extends ParticleLinear {
     private final Parameter a;
     private final Parameter b;
     private final Map<String, Parameter> particleParameters;
+    private Dropout dropout = Dropout.NONE;
+    private int layerIndex;
 
     LowRankLinear(
             String path,
@@ -109,10 +117,22 @@ public final class LowRankLinear extends ParticleLinear {
      */
     public static NDArray lowRankLinear(
             NDArray input, NDArray weight, NDArray bias, NDArray a, NDArray b, double scale) {
+        return lowRankLinear(input, input, weight, bias, a, b, scale);
+    }
+
+    /** As above, with the branch on {@code branchInput} (the dropped-out input) instead. */
+    private static NDArray lowRankLinear(
+            NDArray input,
+            NDArray branchInput,
+            NDArray weight,
+            NDArray bias,
+            NDArray a,
+            NDArray b,
+            double scale) {
         long n = a.getShape().get(0);
         long in = a.getShape().get(1);
         NDArray base = Linear.linear(input, weight, bias).singletonOrThrow();
-        NDArray low = input.reshape(n, -1, in).matMul(a);
+        NDArray low = branchInput.reshape(n, -1, in).matMul(a);
         if (scale != 1.0) {
             low = low.mul(scale);
         }
@@ -152,8 +172,10 @@ public final class LowRankLinear extends ParticleLinear {
     @Override
     NDArray forwardRows(NDArray x, ParameterStore store, boolean training, ParticleRange range) {
         Device device = x.getDevice();
+        Dropout.Pass pass = dropout.current();
         return lowRankLinear(
                 x,
+                pass == null ? x : x.mul(pass.mask(x, layerIndex)),
                 store.getValue(weight, device, training),
                 store.getValue(bias, device, training),
                 range.slice(store.getValue(a, device, training), x),
@@ -319,5 +341,77 @@ public final class LowRankLinear extends ParticleLinear {
 
     private NDArray frozenBias() {
         return bias == null ? null : bias.getArray().stopGradient();
+    }
+
+    /**
+     * Shares the dropout state of the block this layer belongs to; {@code index} names its masks.
+     */
+    void setDropout(Dropout dropout, int index) {
+        this.dropout = dropout;
+        this.layerIndex = index;
+    }
+
+    /**
+     * The adapter dropout of the forward pass running on the current thread, shared by a {@link
+     * ParticleBlock} and its low-rank layers: unset (the state outside a dropout pass), layers
+     * compute exactly the pass without dropout.
+     */
+    static final class Dropout {
+
+        /** A state never set: the layers of a block that is not built with one never drop. */
+        static final Dropout NONE = new Dropout();
+
+        private final ThreadLocal<Pass> current = new ThreadLocal<>();
+
+        /**
+         * One pass's masks over {@code count} running particles: particle {@code from + j} draws
+         * layer {@code l}'s mask from {@code Seeds.stream(seed, from + j, l)} or, when {@code
+         * passes} is given (training), {@code Seeds.stream(seed, from + j, passes[j], l)}: one
+         * uniform per element of its rows of the layer input, in row-major order, the element
+         * dropped where the uniform is below {@code p}.
+         */
+        record Pass(double p, long seed, int from, int count, long[] passes) {
+
+            /** The mask of every running particle's rows of {@code x}, values 0 or 1/(1-p). */
+            NDArray mask(NDArray x, int layer) {
+                long size = x.size();
+                int per = Math.toIntExact(size / count);
+                float[] m = new float[Math.toIntExact(size)];
+                float keep = (float) (1 / (1 - p));
+                for (int j = 0; j < count; j++) {
+                    SplittableRandom rng =
+                            passes == null
+                                    ? Seeds.stream(seed, from + j, layer)
+                                    : Seeds.stream(seed, from + j, passes[j], layer);
+                    int off = j * per;
+                    for (int k = 0; k < per; k++) {
+                        m[off + k] = rng.nextDouble() < p ? 0f : keep;
+                    }
+                }
+                return x.getManager().create(m, x.getShape()).toType(x.getDataType(), false);
+            }
+        }
+
+        Pass current() {
+            return current.get();
+        }
+
+        /** Runs {@code body} with {@code pass} set on this thread; {@code null} runs it as is. */
+        <T> T with(Pass pass, Supplier<T> body) {
+            if (pass == null) {
+                return body.get();
+            }
+            Pass outer = current.get();
+            current.set(pass);
+            try {
+                return body.get();
+            } finally {
+                if (outer == null) {
+                    current.remove();
+                } else {
+                    current.set(outer);
+                }
+            }
+        }
     }
 }

@@ -53,6 +53,10 @@ import java.util.function.Function;
  * once, each with its own {@link NDManager} for inputs and outputs (see {@link #predict}).
  * Training, {@link #loadAdapters} and {@link #close} must not run concurrently with anything else.
  * A {@link #forwardRange} limits only its own call on its own thread.
+ *
+ * <p>Adapter dropout ({@link BellaConfig.Builder#optAdapterDropout}) applies to training passes
+ * only; {@link #predictWithAdapterDropout} is the one explicit way to drop in an inference pass (MC
+ * dropout).
  */
 public final class ParticleBlock extends AbstractBlock implements AutoCloseable {
 
@@ -69,6 +73,19 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
     private BaseFingerprint fingerprint;
     private final ParticleRange range = new ParticleRange();
     private volatile long inferenceChunkElements = DEFAULT_INFERENCE_CHUNK_ELEMENTS;
+    private final LowRankLinear.Dropout dropout = new LowRankLinear.Dropout();
+    private final ThreadLocal<InferenceDropout> inferenceDropout = new ThreadLocal<>();
+    private final long[] trainingPasses;
+
+    /**
+     * The tag that separates the training dropout masks' streams from the initialisation streams of
+     * the same configuration seed: training masks come from {@code Seeds.derive(config.getSeed(),
+     * DROPOUT_STREAM)}.
+     */
+    public static final long DROPOUT_STREAM = 0x64726f706f7574L;
+
+    /** An inference pass with dropout, as requested by {@link #predictWithAdapterDropout}. */
+    private record InferenceDropout(double p, long seed) {}
 
     /**
      * The default of {@link #setInferenceChunkElements}: 2<sup>20</sup> input values per batched
@@ -102,9 +119,15 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
         this.ownsManager = ownsManager;
         this.fingerprint = fingerprint;
         this.inputShapes = new Shape[0];
+        int index = 0;
         for (ParticleLinear l : this.layers.values()) {
             l.setRange(range);
+            if (l instanceof LowRankLinear low) {
+                low.setDropout(dropout, index);
+            }
+            index++;
         }
+        this.trainingPasses = new long[particles];
     }
 
     @Override
@@ -116,7 +139,7 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
         checkInputs(inputs, false, particles);
         int chunk = training ? particles : inferenceChunk(inputs);
         if (chunk >= particles) {
-            return broadcastForward(parameterStore, inputs, training, params, particles);
+            return broadcastForward(parameterStore, inputs, training, params, 0, particles);
         }
         List<NDList> parts = new ArrayList<>();
         for (int start = 0; start < particles; start += chunk) {
@@ -128,7 +151,12 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
                             to,
                             () ->
                                     broadcastForward(
-                                            parameterStore, inputs, false, params, to - from)));
+                                            parameterStore,
+                                            inputs,
+                                            false,
+                                            params,
+                                            from,
+                                            to - from)));
         }
         NDList out = new NDList(parts.get(0).size());
         for (int k = 0; k < parts.get(0).size(); k++) {
@@ -190,6 +218,7 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
             NDList inputs,
             boolean training,
             PairList<String, Object> params,
+            int from,
             int count) {
         NDList flat = new NDList(inputs.size());
         for (NDArray x : inputs) {
@@ -197,7 +226,86 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
             Shape tiled = new Shape(count).addAll(s);
             flat.add(x.expandDims(0).broadcast(tiled).reshape(flatShape(tiled)));
         }
-        return unflatten(inner.forward(parameterStore, flat, training, params), count);
+        return dropout.with(
+                dropoutPass(training, from, count),
+                () -> unflatten(inner.forward(parameterStore, flat, training, params), count));
+    }
+
+    /**
+     * The dropout of a pass over particles {@code [from, from + count)}, or {@code null} for none:
+     * a training pass drops when the configuration asks for it, an inference pass only inside
+     * {@link #predictWithAdapterDropout}.
+     */
+    private LowRankLinear.Dropout.Pass dropoutPass(boolean training, int from, int count) {
+        if (training) {
+            double p = config.getAdapterDropout();
+            if (p == 0) {
+                return null;
+            }
+            return new LowRankLinear.Dropout.Pass(
+                    p,
+                    Seeds.derive(config.getSeed(), DROPOUT_STREAM),
+                    from,
+                    count,
+                    nextTrainingPasses(from, count));
+        }
+        InferenceDropout request = inferenceDropout.get();
+        if (request == null || request.p() == 0) {
+            return null;
+        }
+        return new LowRankLinear.Dropout.Pass(request.p(), request.seed(), from, count, null);
+    }
+
+    /** Each particle's count of training passes so far, then counts this pass. */
+    private synchronized long[] nextTrainingPasses(int from, int count) {
+        long[] passes = new long[count];
+        for (int j = 0; j < count; j++) {
+            passes[j] = trainingPasses[from + j]++;
+        }
+        return passes;
+    }
+
+    /**
+     * Predicts as {@link #predict}, but with dropout at rate {@code p} on the input of every
+     * low-rank branch, as in a training pass: MC dropout (Gal &amp; Ghahramani, 2016) over the
+     * adapters. The frozen path and full-rank layers are not masked. This is the only inference
+     * pass that drops; it does not depend on the configuration's {@link
+     * BellaConfig#getAdapterDropout}.
+     *
+     * <p>The masks are a fixed function of {@code seed}: particle \( i \) draws low-rank layer \(
+     * \ell \)'s mask (\( \ell \) the layer's position in {@link #getLayers()}) from {@code
+     * Seeds.stream(seed, i, ℓ)}, one {@code nextDouble()} per element of its rows of the layer's
+     * input in row-major order (example by example, then feature by feature), the element being
+     * dropped where it is below {@code p} and the others scaled by \( 1 / (1 - p) \). So a call is
+     * reproducible, each particle and each example (by its position in the batch) has its own mask,
+     * and splitting the particles into several passes ({@link #setInferenceChunkElements}) does not
+     * change them. In training passes the masks come from {@code Seeds.stream(Seeds.derive(config
+     * seed, DROPOUT_STREAM), i, t, ℓ)}, {@code t} counting particle {@code i}'s training passes
+     * since this block was made (so a fit resumed from a checkpoint draws other masks than an
+     * uninterrupted one).
+     *
+     * @param inputs each {@code (b, ...)}
+     * @param p the dropout probability, in {@code [0, 1)}; 0 is {@link #predict}
+     * @param seed the seed of the masks
+     * @return each {@code (n, b, ...)}, attached to the inputs' manager
+     * @throws IllegalArgumentException if {@code p} is outside {@code [0, 1)}
+     */
+    public NDList predictWithAdapterDropout(NDList inputs, double p, long seed) {
+        if (!(p >= 0 && p < 1)) {
+            throw new IllegalArgumentException(
+                    "the adapter dropout p should be in [0, 1) but the value passed is " + p);
+        }
+        InferenceDropout outer = inferenceDropout.get();
+        inferenceDropout.set(new InferenceDropout(p, seed));
+        try {
+            return predict(inputs);
+        } finally {
+            if (outer == null) {
+                inferenceDropout.remove();
+            } else {
+                inferenceDropout.set(outer);
+            }
+        }
     }
 
     /**
@@ -210,16 +318,18 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
      */
     public NDList forwardParticles(ParameterStore parameterStore, NDList inputs, boolean training) {
         checkInputs(inputs, true, particles);
-        return perParticleForward(parameterStore, inputs, training, particles);
+        return perParticleForward(parameterStore, inputs, training, 0, particles);
     }
 
     private NDList perParticleForward(
-            ParameterStore parameterStore, NDList inputs, boolean training, int count) {
+            ParameterStore parameterStore, NDList inputs, boolean training, int from, int count) {
         NDList flat = new NDList(inputs.size());
         for (NDArray x : inputs) {
             flat.add(x.reshape(flatShape(x.getShape())));
         }
-        return unflatten(inner.forward(parameterStore, flat, training, null), count);
+        return dropout.with(
+                dropoutPass(training, from, count),
+                () -> unflatten(inner.forward(parameterStore, flat, training, null), count));
     }
 
     /**
@@ -247,7 +357,7 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
         return range.with(
                 from,
                 to,
-                () -> broadcastForward(parameterStore, inputs, training, null, to - from));
+                () -> broadcastForward(parameterStore, inputs, training, null, from, to - from));
     }
 
     /**
@@ -268,7 +378,9 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
         checkRange(from, to);
         checkInputs(inputs, true, to - from);
         return range.with(
-                from, to, () -> perParticleForward(parameterStore, inputs, training, to - from));
+                from,
+                to,
+                () -> perParticleForward(parameterStore, inputs, training, from, to - from));
     }
 
     private void checkRange(int from, int to) {
