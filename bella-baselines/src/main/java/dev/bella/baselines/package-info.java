@@ -16,11 +16,9 @@
  * seam: {@link dev.bella.baselines.SgldRule} (stochastic gradient Langevin dynamics, an {@code
  * UpdateRule}) with {@link dev.bella.baselines.SampleCollector} (burn-in and thinning, kept samples
  * as a {@code ParticlePosterior}), and {@link dev.bella.baselines.Laplace} (VBL: a diagonal Laplace
- * <<<<<<< HEAD approximation over one adapter, the prior precision by marginal likelihood, sampled
- * predictive), and {@link dev.bella.baselines.ViRule} (mean-field VI on the ELBO, the particles as
- * the reparameterised samples). MC dropout follows. ======= approximation over one adapter, the
- * prior precision by marginal likelihood, sampled predictive). {@link
- * dev.bella.baselines.McDropout}: S stochastic passes of one adapter with adapter dropout on.
- * Mean-field VI follows. >>>>>>> mcdropout
+ * approximation over one adapter, the prior precision by marginal likelihood, sampled predictive),
+ * {@link dev.bella.baselines.ViRule} (mean-field VI on the ELBO, the particles as the
+ * reparameterised samples) and {@link dev.bella.baselines.McDropout} (S stochastic passes of one
+ * adapter with adapter dropout on).
  */
 package dev.bella.baselines;
