@@ -277,7 +277,7 @@ class KillLoopTest {
                     }
                     System.out.println("training " + (resume ? "resumed" : "fresh"));
                     long t0 = System.nanoTime();
-                    b.build().fit(model, TrainingFixtures.blobs(manager, 64, 1), null);
+                    b.build().fit(model, TrainingFixtures.blobs(manager, 512, 1), null);
                     model.saveAdapters(out);
                     System.out.printf("done %.2f%n", (System.nanoTime() - t0) / 1e9);
                 }
@@ -319,9 +319,15 @@ class KillLoopTest {
                         // After at least one checkpoint of this run, at a random moment. A run
                         // resumed after the last epoch's checkpoint trains no epoch: it only says
                         // "done".
-                        finished = child.await(60, "epoch", "done").startsWith("done");
+                        // Kill within a few epochs of the start (counted, not timed, so that a fast
+                        // machine cannot finish the run before the kill), at a random moment of
+                        // the next epoch or its checkpoint.
+                        int wait = 1 + random.nextInt(3);
+                        for (int e = 0; e < wait && !finished; e++) {
+                            finished = child.await(60, "epoch", "done").startsWith("done");
+                        }
                         if (!finished) {
-                            Thread.sleep(random.nextInt(400));
+                            Thread.sleep(random.nextInt(30));
                             if (child.process.isAlive()) {
                                 child.kill();
                                 kills++;
