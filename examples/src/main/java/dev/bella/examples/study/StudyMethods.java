@@ -132,9 +132,8 @@ public final class StudyMethods {
      * @param model the method's particles on the frozen base, freshly wrapped (owned by the study)
      * @param train the training (target) split, batched as the study's settings say
      * @param trainInputs the training split's inputs {@code (N, d)} (e.g. for a Laplace fit)
-     * @param loop sets the study's training loop on a trainer builder: epochs, batch size,
-     *     learning rate, seed and the progress display; apply it to every trainer the method
-     *     builds
+     * @param loop sets the study's training loop on a trainer builder: epochs, batch size, learning
+     *     rate, seed and the progress display; apply it to every trainer the method builds
      */
     public record FitContext(
             StudySettings settings,
@@ -177,8 +176,8 @@ public final class StudyMethods {
      * @param name the display name for given settings (e.g. {@code SVGD Bella (n=5)})
      * @param particles the particles it fine-tunes
      * @param fit trains them and returns the posterior
-     * @param trainable the values the method trains, given its trained particles (the JSON's
-     *     {@code trainable})
+     * @param trainable the values the method trains, given its trained particles (the JSON's {@code
+     *     trainable})
      */
     public record StudyMethod(
             String id,
@@ -220,10 +219,7 @@ public final class StudyMethods {
     public static Fit trainedBy(Function<StudySettings, ParticleTrainer.Builder> trainer) {
         Objects.requireNonNull(trainer, "trainer");
         return c ->
-                c.loop()
-                        .apply(trainer.apply(c.settings()))
-                        .build()
-                        .fit(c.model(), c.train(), null);
+                c.loop().apply(trainer.apply(c.settings())).build().fit(c.model(), c.train(), null);
     }
 
     static {
@@ -318,7 +314,8 @@ public final class StudyMethods {
                         .build();
         // The rule's trainer brings its own SGD at rate 1 and prior 0: the study's learning rate
         // does not reach it (a custom optimizer ignores optLearningRate).
-        ParticlePosterior fit = c.loop().apply(rule.trainer()).build().fit(c.model(), c.train(), null);
+        ParticlePosterior fit =
+                c.loop().apply(rule.trainer()).build().fit(c.model(), c.train(), null);
         return rule.toPosterior(fit, c.settings().particles(), c.settings().seed() + 1);
     }
 
