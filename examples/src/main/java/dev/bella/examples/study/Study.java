@@ -187,12 +187,13 @@ public final class Study {
                                                                     name,
                                                                     settings.epochs())));
             Posterior posterior = method.fit().fit(context);
+            double seconds = (System.nanoTime() - t0) / 1e9;
             // The trained particles themselves are closed with the model; a posterior built from
             // them (draws, snapshots, copies) is closed here.
             boolean ownPosterior =
                     !(posterior instanceof ParticlePosterior p && p.getParticles() == model);
             try {
-                return evaluateMethod(method, name, model, posterior, t0, data);
+                return evaluateMethod(method, name, model, posterior, seconds, data);
             } finally {
                 if (ownPosterior) {
                     posterior.close();
@@ -206,71 +207,68 @@ public final class Study {
             String name,
             ParticleBlock model,
             Posterior posterior,
-            long t0,
+            double seconds,
             Data data)
             throws IOException {
-        {
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            Path adapters = settings.out().resolve("adapters").resolve(slug(name));
-            posterior.save(adapters);
-            long bytes = directorySize(adapters);
-            Evaluated evaluated = evaluate(posterior, data);
-            MetricsReport report = evaluated.report();
-            float[][][] probs = evaluated.probabilities();
-            Npy.write(
-                    settings.out().resolve(probabilitiesFile(method.id())),
-                    flatten(probs),
-                    probs.length,
-                    probs[0].length,
-                    probs[0][0].length);
-            Optional<ReliabilityDiagram.Bin> mceBin =
-                    report.classification().reliability().mceBin(settings.mceMinCount());
-            // Weight-space spread of the posterior's samples where they are particles (for MC
-            // dropout the copies are identical: its spread is in the masks, not the weights).
-            ParticleBlock samples =
-                    posterior instanceof ParticlePosterior p ? p.getParticles() : null;
-            double weightDistance =
-                    samples == null || samples.getLayers(LowRankLinear.class).isEmpty()
-                            ? Double.NaN
-                            : Evaluation.meanPairwiseDistance(samples);
-            double[] eps = StudyReport.FGSM_EPSILONS.clone();
-            double[] corruption = new double[0];
-            double shiftAuroc = Double.NaN;
-            double[] fgsm = new double[0];
-            if (settings.robustness()) {
-                Robustness.CorruptionResult c =
-                        Robustness.corruptions(posterior, data.test(), settings.seed());
-                corruption = c.accuracy();
-                shiftAuroc = c.shiftAuroc();
-                fgsm = Robustness.fgsmAccuracy(posterior, data.test(), eps);
-            }
-            progress.printf(
-                    Locale.ROOT,
-                    "  %s: accuracy %.4f, NLL %.4f, ECE %.4f, %.1f s%n",
-                    name,
-                    report.classification().accuracy(),
-                    report.classification().nll(),
-                    report.classification().ece(),
-                    seconds);
-            progress.flush();
-            return new MethodResult(
-                    method.id(),
-                    name,
-                    posterior.getSampleCount(),
-                    model.summary().trainablePerParticle(),
-                    method.trainable().applyAsLong(model),
-                    bytes,
-                    seconds,
-                    report,
-                    corruption,
-                    shiftAuroc,
-                    eps,
-                    fgsm,
-                    evaluated.correct(),
-                    mceBin.map(ReliabilityDiagram.Bin::gap).orElse(Double.NaN),
-                    mceBin.map(ReliabilityDiagram.Bin::count).orElse(0L),
-                    weightDistance);
+        Path adapters = settings.out().resolve("adapters").resolve(slug(name));
+        posterior.save(adapters);
+        long bytes = directorySize(adapters);
+        Evaluated evaluated = evaluate(posterior, data);
+        MetricsReport report = evaluated.report();
+        float[][][] probs = evaluated.probabilities();
+        Npy.write(
+                settings.out().resolve(probabilitiesFile(method.id())),
+                flatten(probs),
+                probs.length,
+                probs[0].length,
+                probs[0][0].length);
+        Optional<ReliabilityDiagram.Bin> mceBin =
+                report.classification().reliability().mceBin(settings.mceMinCount());
+        // Weight-space spread of the posterior's samples where they are particles (for MC
+        // dropout the copies are identical: its spread is in the masks, not the weights).
+        ParticleBlock samples =
+                posterior instanceof ParticlePosterior p ? p.getParticles() : null;
+        double weightDistance =
+                samples == null || samples.getLayers(LowRankLinear.class).isEmpty()
+                        ? Double.NaN
+                        : Evaluation.meanPairwiseDistance(samples);
+        double[] eps = StudyReport.FGSM_EPSILONS.clone();
+        double[] corruption = new double[0];
+        double shiftAuroc = Double.NaN;
+        double[] fgsm = new double[0];
+        if (settings.robustness()) {
+            Robustness.CorruptionResult c =
+                    Robustness.corruptions(posterior, data.test(), settings.seed());
+            corruption = c.accuracy();
+            shiftAuroc = c.shiftAuroc();
+            fgsm = Robustness.fgsmAccuracy(posterior, data.test(), eps);
         }
+        progress.printf(
+                Locale.ROOT,
+                "  %s: accuracy %.4f, NLL %.4f, ECE %.4f, %.1f s%n",
+                name,
+                report.classification().accuracy(),
+                report.classification().nll(),
+                report.classification().ece(),
+                seconds);
+        progress.flush();
+        return new MethodResult(
+                method.id(),
+                name,
+                posterior.getSampleCount(),
+                model.summary().trainablePerParticle(),
+                method.trainable().applyAsLong(model),
+                bytes,
+                seconds,
+                report,
+                corruption,
+                shiftAuroc,
+                eps,
+                fgsm,
+                evaluated.correct(),
+                mceBin.map(ReliabilityDiagram.Bin::gap).orElse(Double.NaN),
+                mceBin.map(ReliabilityDiagram.Bin::count).orElse(0L),
+                weightDistance);
     }
 
     /** The name of a method's probability file in the output directory. */
