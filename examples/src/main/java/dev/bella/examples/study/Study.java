@@ -226,8 +226,7 @@ public final class Study {
                 report.classification().reliability().mceBin(settings.mceMinCount());
         // Weight-space spread of the posterior's samples where they are particles (for MC
         // dropout the copies are identical: its spread is in the masks, not the weights).
-        ParticleBlock samples =
-                posterior instanceof ParticlePosterior p ? p.getParticles() : null;
+        ParticleBlock samples = posterior instanceof ParticlePosterior p ? p.getParticles() : null;
         double weightDistance =
                 samples == null || samples.getLayers(LowRankLinear.class).isEmpty()
                         ? Double.NaN
