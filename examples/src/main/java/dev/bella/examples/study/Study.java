@@ -14,6 +14,7 @@
 package dev.bella.examples.study;
 
 import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -28,6 +29,7 @@ import dev.bella.core.LowRankLinear;
 import dev.bella.core.MergedParticle;
 import dev.bella.core.ParticleBlock;
 import dev.bella.core.posterior.ParticlePosterior;
+import dev.bella.core.posterior.Posterior;
 import dev.bella.core.train.ParticleTrainer;
 import dev.bella.ensemble.Baselines;
 import dev.bella.ensemble.EnsembleRule;
@@ -48,7 +50,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -128,6 +129,12 @@ public final class Study {
                             .optRank(settings.rank())
                             .optSeed(settings.seed())
                             .build();
+            NDArray trainInputs =
+                    manager.create(
+                            data.target().flatPixels(),
+                            new Shape(
+                                    data.target().size(),
+                                    data.target().height() * data.target().width()));
             for (String id : settings.methods()) {
                 StudyMethods.StudyMethod m = StudyMethods.get(id);
                 results.add(
@@ -135,8 +142,8 @@ public final class Study {
                                 m,
                                 base,
                                 m.particles().config(base, lora, settings),
-                                () -> configure(m.trainer().apply(settings)),
                                 target,
+                                trainInputs,
                                 data));
             }
         }
@@ -156,8 +163,8 @@ public final class Study {
             StudyMethods.StudyMethod method,
             SequentialBlock base,
             BellaConfig config,
-            Supplier<ParticleTrainer.Builder> trainer,
             ArrayDataset target,
+            NDArray trainInputs,
             Data data)
             throws IOException, TranslateException {
         String name = method.name().apply(settings);
@@ -165,66 +172,102 @@ public final class Study {
         progress.flush();
         try (ParticleBlock model = Bella.wrap(base, config)) {
             long t0 = System.nanoTime();
-            ParticleTrainer.Builder b = trainer.get();
-            b.addTrainingListener(() -> new ProgressListener(progress, name, settings.epochs()));
-            ParticlePosterior posterior = b.build().fit(model, target, null);
+            StudyMethods.FitContext context =
+                    new StudyMethods.FitContext(
+                            settings,
+                            model,
+                            target,
+                            trainInputs,
+                            b ->
+                                    configure(b)
+                                            .addTrainingListener(
+                                                    () ->
+                                                            new ProgressListener(
+                                                                    progress,
+                                                                    name,
+                                                                    settings.epochs())));
+            Posterior posterior = method.fit().fit(context);
             double seconds = (System.nanoTime() - t0) / 1e9;
-            Path adapters = settings.out().resolve("adapters").resolve(slug(name));
-            posterior.save(adapters);
-            long bytes = directorySize(adapters);
-            Evaluated evaluated = evaluate(posterior, data);
-            MetricsReport report = evaluated.report();
-            float[][][] probs = evaluated.probabilities();
-            Npy.write(
-                    settings.out().resolve(probabilitiesFile(method.id())),
-                    flatten(probs),
-                    probs.length,
-                    probs[0].length,
-                    probs[0][0].length);
-            Optional<ReliabilityDiagram.Bin> mceBin =
-                    report.classification().reliability().mceBin(settings.mceMinCount());
-            double weightDistance =
-                    model.getLayers(LowRankLinear.class).isEmpty()
-                            ? Double.NaN
-                            : Evaluation.meanPairwiseDistance(model);
-            double[] eps = StudyReport.FGSM_EPSILONS.clone();
-            double[] corruption = new double[0];
-            double shiftAuroc = Double.NaN;
-            double[] fgsm = new double[0];
-            if (settings.robustness()) {
-                Robustness.CorruptionResult c =
-                        Robustness.corruptions(posterior, data.test(), settings.seed());
-                corruption = c.accuracy();
-                shiftAuroc = c.shiftAuroc();
-                fgsm = Robustness.fgsmAccuracy(posterior, data.test(), eps);
+            // The trained particles themselves are closed with the model; a posterior built from
+            // them (draws, snapshots, copies) is closed here.
+            boolean ownPosterior =
+                    !(posterior instanceof ParticlePosterior p && p.getParticles() == model);
+            try {
+                return evaluateMethod(method, name, model, posterior, seconds, data);
+            } finally {
+                if (ownPosterior) {
+                    posterior.close();
+                }
             }
-            progress.printf(
-                    Locale.ROOT,
-                    "  %s: accuracy %.4f, NLL %.4f, ECE %.4f, %.1f s%n",
-                    name,
-                    report.classification().accuracy(),
-                    report.classification().nll(),
-                    report.classification().ece(),
-                    seconds);
-            progress.flush();
-            return new MethodResult(
-                    method.id(),
-                    name,
-                    model.getParticleCount(),
-                    model.summary().trainablePerParticle(),
-                    model.summary().trainableTotal(),
-                    bytes,
-                    seconds,
-                    report,
-                    corruption,
-                    shiftAuroc,
-                    eps,
-                    fgsm,
-                    evaluated.correct(),
-                    mceBin.map(ReliabilityDiagram.Bin::gap).orElse(Double.NaN),
-                    mceBin.map(ReliabilityDiagram.Bin::count).orElse(0L),
-                    weightDistance);
         }
+    }
+
+    private MethodResult evaluateMethod(
+            StudyMethods.StudyMethod method,
+            String name,
+            ParticleBlock model,
+            Posterior posterior,
+            double seconds,
+            Data data)
+            throws IOException {
+        Path adapters = settings.out().resolve("adapters").resolve(slug(name));
+        posterior.save(adapters);
+        long bytes = directorySize(adapters);
+        Evaluated evaluated = evaluate(posterior, data);
+        MetricsReport report = evaluated.report();
+        float[][][] probs = evaluated.probabilities();
+        Npy.write(
+                settings.out().resolve(probabilitiesFile(method.id())),
+                flatten(probs),
+                probs.length,
+                probs[0].length,
+                probs[0][0].length);
+        Optional<ReliabilityDiagram.Bin> mceBin =
+                report.classification().reliability().mceBin(settings.mceMinCount());
+        // Weight-space spread of the posterior's samples where they are particles (for MC
+        // dropout the copies are identical: its spread is in the masks, not the weights).
+        ParticleBlock samples = posterior instanceof ParticlePosterior p ? p.getParticles() : null;
+        double weightDistance =
+                samples == null || samples.getLayers(LowRankLinear.class).isEmpty()
+                        ? Double.NaN
+                        : Evaluation.meanPairwiseDistance(samples);
+        double[] eps = StudyReport.FGSM_EPSILONS.clone();
+        double[] corruption = new double[0];
+        double shiftAuroc = Double.NaN;
+        double[] fgsm = new double[0];
+        if (settings.robustness()) {
+            Robustness.CorruptionResult c =
+                    Robustness.corruptions(posterior, data.test(), settings.seed());
+            corruption = c.accuracy();
+            shiftAuroc = c.shiftAuroc();
+            fgsm = Robustness.fgsmAccuracy(posterior, data.test(), eps);
+        }
+        progress.printf(
+                Locale.ROOT,
+                "  %s: accuracy %.4f, NLL %.4f, ECE %.4f, %.1f s%n",
+                name,
+                report.classification().accuracy(),
+                report.classification().nll(),
+                report.classification().ece(),
+                seconds);
+        progress.flush();
+        return new MethodResult(
+                method.id(),
+                name,
+                posterior.getSampleCount(),
+                model.summary().trainablePerParticle(),
+                method.trainable().applyAsLong(model),
+                bytes,
+                seconds,
+                report,
+                corruption,
+                shiftAuroc,
+                eps,
+                fgsm,
+                evaluated.correct(),
+                mceBin.map(ReliabilityDiagram.Bin::gap).orElse(Double.NaN),
+                mceBin.map(ReliabilityDiagram.Bin::count).orElse(0L),
+                weightDistance);
     }
 
     /** The name of a method's probability file in the output directory. */
@@ -280,7 +323,7 @@ public final class Study {
     record Evaluated(MetricsReport report, float[][][] probabilities, boolean[] correct) {}
 
     /** Metrics on the test split with the OOD images appended and flagged. */
-    private Evaluated evaluate(ParticlePosterior model, Data data) {
+    private Evaluated evaluate(Posterior model, Data data) {
         float[][][] id = Evaluation.particleProbabilities(model, data.test(), 512);
         float[][][] ood = Evaluation.particleProbabilities(model, data.ood(), 512);
         int n = id.length;

@@ -13,14 +13,27 @@
  */
 package dev.bella.examples.study;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.nn.SequentialBlock;
+import ai.djl.training.dataset.ArrayDataset;
+import ai.djl.training.tracker.Tracker;
+import ai.djl.translate.TranslateException;
+import dev.bella.baselines.Laplace;
+import dev.bella.baselines.McDropout;
+import dev.bella.baselines.SampleCollector;
+import dev.bella.baselines.SgldRule;
+import dev.bella.baselines.ViRule;
 import dev.bella.core.BellaConfig;
+import dev.bella.core.ParticleBlock;
+import dev.bella.core.posterior.ParticlePosterior;
+import dev.bella.core.posterior.Posterior;
 import dev.bella.core.train.ParticleTrainer;
 import dev.bella.ensemble.Baselines;
 import dev.bella.ensemble.EnsembleBella;
 import dev.bella.ensemble.EnsembleRule;
 import dev.bella.svgd.LowRankSvgd;
 import dev.bella.svgd.SvgdRule;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -28,13 +41,36 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
+import java.util.function.UnaryOperator;
 
 /**
  * The methods the study knows, by id: what each fine-tunes (its particles on the frozen base) and
- * with which training loop. A new method is one {@link #register} call in the static block below:
- * an id, a display name, the {@link BellaConfig} of its particles and the {@link ParticleTrainer}
- * that fits them (an {@code UpdateRule} of its own, or listeners). The study then trains,
- * evaluates, reports and exports it like the others.
+ * how it turns them into a {@link Posterior}. A new method is one {@link #register} call in the
+ * static block below: an id, a display name, the {@link BellaConfig} of its particles and a {@link
+ * Fit} that trains them and returns the posterior the study evaluates. Methods whose posterior is
+ * the trained particles themselves use {@link #trainedBy}; methods that build their posterior after
+ * training (Laplace, VI, SGLD, MC dropout) do that step in their {@link Fit}. The study then
+ * evaluates, reports and exports every method alike.
+ *
+ * <p>The paper's other posteriors ({@code bella-baselines}), with their settings on the study:
+ *
+ * <ul>
+ *   <li>{@code vbl}: one adapter trained to the MAP as {@code single} is, then {@link Laplace#fit}
+ *       (diagonal GGN, {@value #VBL_LABEL_SAMPLES} Monte Carlo labels per training example, prior
+ *       precision by marginal likelihood) and {@code S = n} draws.
+ *   <li>{@code vi}: mean-field VI ({@link ViRule}), {@code n} Monte Carlo samples a step, prior
+ *       precision {@value #PRIOR_PRECISION}, initial σ 10⁻³, Adam on μ and ρ with a cosine schedule
+ *       from {@value #VI_LEARNING_RATE} to {@value #VI_FINAL_LEARNING_RATE} over the run; {@code S
+ *       = n} draws of q.
+ *   <li>{@code sgld}: {@code n} chains ({@link SgldRule}, step size η = {@value #SGLD_STEP_SIZE},
+ *       prior precision {@value #PRIOR_PRECISION}, the data-set-scaled objective), for the study's
+ *       epochs; the first half of the steps is burn-in, then {@value #SGLD_SNAPSHOTS} evenly spaced
+ *       snapshots per chain are kept (the last at the final step): {@code S = }{@value
+ *       #SGLD_SNAPSHOTS}{@code n} samples.
+ *   <li>{@code mc-dropout}: one adapter trained as {@code single} with adapter dropout {@code p =
+ *       }{@value #MC_DROPOUT}, then {@link McDropout} with {@code S = n} stochastic passes.
+ * </ul>
  */
 public final class StudyMethods {
 
@@ -43,6 +79,30 @@ public final class StudyMethods {
 
     /** The {@code --methods} value that selects every registered method. */
     public static final String ALL = "all";
+
+    /** The prior precision λ of VI's KL and of SGLD's objective. */
+    static final double PRIOR_PRECISION = 1.0;
+
+    /** Monte Carlo labels per training example for the Laplace GGN. */
+    static final int VBL_LABEL_SAMPLES = 10;
+
+    /** Examples per backward pass of the Laplace GGN. */
+    static final int VBL_CHUNK = 64;
+
+    /** VI's Adam learning rate at the first step. */
+    static final float VI_LEARNING_RATE = 0.03f;
+
+    /** VI's Adam learning rate at the last step. */
+    static final float VI_FINAL_LEARNING_RATE = 3e-4f;
+
+    /** SGLD's step size η. */
+    static final double SGLD_STEP_SIZE = 1e-4;
+
+    /** Snapshots SGLD keeps per chain after the burn-in. */
+    static final int SGLD_SNAPSHOTS = 4;
+
+    /** The adapter dropout probability of MC dropout. */
+    static final double MC_DROPOUT = 0.1;
 
     private static final Map<String, StudyMethod> REGISTRY = new LinkedHashMap<>();
 
@@ -66,27 +126,100 @@ public final class StudyMethods {
     }
 
     /**
+     * What a method's {@link Fit} gets from the study.
+     *
+     * @param settings the study's settings
+     * @param model the method's particles on the frozen base, freshly wrapped (owned by the study)
+     * @param train the training (target) split, batched as the study's settings say
+     * @param trainInputs the training split's inputs {@code (N, d)} (e.g. for a Laplace fit)
+     * @param loop sets the study's training loop on a trainer builder: epochs, batch size, learning
+     *     rate, seed and the progress display; apply it to every trainer the method builds
+     */
+    public record FitContext(
+            StudySettings settings,
+            ParticleBlock model,
+            ArrayDataset train,
+            NDArray trainInputs,
+            UnaryOperator<ParticleTrainer.Builder> loop) {
+
+        /**
+         * The number of optimizer steps a fit with the study's loop takes.
+         *
+         * @return epochs times batches per epoch
+         */
+        public long steps() {
+            long perEpoch = (train.size() + settings.batchSize() - 1) / settings.batchSize();
+            return perEpoch * settings.epochs();
+        }
+    }
+
+    /** Trains a method's particles and returns its posterior. */
+    @FunctionalInterface
+    public interface Fit {
+        /**
+         * Trains and returns the posterior the study evaluates. It may be the trained particles
+         * themselves (a {@link ParticlePosterior} holding {@code context.model()}, which the study
+         * then closes once) or a new posterior built from them, which the study closes.
+         *
+         * @param context the model, data and training loop
+         * @return the posterior
+         * @throws IOException if training fails to read data
+         * @throws TranslateException if a batch cannot be made
+         */
+        Posterior fit(FitContext context) throws IOException, TranslateException;
+    }
+
+    /**
      * One method of the study.
      *
      * @param id the {@code --methods} id and the JSON key (e.g. {@code svgd})
      * @param name the display name for given settings (e.g. {@code SVGD Bella (n=5)})
      * @param particles the particles it fine-tunes
-     * @param trainer the training loop that fits them; the study sets epochs, batch size, learning
-     *     rate and seed on it
+     * @param fit trains them and returns the posterior
+     * @param trainable the values the method trains, given its trained particles (the JSON's {@code
+     *     trainable})
      */
     public record StudyMethod(
             String id,
             Function<StudySettings, String> name,
             Particles particles,
-            Function<StudySettings, ParticleTrainer.Builder> trainer) {
+            Fit fit,
+            ToLongFunction<ParticleBlock> trainable) {
 
         /** Checks every part is given. */
         public StudyMethod {
             Objects.requireNonNull(id, "id");
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(particles, "particles");
-            Objects.requireNonNull(trainer, "trainer");
+            Objects.requireNonNull(fit, "fit");
+            Objects.requireNonNull(trainable, "trainable");
         }
+
+        /**
+         * A method whose trainable values are its particles' (every particle's adapter values).
+         *
+         * @param id the id
+         * @param name the display name
+         * @param particles the particles
+         * @param fit the fit
+         */
+        public StudyMethod(
+                String id, Function<StudySettings, String> name, Particles particles, Fit fit) {
+            this(id, name, particles, fit, m -> m.summary().trainableTotal());
+        }
+    }
+
+    /**
+     * A fit whose posterior is the trained particles: the given trainer with the study's loop.
+     *
+     * @param trainer the trainer builder for given settings (an update rule of its own, or
+     *     listeners)
+     * @return the fit
+     */
+    public static Fit trainedBy(Function<StudySettings, ParticleTrainer.Builder> trainer) {
+        Objects.requireNonNull(trainer, "trainer");
+        return c ->
+                c.loop().apply(trainer.apply(c.settings())).build().fit(c.model(), c.train(), null);
     }
 
     static {
@@ -95,25 +228,120 @@ public final class StudyMethods {
                         "single",
                         s -> "Single LoRA (r=" + s.rank() + ")",
                         (base, lora, s) -> lora.toBuilder().optParticles(1).build(),
-                        s -> EnsembleRule.trainer()));
+                        trainedBy(s -> EnsembleRule.trainer())));
         register(
                 new StudyMethod(
                         "ensemble",
                         s -> "Ensemble Bella (n=" + s.particles() + ")",
                         (base, lora, s) -> lora.toBuilder().optParticles(s.particles()).build(),
-                        s -> EnsembleBella.trainer()));
+                        trainedBy(s -> EnsembleBella.trainer())));
         register(
                 new StudyMethod(
                         "svgd",
                         s -> "SVGD Bella (n=" + s.particles() + ")",
                         (base, lora, s) -> lora.toBuilder().optParticles(s.particles()).build(),
-                        s -> SvgdRule.trainer(LowRankSvgd.builder().optGamma(s.gamma()).build())));
+                        trainedBy(
+                                s ->
+                                        SvgdRule.trainer(
+                                                LowRankSvgd.builder()
+                                                        .optGamma(s.gamma())
+                                                        .build()))));
         register(
                 new StudyMethod(
                         "full-ensemble",
                         s -> "Full-rank ensemble (n=" + s.particles() + ")",
                         (base, lora, s) -> Baselines.fullRank(base, s.particles(), s.seed(), 0.01),
-                        s -> EnsembleBella.trainer()));
+                        trainedBy(s -> EnsembleBella.trainer())));
+        register(
+                new StudyMethod(
+                        "vbl",
+                        s -> "Laplace VBL (S=" + s.particles() + ")",
+                        (base, lora, s) -> lora.toBuilder().optParticles(1).build(),
+                        StudyMethods::laplace));
+        register(
+                new StudyMethod(
+                        "vi",
+                        s -> "Mean-field VI (S=" + s.particles() + ")",
+                        (base, lora, s) -> lora.toBuilder().optParticles(s.particles()).build(),
+                        StudyMethods::variational,
+                        // mu and rho: two values per adapter value
+                        m -> 2 * m.summary().trainablePerParticle()));
+        register(
+                new StudyMethod(
+                        "sgld",
+                        s -> "SGLD (" + s.particles() + " chains)",
+                        (base, lora, s) -> lora.toBuilder().optParticles(s.particles()).build(),
+                        StudyMethods::langevin));
+        register(
+                new StudyMethod(
+                        "mc-dropout",
+                        s -> "MC dropout (p=" + MC_DROPOUT + ", S=" + s.particles() + ")",
+                        (base, lora, s) ->
+                                lora.toBuilder()
+                                        .optParticles(1)
+                                        .optAdapterDropout(MC_DROPOUT)
+                                        .build(),
+                        StudyMethods::mcDropout));
+    }
+
+    /** VBL: the MAP adapter (trained as {@code single}), a diagonal Laplace fit, S = n draws. */
+    private static Posterior laplace(FitContext c) throws IOException, TranslateException {
+        trainedBy(s -> EnsembleRule.trainer()).fit(c);
+        Laplace.Fit fit =
+                Laplace.fit(
+                        c.model(),
+                        c.trainInputs(),
+                        Laplace.Likelihood.CLASSIFICATION,
+                        Double.NaN,
+                        VBL_LABEL_SAMPLES,
+                        VBL_CHUNK,
+                        c.settings().seed());
+        return fit.sample(c.settings().particles(), c.settings().seed() + 1);
+    }
+
+    /** VI: n Monte Carlo samples a step, Adam on mu and rho with a cosine schedule; S = n draws. */
+    private static Posterior variational(FitContext c) throws IOException, TranslateException {
+        ViRule rule =
+                ViRule.builder()
+                        .setPriorPrecision(PRIOR_PRECISION)
+                        .optLearningRate(
+                                Tracker.cosine()
+                                        .setBaseValue(VI_LEARNING_RATE)
+                                        .optFinalValue(VI_FINAL_LEARNING_RATE)
+                                        .setMaxUpdates(Math.toIntExact(c.steps()))
+                                        .build())
+                        .optSeed(c.settings().seed())
+                        .build();
+        // The rule's trainer brings its own SGD at rate 1 and prior 0: the study's learning rate
+        // does not reach it (a custom optimizer ignores optLearningRate).
+        ParticlePosterior fit =
+                c.loop().apply(rule.trainer()).build().fit(c.model(), c.train(), null);
+        return rule.toPosterior(fit, c.settings().particles(), c.settings().seed() + 1);
+    }
+
+    /**
+     * SGLD: n chains for the study's epochs; burn-in the first half, then {@link #SGLD_SNAPSHOTS}
+     * snapshots per chain.
+     */
+    private static Posterior langevin(FitContext c) throws IOException, TranslateException {
+        long steps = c.steps();
+        long thinning = Math.max(1, steps / 2 / SGLD_SNAPSHOTS);
+        long burnIn = Math.max(0, steps - SGLD_SNAPSHOTS * thinning);
+        SgldRule rule = SgldRule.of(SGLD_STEP_SIZE, c.settings().seed());
+        SampleCollector collector = new SampleCollector(c.model(), burnIn, thinning);
+        ParticlePosterior fit =
+                c.loop()
+                        .apply(rule.trainer().optPriorPrecision(PRIOR_PRECISION))
+                        .addTrainingListener(() -> collector)
+                        .build()
+                        .fit(c.model(), c.train(), null);
+        return collector.toPosterior(fit.getProvenance());
+    }
+
+    /** MC dropout: one adapter trained with adapter dropout, then S = n stochastic passes. */
+    private static Posterior mcDropout(FitContext c) throws IOException, TranslateException {
+        trainedBy(s -> EnsembleRule.trainer()).fit(c);
+        return McDropout.of(c.model(), c.settings().particles(), c.settings().seed() + 1);
     }
 
     private StudyMethods() {}

@@ -257,4 +257,57 @@ class StudyJsonTest {
             }
         }
     }
+
+    /**
+     * {@code --methods all}: the paper's other posteriors run in the study and report every key,
+     * finite, with the posterior's sample count in their probability files (2 particles, 2 epochs:
+     * VBL, VI and MC dropout draw S = n = 2 samples; SGLD keeps 4 snapshots of 2 chains).
+     */
+    @Test
+    void allMethodsReportEveryKeyWithTheirSampleCounts() throws Exception {
+        Path out = dir.resolve("all");
+        JsonObject methods = lastLine(demo(out, "--methods", "all")).getAsJsonObject("methods");
+        assertThat(methods.keySet())
+                .containsExactly(
+                        "single",
+                        "ensemble",
+                        "svgd",
+                        "full-ensemble",
+                        "vbl",
+                        "vi",
+                        "sgld",
+                        "mc-dropout");
+        long adapter = 4 * (64 + 128) + 4 * (128 + 8);
+        Map<String, Integer> samples = Map.of("vbl", 2, "vi", 2, "sgld", 4 * 2, "mc-dropout", 2);
+        Map<String, Long> trainable =
+                Map.of(
+                        "vbl",
+                        adapter,
+                        "vi",
+                        2 * adapter,
+                        "sgld",
+                        2 * adapter,
+                        "mc-dropout",
+                        adapter);
+        for (String id : methods.keySet()) {
+            JsonObject m = methods.getAsJsonObject(id);
+            checkShape(m, id);
+            assertThat(m.keySet()).as(id).containsExactlyInAnyOrderElementsOf(KEYS);
+            assertThat(m.get("stored_bytes").getAsLong()).as(id).isPositive();
+        }
+        for (Map.Entry<String, Integer> e : samples.entrySet()) {
+            String id = e.getKey();
+            JsonObject m = methods.getAsJsonObject(id);
+            assertThat(m.get("trainable").getAsLong()).as(id).isEqualTo(trainable.get(id));
+            assertThat(m.get("kl_to_mean").getAsDouble()).as(id).isPositive();
+            NpyArray p = Npy.read(out.resolve("probs-" + id + ".npy"));
+            assertThat(p.shape()).as(id).containsExactly(e.getValue(), 433 + 354, 8);
+        }
+        // VI, SGLD and MC dropout fit the digits as the single adapter does.
+        for (String id : List.of("vi", "sgld", "mc-dropout")) {
+            assertThat(methods.getAsJsonObject(id).get("accuracy").getAsDouble())
+                    .as(id)
+                    .isGreaterThan(0.8);
+        }
+    }
 }

@@ -31,9 +31,9 @@ class StudyMethodsTest {
 
     @Test
     void unknownIdsAreRejectedWithTheKnownOnes() {
-        assertThatThrownBy(() -> StudyMethods.parse("svgd,vbl"))
+        assertThatThrownBy(() -> StudyMethods.parse("svgd,laplace-kfac"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("'vbl'")
+                .hasMessageContaining("'laplace-kfac'")
                 .hasMessageContaining("single, ensemble, svgd, full-ensemble");
         assertThatThrownBy(() -> StudyMethods.parse(""))
                 .isInstanceOf(IllegalArgumentException.class)
