@@ -19,12 +19,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.dataset.ArrayDataset;
+import dev.bella.baselines.SgldRule;
+import dev.bella.baselines.ViRule;
 import dev.bella.core.Bella;
 import dev.bella.core.BellaConfig;
 import dev.bella.core.ParticleBlock;
 import dev.bella.core.train.ParticleLoss;
 import dev.bella.core.train.ParticleTrainer;
-import dev.bella.core.train.UpdateRule;
 import dev.bella.ensemble.EnsembleRule;
 import dev.bella.svgd.LowRankSvgd;
 import dev.bella.svgd.SvgdRule;
@@ -33,15 +34,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code ./bella bench step}: one training step (batched forward, backward, update) of Bella
- * particles trained by SVGD versus as an ensemble, on the MLP stack of CLIP ViT-B/32 (24 layers, r
- * = 4, 50 tokens per image). The two methods alternate round by round so that machine load affects
- * both alike.
+ * particles trained by SVGD versus as an ensemble (and, with {@code --baselines}, by SGLD and VI),
+ * on the MLP stack of CLIP ViT-B/32 (24 layers, r = 4, 50 tokens per image). The methods alternate
+ * round by round so that machine load affects all alike; the SVGD overhead is reported overall and
+ * per round.
  */
 @Command(
         name = "step",
@@ -49,9 +52,22 @@ import picocli.CommandLine.Option;
         description = "SVGD step vs ensemble step at the ViT-B/32 MLP sizes (docs/benchmarks.md).")
 public final class StepBench implements Callable<Integer> {
 
-    /** The two rules timed against each other, alternating within each round. */
-    private static final List<UpdateRule> RULES =
-            List.of(new SvgdRule(LowRankSvgd.builder().build()), EnsembleRule.INSTANCE);
+    /**
+     * The methods timed against each other, alternating within each round: each makes a fresh
+     * trainer builder with its rule (and the optimizer the rule needs).
+     */
+    private record Method(String id, Supplier<ParticleTrainer.Builder> trainer) {}
+
+    private static List<Method> methods(boolean baselines) {
+        List<Method> m = new ArrayList<>();
+        m.add(new Method("ensemble", EnsembleRule::trainer));
+        m.add(new Method("svgd", () -> SvgdRule.trainer(LowRankSvgd.builder().build())));
+        if (baselines) {
+            m.add(new Method("sgld", () -> SgldRule.of(1e-4, 1).trainer()));
+            m.add(new Method("vi", () -> ViRule.builder().setPriorPrecision(1).build().trainer()));
+        }
+        return m;
+    }
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -78,6 +94,9 @@ public final class StepBench implements Callable<Integer> {
             defaultValue = "4",
             description = "steps per round (${DEFAULT-VALUE}); the first is discarded")
     int steps;
+
+    @Option(names = "--baselines", description = "also time SGLD and VI against the ensemble")
+    boolean baselines;
 
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
@@ -122,15 +141,24 @@ public final class StepBench implements Callable<Integer> {
                             .optRank(rank)
                             .optBInitStd(0.01)
                             .build();
-            List<Double> svgd = new ArrayList<>();
-            List<Double> ensemble = new ArrayList<>();
+            List<Method> methods = methods(baselines);
+            Map<String, List<Double>> times = new LinkedHashMap<>();
+            Map<String, List<Double>> perRound = new LinkedHashMap<>();
+            methods.forEach(
+                    m -> {
+                        times.put(m.id(), new ArrayList<>());
+                        perRound.put(m.id(), new ArrayList<>());
+                    });
             try (ParticleBlock model = Bella.wrap(stack, config)) {
                 for (int round = 0; round < rounds; round++) {
-                    for (UpdateRule rule : RULES) {
-                        List<Double> times = rule instanceof SvgdRule ? svgd : ensemble;
+                    for (Method m : methods) {
+                        spec.commandLine()
+                                .getErr()
+                                .printf("round %d: %s%n", round + 1, m.id())
+                                .flush();
                         BenchSupport.StepTimer timer = new BenchSupport.StepTimer();
-                        ParticleTrainer.builder()
-                                .setUpdateRule(rule)
+                        m.trainer()
+                                .get()
                                 .optLoss(new MeanSquare())
                                 .clearEvaluators()
                                 .optBatchSize(batch)
@@ -138,12 +166,14 @@ public final class StepBench implements Callable<Integer> {
                                 .addTrainingListener(() -> timer)
                                 .build()
                                 .fit(model, data, null);
-                        times.addAll(timer.durations.subList(1, timer.durations.size()));
+                        List<Double> timed = timer.durations.subList(1, timer.durations.size());
+                        times.get(m.id()).addAll(timed);
+                        perRound.get(m.id()).add(median(timed));
                     }
                 }
             }
-            double svgdMs = median(svgd);
-            double ensMs = median(ensemble);
+            double ensMs = median(times.get("ensemble"));
+            double svgdMs = median(times.get("svgd"));
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("particles", particles);
             r.put("rank", rank);
@@ -152,7 +182,20 @@ public final class StepBench implements Callable<Integer> {
             r.put("svgd_step_ms", round(svgdMs));
             r.put("ensemble_step_ms", round(ensMs));
             r.put("svgd_overhead", round(svgdMs / ensMs - 1));
-            r.put("samples", svgd.size());
+            List<Double> overheads = new ArrayList<>();
+            for (int k = 0; k < rounds; k++) {
+                overheads.add(
+                        round(perRound.get("svgd").get(k) / perRound.get("ensemble").get(k) - 1));
+            }
+            r.put("svgd_overhead_per_round", overheads);
+            if (baselines) {
+                Map<String, Object> relative = new LinkedHashMap<>();
+                for (Method m : methods) {
+                    relative.put(m.id(), round(median(times.get(m.id())) / ensMs));
+                }
+                r.put("step_relative_to_ensemble", relative);
+            }
+            r.put("samples", times.get("svgd").size());
             return r;
         }
     }
