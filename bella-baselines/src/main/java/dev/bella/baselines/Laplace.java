@@ -210,19 +210,38 @@ public final class Laplace {
         mapValues.forEach((k, v) -> h.put(k, new double[v.length]));
         long n = inputs.getShape().get(0);
         SplittableRandom rng = Seeds.stream(seed, 0);
-        for (long from = 0; from < n; from += chunk) {
-            int b = (int) Math.min(chunk, n - from);
-            accumulate(
-                    map,
-                    mapValues,
-                    inputs,
-                    from,
-                    b,
-                    likelihood,
-                    noiseVariance,
-                    labelSamples,
-                    rng,
-                    h);
+        int size = (int) Math.min(chunk, n);
+        // The adapter copied into one particle per example of a chunk, made once; the GGN is the
+        // model's, without the training-time adapter dropout.
+        BellaConfig config =
+                map.getConfig().toBuilder().optParticles(size).optAdapterDropout(0).build();
+        try (ParticleBlock copies = Bella.wrap(map.getBase(), config)) {
+            for (Map.Entry<String, Parameter> e : copies.getParticleParameters().entrySet()) {
+                float[] mu = mapValues.get(e.getKey());
+                float[] all = new float[mu.length * size];
+                for (int i = 0; i < size; i++) {
+                    System.arraycopy(mu, 0, all, i * mu.length, mu.length);
+                }
+                e.getValue().getArray().set(all);
+            }
+            copies.setAdaptersTrainable(true);
+            try {
+                for (long from = 0; from < n; from += chunk) {
+                    int b = (int) Math.min(chunk, n - from);
+                    accumulate(
+                            copies,
+                            inputs,
+                            from,
+                            b,
+                            likelihood,
+                            noiseVariance,
+                            labelSamples,
+                            rng,
+                            h);
+                }
+            } finally {
+                copies.setAdaptersTrainable(false);
+            }
         }
         Map<String, float[]> ggn = new LinkedHashMap<>();
         double sumSq = 0;
@@ -252,8 +271,7 @@ public final class Laplace {
 
     /** Adds the squared per-example gradients of one chunk to {@code h}. */
     private static void accumulate(
-            ParticleBlock map,
-            Map<String, float[]> mapValues,
+            ParticleBlock copies,
             NDArray inputs,
             long from,
             int b,
@@ -262,57 +280,41 @@ public final class Laplace {
             int labelSamples,
             SplittableRandom rng,
             Map<String, double[]> h) {
-        // The GGN is the model's, without the training-time adapter dropout.
-        BellaConfig config =
-                map.getConfig().toBuilder().optParticles(b).optAdapterDropout(0).build();
-        try (ParticleBlock copies = Bella.wrap(map.getBase(), config);
-                NDManager scope = NDManager.newBaseManager(inputs.getDevice())) {
-            for (Map.Entry<String, Parameter> e : copies.getParticleParameters().entrySet()) {
-                float[] mu = mapValues.get(e.getKey());
-                float[] all = new float[mu.length * b];
-                for (int i = 0; i < b; i++) {
-                    System.arraycopy(mu, 0, all, i * mu.length, mu.length);
+        try (NDManager scope = NDManager.newBaseManager(inputs.getDevice())) {
+            NDArray x = inputs.get(from + ":" + (from + b));
+            x.attach(scope);
+            Shape xs = x.getShape();
+            // One example per particle: (b, 1, ...).
+            NDArray perParticle = x.reshape(new Shape(b, 1).addAll(xs.slice(1)));
+            for (int s = 0; s < labelSamples; s++) {
+                try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                    // The first b copies, each on its own example (a last, shorter chunk
+                    // leaves the others out).
+                    NDArray out =
+                            copies.forwardParticlesRange(
+                                            new ParameterStore(scope, false),
+                                            new NDList(perParticle),
+                                            0,
+                                            b,
+                                            true)
+                                    .singletonOrThrow(); // (b, 1, C) or (b, 1, 1)
+                    NDArray nll = negativeLogLikelihood(out, likelihood, noiseVariance, rng, scope);
+                    collector.backward(nll.sum());
                 }
-                e.getValue().getArray().set(all);
-            }
-            copies.setAdaptersTrainable(true);
-            try {
-                NDArray x = inputs.get(from + ":" + (from + b));
-                x.attach(scope);
-                Shape xs = x.getShape();
-                // One example per particle: (b, 1, ...).
-                NDArray perParticle = x.reshape(new Shape(b, 1).addAll(xs.slice(1)));
-                for (int s = 0; s < labelSamples; s++) {
-                    try (GradientCollector collector =
-                            Engine.getInstance().newGradientCollector()) {
-                        NDArray out =
-                                copies.forwardParticles(
-                                                new ParameterStore(scope, false),
-                                                new NDList(perParticle),
-                                                true)
-                                        .singletonOrThrow(); // (b, 1, C) or (b, 1, 1)
-                        NDArray nll =
-                                negativeLogLikelihood(out, likelihood, noiseVariance, rng, scope);
-                        collector.backward(nll.sum());
-                    }
-                    for (Map.Entry<String, Parameter> e :
-                            copies.getParticleParameters().entrySet()) {
-                        NDArray g = e.getValue().getArray().getGradient();
-                        float[] v = g.toType(DataType.FLOAT32, false).toFloatArray();
-                        g.subi(g);
-                        g.close();
-                        double[] acc = h.get(e.getKey());
-                        int per = acc.length;
-                        for (int i = 0; i < b; i++) {
-                            for (int j = 0; j < per; j++) {
-                                double gj = v[i * per + j];
-                                acc[j] += gj * gj;
-                            }
+                for (Map.Entry<String, Parameter> e : copies.getParticleParameters().entrySet()) {
+                    NDArray g = e.getValue().getArray().getGradient();
+                    float[] v = g.toType(DataType.FLOAT32, false).toFloatArray();
+                    g.subi(g);
+                    g.close();
+                    double[] acc = h.get(e.getKey());
+                    int per = acc.length;
+                    for (int i = 0; i < b; i++) {
+                        for (int j = 0; j < per; j++) {
+                            double gj = v[i * per + j];
+                            acc[j] += gj * gj;
                         }
                     }
                 }
-            } finally {
-                copies.setAdaptersTrainable(false);
             }
         }
     }

@@ -16,13 +16,8 @@ package dev.bella.baselines;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.core.Linear;
 import ai.djl.training.dataset.ArrayDataset;
 import ai.djl.training.tracker.Tracker;
 import dev.bella.core.AdapterNames;
@@ -32,8 +27,6 @@ import dev.bella.core.FullRankLinear;
 import dev.bella.core.ParticleBlock;
 import dev.bella.core.posterior.EpochStats;
 import dev.bella.core.posterior.ParticlePosterior;
-import dev.bella.core.train.ParticleLoss;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,9 +42,8 @@ import org.junit.jupiter.api.Test;
  */
 class ViRuleTest {
 
-    private static final int N = 64;
-    private static final double SIGMA2 = 0.25;
-    private static final double LAMBDA = 1.0;
+    private static final int N = LinearRegression.N;
+    private static final double LAMBDA = LinearRegression.LAMBDA;
     private static final String WEIGHT = AdapterNames.of("0", AdapterNames.WEIGHT);
 
     private NDManager manager;
@@ -66,63 +58,14 @@ class ViRuleTest {
         manager.close();
     }
 
-    /** Gaussian negative log-likelihood per example, \( (y - f)^2 / (2 \sigma^2) \). */
-    private static ParticleLoss gaussian() {
-        return new ParticleLoss("gaussian_nll") {
-            @Override
-            public NDArray perParticle(NDList labels, NDList predictions) {
-                NDArray f = predictions.singletonOrThrow(); // (n, b, 1)
-                NDArray y = labels.singletonOrThrow().reshape(1, -1, 1);
-                return f.sub(y).square().div(2 * SIGMA2).squeeze(2).mean(new int[] {1});
-            }
-        };
-    }
-
     @Test
     void fitsTheMeanFieldOptimumOfBayesianLinearRegression() throws Exception {
-        SplittableRandom rng = new SplittableRandom(11);
-        double[][] x = new double[N][2];
-        double[] y = new double[N];
-        float[] xf = new float[2 * N];
-        float[] yf = new float[N];
-        for (int i = 0; i < N; i++) {
-            x[i][0] = rng.nextGaussian();
-            x[i][1] = 0.8 * x[i][0] + 0.6 * rng.nextGaussian();
-            y[i] = 0.7 * x[i][0] - 0.4 * x[i][1] + Math.sqrt(SIGMA2) * rng.nextGaussian();
-            xf[2 * i] = (float) x[i][0];
-            xf[2 * i + 1] = (float) x[i][1];
-            yf[i] = (float) y[i];
-        }
-        // The closed form, in double precision.
-        double[][] prec = {{LAMBDA, 0}, {0, LAMBDA}};
-        double[] xty = new double[2];
-        for (int i = 0; i < N; i++) {
-            for (int a = 0; a < 2; a++) {
-                xty[a] += x[i][a] * y[i] / SIGMA2;
-                for (int b = 0; b < 2; b++) {
-                    prec[a][b] += x[i][a] * x[i][b] / SIGMA2;
-                }
-            }
-        }
-        double det = prec[0][0] * prec[1][1] - prec[0][1] * prec[1][0];
-        double[][] cov = {
-            {prec[1][1] / det, -prec[0][1] / det}, {-prec[1][0] / det, prec[0][0] / det}
-        };
-        double[] mean = {
-            cov[0][0] * xty[0] + cov[0][1] * xty[1], cov[1][0] * xty[0] + cov[1][1] * xty[1]
-        };
-        double[] meanField = {1 / prec[0][0], 1 / prec[1][1]};
-
-        SequentialBlock base =
-                new SequentialBlock().add(Linear.builder().setUnits(1).optBias(false).build());
-        base.initialize(manager, DataType.FLOAT32, new Shape(1, 2));
-        base.getParameters().get(0).getValue().getArray().set(new float[] {0, 0});
-        ArrayDataset data =
-                new ArrayDataset.Builder()
-                        .setData(manager.create(xf, new Shape(N, 2)))
-                        .optLabels(manager.create(yf, new Shape(N)))
-                        .setSampling(N, false)
-                        .build();
+        LinearRegression problem = new LinearRegression(manager, 0.8, 0.6);
+        double[][] cov = problem.cov;
+        double[] mean = problem.mean;
+        double[] meanField = {1 / problem.precision[0][0], 1 / problem.precision[1][1]};
+        SequentialBlock base = problem.base;
+        ArrayDataset data = problem.data;
         int steps = 3000;
         ViRule rule =
                 ViRule.builder()
@@ -141,7 +84,7 @@ class ViRuleTest {
                         BellaConfig.builder().optFullRankTargets("0").optParticles(16).build())) {
             ParticlePosterior fit =
                     rule.trainer()
-                            .optLoss(gaussian())
+                            .optLoss(LinearRegression.gaussian())
                             .clearEvaluators()
                             .optBatchSize(N)
                             .optEpochs(steps)
