@@ -72,7 +72,14 @@ class KillLoopTest {
             cmd.add(System.getProperty("java.class.path"));
             cmd.add(main.getName());
             cmd.addAll(Arrays.asList(args));
-            process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            // Bitwise comparisons across processes: one intra-op thread and MKL's conditional
+            // numerical reproducibility, so that no run's reductions depend on thread
+            // scheduling or on where the allocator placed its buffers.
+            pb.environment().put("OMP_NUM_THREADS", "1");
+            pb.environment().put("MKL_NUM_THREADS", "1");
+            pb.environment().put("MKL_CBWR", "COMPATIBLE");
+            process = pb.start();
             Thread reader =
                     new Thread(
                             () -> {
@@ -164,7 +171,9 @@ class KillLoopTest {
                             p.getArray().set(v);
                         }
                         model.saveAdapters(dir);
+                        // Flushed at once: a kill must not lose a report of a finished save.
                         System.out.println("saved " + k);
+                        System.out.flush();
                     }
                 }
             }
@@ -269,6 +278,7 @@ class KillLoopTest {
                                                         public void onEpoch(
                                                                 ai.djl.training.Trainer t) {
                                                             System.out.println("epoch");
+                                                            System.out.flush();
                                                         }
                                                     });
                     boolean resume = Files.exists(ckpt.resolve(AdapterStore.MANIFEST));
