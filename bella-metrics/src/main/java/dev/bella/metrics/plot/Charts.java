@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -124,6 +125,47 @@ final class Charts {
         }
         return chart;
     }
+
+    static CategoryChart lines(
+            String title,
+            String xLabel,
+            String yLabel,
+            List<String> x,
+            Map<String, double[]> means,
+            Map<String, double[]> errors) {
+        CategoryChart chart =
+                new CategoryChartBuilder()
+                        .width(720)
+                        .height(480)
+                        .title(title)
+                        .xAxisTitle(xLabel)
+                        .yAxisTitle(yLabel)
+                        .build();
+        style(chart);
+        chart.getStyler()
+                .setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
+        chart.getStyler().setSeriesColors(PALETTE);
+        chart.getStyler().setErrorBarsColorSeriesColor(true);
+        for (Map.Entry<String, double[]> e : means.entrySet()) {
+            double[] err = errors.get(e.getKey());
+            if (err == null) {
+                chart.addSeries(e.getKey(), x, toList(e.getValue()));
+            } else {
+                chart.addSeries(e.getKey(), x, toList(e.getValue()), toList(err));
+            }
+        }
+        return chart;
+    }
+
+    private static final Color[] PALETTE = {
+        BLUE,
+        new Color(255, 127, 14),
+        new Color(44, 160, 44),
+        new Color(214, 39, 40),
+        new Color(148, 103, 189),
+        new Color(140, 86, 75),
+        GREY
+    };
 
     private static void style(CategoryChart chart) {
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);

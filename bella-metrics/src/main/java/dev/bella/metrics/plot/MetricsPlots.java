@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Writes the pictures users look at: the reliability diagram, and histograms of a per-example
@@ -140,6 +141,88 @@ public final class MetricsPlots {
         requireXChart();
         Charts.save(
                 Charts.histogram(h, title, xLabel, unflagged, flagged), file, format == Format.SVG);
+    }
+
+    /**
+     * Draws one or more series of values over named x positions as lines, each value optionally
+     * with an error bar of half-width {@code errors[k]}: for instance a metric's mean ± standard
+     * deviation over seeds at each value of a hyperparameter.
+     *
+     * @param title the chart title
+     * @param xLabel the x-axis label
+     * @param yLabel the y-axis label
+     * @param x the x positions' labels, in order, at least one
+     * @param means per series name (legend order), one finite value per x position
+     * @param errors per series name, the error bars' half-widths (finite, non-negative), one per x
+     *     position; a series missing here has no error bars
+     * @param file a {@code .png} or {@code .svg} file, replaced if it exists
+     * @throws IOException if the file cannot be written
+     * @throws IllegalArgumentException on no x positions or series, a series or error-bar array of
+     *     another length than {@code x}, a non-finite value, a negative or non-finite error, error
+     *     bars of an unknown series, or an unknown extension
+     * @throws IllegalStateException if XChart is not on the class path
+     */
+    public static void writeLines(
+            String title,
+            String xLabel,
+            String yLabel,
+            List<String> x,
+            Map<String, double[]> means,
+            Map<String, double[]> errors,
+            Path file)
+            throws IOException {
+        if (title == null || xLabel == null || yLabel == null || x == null || means == null) {
+            throw new IllegalArgumentException("title, labels, x and means must not be null");
+        }
+        Map<String, double[]> bars = errors == null ? Map.of() : errors;
+        if (x.isEmpty() || means.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "at least one x position and one series are needed, got "
+                            + x.size()
+                            + " positions and "
+                            + means.size()
+                            + " series");
+        }
+        for (Map.Entry<String, double[]> e : means.entrySet()) {
+            checkSeries("series " + e.getKey(), e.getValue(), x.size(), false);
+        }
+        for (Map.Entry<String, double[]> e : bars.entrySet()) {
+            if (!means.containsKey(e.getKey())) {
+                throw new IllegalArgumentException(
+                        "error bars for an unknown series: "
+                                + e.getKey()
+                                + "; series: "
+                                + means.keySet());
+            }
+            checkSeries("error bars of " + e.getKey(), e.getValue(), x.size(), true);
+        }
+        Format format = format(file);
+        requireXChart();
+        Charts.save(
+                Charts.lines(title, xLabel, yLabel, x, means, bars), file, format == Format.SVG);
+    }
+
+    private static void checkSeries(String what, double[] v, int length, boolean nonNegative) {
+        if (v == null || v.length != length) {
+            throw new IllegalArgumentException(
+                    what
+                            + " must have one value per x position ("
+                            + length
+                            + "), got "
+                            + (v == null ? "null" : v.length + " values"));
+        }
+        for (int k = 0; k < v.length; k++) {
+            if (!Double.isFinite(v[k]) || (nonNegative && v[k] < 0)) {
+                throw new IllegalArgumentException(
+                        what
+                                + " must be finite"
+                                + (nonNegative ? " and non-negative" : "")
+                                + ", value "
+                                + k
+                                + " = "
+                                + v[k]);
+            }
+        }
     }
 
     /**

@@ -25,11 +25,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.knowm.xchart.CategoryChart;
 
 class MetricsPlotsTest {
 
@@ -126,6 +129,78 @@ class MetricsPlotsTest {
                                 MetricsPlots.writeHistogram(
                                         new double[] {1}, null, 10, "t", "x", "a", "b", f))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void linesCarryEachSeriesWithItsErrorBars() throws IOException {
+        Path f = dir.resolve("sweep.svg");
+        Map<String, double[]> means = new LinkedHashMap<>();
+        means.put("FGSM 0.01", new double[] {0.8, 0.82, 0.81});
+        means.put("FGSM 0.03", new double[] {0.6, 0.63, 0.62});
+        Map<String, double[]> errors = Map.of("FGSM 0.01", new double[] {0.01, 0.02, 0});
+        List<String> x = List.of("0", "0.01", "0.05");
+        MetricsPlots.writeLines("sweep", "gamma", "accuracy", x, means, errors, f);
+        assertThat(f).isRegularFile();
+        CategoryChart chart = Charts.lines("sweep", "gamma", "accuracy", x, means, errors);
+        assertThat(chart.getSeriesMap().keySet()).containsExactly("FGSM 0.01", "FGSM 0.03");
+        assertThat(doubles(chart.getSeriesMap().get("FGSM 0.01").getExtraValues()))
+                .containsExactly(0.01, 0.02, 0.0);
+        assertThat(chart.getSeriesMap().get("FGSM 0.03").getExtraValues()).isNull();
+        assertThat(doubles(chart.getSeriesMap().get("FGSM 0.03").getYData()))
+                .containsExactly(0.6, 0.63, 0.62);
+    }
+
+    private static List<Double> doubles(java.util.Collection<? extends Number> v) {
+        return v.stream().map(Number::doubleValue).toList();
+    }
+
+    @Test
+    void linesRejectSeriesThatDoNotFitTheAxis() {
+        Path f = dir.resolve("bad.svg");
+        List<String> x = List.of("a", "b");
+        assertThatThrownBy(
+                        () ->
+                                MetricsPlots.writeLines(
+                                        "t", "x", "y", x, Map.of("s", new double[] {1}), null, f))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("series s")
+                .hasMessageContaining("(2), got 1 values");
+        assertThatThrownBy(
+                        () ->
+                                MetricsPlots.writeLines(
+                                        "t",
+                                        "x",
+                                        "y",
+                                        x,
+                                        Map.of("s", new double[] {1, Double.NaN}),
+                                        null,
+                                        f))
+                .hasMessageContaining("value 1 = NaN");
+        assertThatThrownBy(
+                        () ->
+                                MetricsPlots.writeLines(
+                                        "t",
+                                        "x",
+                                        "y",
+                                        x,
+                                        Map.of("s", new double[] {1, 2}),
+                                        Map.of("s", new double[] {0, -1}),
+                                        f))
+                .hasMessageContaining("error bars of s must be finite and non-negative");
+        assertThatThrownBy(
+                        () ->
+                                MetricsPlots.writeLines(
+                                        "t",
+                                        "x",
+                                        "y",
+                                        x,
+                                        Map.of("s", new double[] {1, 2}),
+                                        Map.of("u", new double[] {0, 1}),
+                                        f))
+                .hasMessageContaining("unknown series: u");
+        assertThatThrownBy(
+                        () -> MetricsPlots.writeLines("t", "x", "y", List.of(), Map.of(), null, f))
+                .hasMessageContaining("at least one x position");
     }
 
     @Test

@@ -14,6 +14,7 @@
 package dev.bella.examples.cli;
 
 import com.google.gson.JsonObject;
+import dev.bella.examples.study.GammaSweep;
 import dev.bella.examples.study.Study;
 import dev.bella.examples.study.StudyJson;
 import dev.bella.examples.study.StudyMethods;
@@ -87,6 +88,17 @@ public final class DemoCommand implements Callable<Integer> {
             defaultValue = "0.01",
             description = "SVGD repulsion (${DEFAULT-VALUE})")
     double gamma;
+
+    @Option(
+            names = "--gammas",
+            paramLabel = "G,G,...",
+            description =
+                    "sweep SVGD's repulsion: run the study once per gamma (with --methods svgd"
+                            + " unless --methods is given), each into OUT/gamma-<g>, and write"
+                            + " OUT/sweep.md, OUT/sweep.json and plots; the paper's Appendix F"
+                            + " values: "
+                            + GammaSweep.PAPER_GAMMAS)
+    String gammas;
 
     @Option(
             names = "--epochs",
@@ -186,9 +198,24 @@ public final class DemoCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        double[] sweep = null;
+        if (gammas != null) {
+            try {
+                sweep = GammaSweep.parse(gammas);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(), "--gammas: " + e.getMessage());
+            }
+            if (!spec.commandLine().getParseResult().hasMatchedOption("--methods")) {
+                s = s.withMethods(StudyMethods.parse("svgd"), s.mceMinCount());
+            }
+        }
         PrintWriter console = spec.commandLine().getOut();
         long t0 = System.nanoTime();
-        JsonObject results = StudySeeds.run(s, seeds, console);
+        JsonObject results =
+                sweep == null
+                        ? StudySeeds.run(s, seeds, console)
+                        : GammaSweep.run(s, sweep, seeds, console);
         console.printf("total time %.1f s%n", (System.nanoTime() - t0) / 1e9);
         if (json) {
             console.println(results.toString());

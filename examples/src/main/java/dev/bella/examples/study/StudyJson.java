@@ -30,17 +30,19 @@ import java.util.Map;
  * <pre>{@code
  * {"methods": {"<id>": {"accuracy": …, "nll": …, "ece": …, "mce": …, "brier": …,
  *   "ood_auroc_entropy": …, "ood_auroc_mi": …, "misclassification_auroc": …,
- *   "kl_to_mean": …, "disagreement": …,
+ *   "kl_to_mean": …, "disagreement": …, "weight_distance": …,
  *   "fgsm": {"0.001": …, "0.005": …, "0.01": …, "0.03": …},
  *   "corrupted": {"1": …, "2": …, "3": …, "4": …, "5": …},
  *   "trainable": …, "stored_bytes": …, "train_seconds": …}}}
  * }</pre>
  *
  * <p>Methods appear in the order they ran. A value that is undefined is {@code null}: the MI-based
- * OOD AUROC, {@code kl_to_mean} and {@code disagreement} of a single model (one particle has no
- * epistemic part and no spread), any metric the data leave undefined, and the {@code fgsm} and
- * {@code corrupted} values when robustness was not evaluated. {@code mce} is the table's MCE (over
- * the bins holding at least {@code --mce-min-count} examples; by default every non-empty bin).
+ * OOD AUROC, {@code kl_to_mean}, {@code disagreement} and {@code weight_distance} (the mean
+ * pairwise squared distance of the low-rank perturbations; also {@code null} for a full-rank
+ * ensemble) of a single model (one particle has no epistemic part and no spread), any metric the
+ * data leave undefined, and the {@code fgsm} and {@code corrupted} values when robustness was not
+ * evaluated. {@code mce} is the table's MCE (over the bins holding at least {@code --mce-min-count}
+ * examples; by default every non-empty bin).
  *
  * <p>Over several seeds ({@link #ofSeeds}), every number is the mean over the seeds, and each
  * method's object has one more key, {@code "std"}, an object with the same keys (nested {@code
@@ -170,6 +172,11 @@ public final class StudyJson {
                 metric(r, ReportMetric.MISCLASSIFICATION_AUROC_ENTROPY, true));
         o.add("kl_to_mean", metric(r, ReportMetric.MUTUAL_INFORMATION, particles));
         o.add("disagreement", metric(r, ReportMetric.DISAGREEMENT, particles));
+        o.add(
+                "weight_distance",
+                particles && !Double.isNaN(r.weightDistance())
+                        ? number(r.weightDistance())
+                        : JsonNull.INSTANCE);
         JsonObject fgsm = new JsonObject();
         for (int e = 0; e < StudyReport.FGSM_EPSILONS.length; e++) {
             fgsm.add(

@@ -187,6 +187,34 @@ public record StudySettings(
     }
 
     /**
+     * The same settings with another SVGD repulsion weight and output directory (one point of a
+     * {@link GammaSweep}).
+     *
+     * @param newGamma the repulsion weight
+     * @param newOut the output directory
+     * @return the settings
+     */
+    public StudySettings withGamma(double newGamma, Path newOut) {
+        return new StudySettings(
+                dataset,
+                dataDir,
+                mnistDir,
+                newOut,
+                cache,
+                particles,
+                rank,
+                newGamma,
+                pretrainEpochs,
+                epochs,
+                batchSize,
+                learningRate,
+                seed,
+                robustness,
+                methods,
+                mceMinCount);
+    }
+
+    /**
      * The same settings with other methods and MCE bin minimum.
      *
      * @param newMethods the method ids

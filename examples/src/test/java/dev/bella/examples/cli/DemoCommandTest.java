@@ -56,12 +56,21 @@ class DemoCommandTest {
     }
 
     @Test
+    void badGammasAreAnErrorNamingTheValue() {
+        String[] r = run("demo", "--gammas", "0,0.05,-1");
+        assertThat(r[0]).isEqualTo("2");
+        assertThat(r[2]).contains("--gammas: every gamma must be finite and >= 0, got -1");
+        assertThat(r[1]).doesNotContain("fine-tuning");
+    }
+
+    @Test
     void helpListsTheKnownMethods() {
         assertThat(run("demo", "--help")[1])
                 .contains("--methods")
                 .contains("known: single,")
                 .contains("full-ensemble")
                 .contains("--seeds")
+                .contains("--gammas")
                 .contains("--json");
     }
 }
