@@ -25,6 +25,7 @@ import ai.djl.training.ParameterStore;
 import dev.bella.core.Bella;
 import dev.bella.core.BellaConfig;
 import dev.bella.core.ParticleBlock;
+import dev.bella.core.Scalars;
 import dev.bella.core.Seeds;
 import dev.bella.core.posterior.ParticlePosterior;
 import dev.bella.core.posterior.Provenance;
@@ -336,9 +337,7 @@ public final class Laplace {
                 y[i] = (float) (f[i] + sd * rng.nextGaussian());
             }
             NDArray target = scope.create(y, s);
-            return out.sub(target)
-                    .square()
-                    .div(2 * noiseVariance)
+            return Scalars.div(out.sub(target).square(), 2 * noiseVariance)
                     .reshape(b, -1)
                     .sum(new int[] {1});
         }

@@ -22,6 +22,7 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.bella.core.Scalars;
 
 /**
  * Multi-head self-attention as CLIP computes it with {@code torch.nn.MultiheadAttention}: one fused
@@ -80,7 +81,8 @@ public final class ClipAttention extends AbstractBlock {
         NDArray k = heads(parts.get(1), batch, tokens, heads, headDim);
         NDArray v = heads(parts.get(2), batch, tokens, heads, headDim);
         // Scale the queries first, as torch.nn.MultiheadAttention does.
-        NDArray scores = q.mul((float) (1.0 / Math.sqrt(headDim))).matMul(k.transpose(0, 1, 3, 2));
+        NDArray scores =
+                Scalars.mul(q, (float) (1.0 / Math.sqrt(headDim))).matMul(k.transpose(0, 1, 3, 2));
         NDArray context = scores.softmax(3).matMul(v);
         return context.transpose(0, 2, 1, 3).reshape(batch, tokens, width);
     }

@@ -23,6 +23,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.bella.core.Scalars;
 import java.util.Objects;
 import java.util.SplittableRandom;
 
@@ -168,9 +169,10 @@ public final class ClipClassifier extends AbstractBlock {
      */
     public static NDArray cosineLogits(
             NDArray embeddings, NDArray normalizedClassEmbeddings, float logitScale) {
-        return Linear.linear(l2Normalize(embeddings), normalizedClassEmbeddings)
-                .singletonOrThrow()
-                .mul(logitScale);
+        return Scalars.mul(
+                Linear.linear(l2Normalize(embeddings), normalizedClassEmbeddings)
+                        .singletonOrThrow(),
+                logitScale);
     }
 
     /**
@@ -215,7 +217,7 @@ public final class ClipClassifier extends AbstractBlock {
             x = l2Normalize(x);
         }
         NDArray logits = head.forward(parameterStore, new NDList(x), training).singletonOrThrow();
-        return new NDList(logitScale == 1f ? logits : logits.mul(logitScale));
+        return new NDList(logitScale == 1f ? logits : Scalars.mul(logits, logitScale));
     }
 
     @Override

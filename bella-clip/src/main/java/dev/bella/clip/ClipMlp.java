@@ -23,6 +23,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.bella.core.Scalars;
 import java.util.Objects;
 
 /**
@@ -61,7 +62,7 @@ public final class ClipMlp extends AbstractBlock {
      * @return the activation, same shape
      */
     public static NDArray quickGelu(NDArray x) {
-        return x.mul(Activation.sigmoid(x.mul(1.702f)));
+        return x.mul(Activation.sigmoid(Scalars.mul(x, 1.702f)));
     }
 
     /**

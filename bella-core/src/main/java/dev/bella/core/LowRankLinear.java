@@ -134,7 +134,7 @@ public final class LowRankLinear extends ParticleLinear {
         NDArray base = Linear.linear(input, weight, bias).singletonOrThrow();
         NDArray low = branchInput.reshape(n, -1, in).matMul(a);
         if (scale != 1.0) {
-            low = low.mul(scale);
+            low = Scalars.mul(low, scale);
         }
         // In place: saves one output-sized buffer per layer. Autograd allows it, since the base
         // product's backward needs its inputs, not its output.

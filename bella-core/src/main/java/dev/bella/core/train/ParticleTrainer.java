@@ -38,6 +38,7 @@ import ai.djl.training.tracker.ParameterTracker;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.translate.TranslateException;
 import dev.bella.core.ParticleBlock;
+import dev.bella.core.Scalars;
 import dev.bella.core.Seeds;
 import dev.bella.core.posterior.EpochStats;
 import dev.bella.core.posterior.ParticlePosterior;
@@ -372,7 +373,7 @@ public final class ParticleTrainer {
                                 : trainer.forward(data, labels);
                 checkLabels(labels, predictions, trainingBatch(run));
                 perParticle = loss.perParticle(labels, predictions);
-                NDArray total = perParticle.mul(objective.lossScale(datasetScale)).sum();
+                NDArray total = Scalars.mul(perParticle, objective.lossScale(datasetScale)).sum();
                 collector.backward(withPrior(total, params, datasetScale, batch.getManager()));
             }
         } else {
@@ -396,7 +397,8 @@ public final class ParticleTrainer {
                             checkLabels(labels, out, trainingBatch(run));
                         }
                         NDArray chunkLoss = loss.perParticle(y, out);
-                        NDArray total = chunkLoss.mul(objective.lossScale(datasetScale)).sum();
+                        NDArray total =
+                                Scalars.mul(chunkLoss, objective.lossScale(datasetScale)).sum();
                         collector.backward(
                                 c == 0 ? withPrior(total, params, datasetScale, scope) : total);
                         chunkLosses[c] = keep(chunkLoss, batch.getManager());
@@ -560,7 +562,7 @@ public final class ParticleTrainer {
             // A result joins its first operand's manager: move the first one to the scope.
             NDArray square = p.getArray().square();
             square.attach(scope);
-            total = total.add(square.sum().mul(factor));
+            total = total.add(Scalars.mul(square.sum(), factor));
         }
         return total;
     }

@@ -24,6 +24,7 @@ import ai.djl.training.Trainer;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.training.listener.TrainingListenerAdapter;
 import com.google.gson.GsonBuilder;
+import dev.bella.core.Scalars;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -162,7 +163,7 @@ public final class BenchSupport {
      * @return the activation
      */
     public static NDArray quickGelu(NDArray x) {
-        return x.mul(Activation.sigmoid(x.mul(1.702f)));
+        return x.mul(Activation.sigmoid(Scalars.mul(x, 1.702f)));
     }
 
     /**

@@ -210,7 +210,7 @@ public final class StepBench implements Callable<Integer> {
         public NDArray perParticle(NDList labels, NDList predictions) {
             NDArray y = predictions.singletonOrThrow();
             long n = y.getShape().get(0);
-            return y.reshape(n, -1).pow(2).mean(new int[] {1});
+            return y.reshape(n, -1).square().mean(new int[] {1});
         }
     }
 
