@@ -18,6 +18,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import dev.bella.core.Seeds;
+import dev.bella.core.train.Objective;
 import dev.bella.core.train.ParticleTrainer;
 import dev.bella.core.train.UpdateRule;
 import java.util.LinkedHashMap;
@@ -33,10 +34,11 @@ import java.util.SplittableRandom;
  *
  * <p>with \( U_N \) the negative log posterior scaled to the data set: the trainer's objective (the
  * mean minibatch loss times \( N \), plus the prior \( \frac{\lambda}{2} \|\theta\|^2 \) of {@code
- * optPriorPrecision}). The rule hands the optimizer \( \nabla U_N + \frac{2}{\sqrt\eta} \xi \), \(
- * \xi \sim \mathcal{N}(0, I) \), and {@link #trainer} pairs it with plain SGD at learning rate \(
- * \eta / 2 \), which makes the step above exactly. The noise is drawn in Java from {@code (seed,
- * step, tensor)}, so a run is reproducible.
+ * optPriorPrecision}; {@link #trainer} sets {@code Objective.DATA_SET} for it). The rule hands the
+ * optimizer \( \nabla U_N + \frac{2}{\sqrt\eta} \xi \), \( \xi \sim \mathcal{N}(0, I) \), and
+ * {@link #trainer} pairs it with plain SGD at learning rate \( \eta / 2 \), which makes the step
+ * above exactly. The noise is drawn in Java from {@code (seed, step, tensor)}, so a run is
+ * reproducible.
  *
  * <p>Samples are kept with a {@link SampleCollector} (a burn-in, then every {@code thinning}
  * steps), which turns them into a posterior that predicts like the particles do.
@@ -79,6 +81,7 @@ public final class SgldRule implements UpdateRule {
         float lr = (float) (stepSize / 2);
         return ParticleTrainer.builder()
                 .setUpdateRule(this)
+                .optObjective(Objective.DATA_SET)
                 .optOptimizer(
                         () ->
                                 Optimizer.sgd()

@@ -26,6 +26,7 @@ import dev.bella.core.ParticleBlock;
 import dev.bella.core.Seeds;
 import dev.bella.core.posterior.ParticlePosterior;
 import dev.bella.core.posterior.Provenance;
+import dev.bella.core.train.Objective;
 import dev.bella.core.train.ParticleTrainer;
 import dev.bella.core.train.UpdateRule;
 import java.util.LinkedHashMap;
@@ -150,6 +151,7 @@ public final class ViRule implements UpdateRule {
     public ParticleTrainer.Builder trainer() {
         return ParticleTrainer.builder()
                 .setUpdateRule(this)
+                .optObjective(Objective.DATA_SET)
                 .optPriorPrecision(0)
                 .optOptimizer(
                         () ->

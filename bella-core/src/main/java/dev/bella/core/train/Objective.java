@@ -21,15 +21,19 @@ package dev.bella.core.train;
 public enum Objective {
     /**
      * \( U_j = N \bar\ell_j + \frac{\lambda}{2} \|\theta_j\|^2 \): the negative log posterior (up
-     * to a constant). SVGD with \( \gamma = 1 \) on it is exact SVGD on the posterior; a small \(
-     * \gamma \) makes the repulsion \( \gamma / N \) of what the paper means.
+     * to a constant). SVGD with repulsion weight \( \gamma \) targets \( \exp(-U/\gamma) = p(\theta
+     * \mid D)^{1/\gamma} \): with \( \gamma = 1 \) it is exact SVGD on the posterior; the paper's
+     * small \( \gamma \) would make the repulsion \( \gamma / N \) of what the paper means (a
+     * posterior at temperature \( \gamma \), far colder than the Bayesian one).
      */
     DATA_SET,
     /**
-     * \( U_j = \bar\ell_j + \frac{\lambda}{2N} \|\theta_j\|^2 \): the per-example objective, \( 1/N
-     * \) of the negative log posterior. This is the scale on which the paper's \( \gamma \) (0.001
-     * to 0.05) acts; SVGD with \( \gamma \ne 1 \) on it samples a tempered posterior (temperature
-     * \( 1/N \) relative to the repulsion).
+     * \( U_j = \bar\ell_j + \frac{\lambda}{2N} \|\theta_j\|^2 \) (the default): the per-example
+     * objective, \( 1/N \) of the negative log posterior, on which the paper's \( \gamma \) (0.001
+     * to 0.05) acts. SVGD with repulsion weight \( \gamma \) then targets \( \exp(-U/\gamma) =
+     * p(\theta \mid D)^{1/(\gamma N)} \), the posterior at temperature \( T = \gamma N \) (\(
+     * \gamma = 0.01 \), \( N = 10{,}000 \): \( T = 100 \), a wider spread than the posterior's,
+     * which is how the paper uses it); an ensemble (no repulsion) ignores the scale.
      */
     PER_EXAMPLE;
 

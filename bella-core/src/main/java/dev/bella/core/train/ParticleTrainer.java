@@ -64,15 +64,18 @@ import org.slf4j.LoggerFactory;
  * ensemble from {@code bella-ensemble}).
  *
  * <p>One step: all particles run in one batched forward pass (each on the same minibatch, or each
- * on its own with {@link Builder#optPerParticleDataOrder}); each particle's loss \( L_j \) is its
- * mean loss scaled to the data set, \( N \cdot \bar\ell_j \), plus \( \frac{\lambda}{2}
- * \|\theta_j\|^2 \) for a Gaussian prior of precision \( \lambda \) ({@link
- * Builder#optPriorPrecision}, default 0), or that divided by \( N \) ({@link Builder#optObjective},
- * {@link Objective#PER_EXAMPLE}); one backward pass gives every particle's gradient; the {@link
+ * on its own with {@link Builder#optPerParticleDataOrder}); each particle's objective is, by
+ * default ({@link Objective#PER_EXAMPLE}), its mean minibatch loss plus the prior term over the
+ * data set size, \( U_j = \bar\ell_j + \frac{\lambda}{2N} \|\theta_j\|^2 \), the scale on which the
+ * paper's SVGD \( \gamma \) acts; {@link Objective#DATA_SET} gives \( N \) times that, the negative
+ * log posterior ({@link Builder#optObjective}). The prior is a zero-mean Gaussian of precision \(
+ * \lambda \) on every adapter value, on by default ({@value #DEFAULT_PRIOR_PRECISION}, {@link
+ * Builder#optPriorPrecision}). One backward pass gives every particle's gradient; the {@link
  * StepListener}s check them (a {@link DivergenceGuard} always does); the update rule turns them
- * into the gradients handed to the optimizer. The default optimizer is AdamW (decoupled weight
- * decay 0.01, DJL's default, the MAP analogue of a Gaussian prior) in a resumable form; any DJL
- * {@link Optimizer} may be supplied instead.
+ * into the gradients handed to the optimizer. The default optimizer is Adam with decoupled weight
+ * decay (AdamW) in a resumable form, its decay 0 by default since the prior is in the gradient
+ * ({@link Builder#optWeightDecay} restores the paper's AdamW decay); any DJL {@link Optimizer} may
+ * be supplied instead.
  *
  * <p>Training runs through a DJL {@link Trainer}, so DJL's {@link TrainingListener}s and {@link
  * Evaluator}s work as usual. The per-epoch log ({@link EpochLog}), the checkpoints ({@link
@@ -91,6 +94,12 @@ import org.slf4j.LoggerFactory;
 public final class ParticleTrainer {
 
     private static final Logger logger = LoggerFactory.getLogger(ParticleTrainer.class);
+
+    /**
+     * The default precision \( \lambda \) of the Gaussian prior on every adapter value: 1, a unit
+     * normal (see {@link Builder#optPriorPrecision}).
+     */
+    public static final double DEFAULT_PRIOR_PRECISION = 1.0;
 
     /** The default of {@link Builder#optDivergenceFactor}. */
     public static final double DEFAULT_DIVERGENCE_FACTOR = 1e4;
@@ -693,10 +702,10 @@ public final class ParticleTrainer {
         private Supplier<Optimizer> optimizer;
         private float learningRate = 1e-3f;
         private ParameterTracker learningRateTracker;
-        private float weightDecay = 0.01f;
+        private float weightDecay;
         private float clipGrad;
-        private double priorPrecision;
-        private Objective objective = Objective.DATA_SET;
+        private double priorPrecision = DEFAULT_PRIOR_PRECISION;
+        private Objective objective = Objective.PER_EXAMPLE;
         private int epochs = 1;
         private long maxSteps = Long.MAX_VALUE;
         private int batchSize = 32;
@@ -773,7 +782,8 @@ public final class ParticleTrainer {
         }
 
         /**
-         * Sets AdamW's decoupled weight decay (default 0.01).
+         * Sets AdamW's decoupled weight decay (default 0: the Gaussian prior of {@link
+         * #optPriorPrecision} is the regulariser, in the gradient; DJL's AdamW default is 0.01).
          *
          * @param weightDecay finite and non-negative
          * @return this builder
@@ -796,8 +806,14 @@ public final class ParticleTrainer {
         }
 
         /**
-         * Adds a zero-mean Gaussian prior of precision \( \lambda \) on the adapters to every
-         * particle's loss (default 0: the prior enters only as AdamW's weight decay).
+         * Sets the precision \( \lambda \) of the zero-mean Gaussian prior on every adapter value
+         * (default {@value ParticleTrainer#DEFAULT_PRIOR_PRECISION}, a unit normal; 0 removes the
+         * prior). The prior is part of the target: without it, directions the data never constrain
+         * (an input feature that is zero in every training example) have no posterior scale, and
+         * SVGD's repulsion spreads the particles along them without bound. The default is the
+         * largest round precision that does not pull the fit away from the data on the study's
+         * digits run: \( \lambda = 10 \) raised the test NLL from 0.042 to 0.060 and \( \lambda =
+         * 100 \) shrank every adapter to zero (docs/training.md).
          *
          * @param precision finite and non-negative
          * @return this builder
@@ -809,9 +825,10 @@ public final class ParticleTrainer {
 
         /**
          * Sets the scale of each particle's objective ({@link Objective}): {@link
-         * Objective#DATA_SET} (default; the negative log posterior, \( N \bar\ell +
-         * \frac{\lambda}{2}\|\theta\|^2 \)) or {@link Objective#PER_EXAMPLE} (\( \bar\ell +
-         * \frac{\lambda}{2N}\|\theta\|^2 \), the scale of the paper's SVGD \( \gamma \)).
+         * Objective#PER_EXAMPLE} (default; \( \bar\ell + \frac{\lambda}{2N}\|\theta\|^2 \), the
+         * scale of the paper's SVGD \( \gamma \)) or {@link Objective#DATA_SET} (the negative log
+         * posterior, \( N \bar\ell + \frac{\lambda}{2}\|\theta\|^2 \); with SVGD at \( \gamma = 1
+         * \) this is exact SVGD on the posterior).
          *
          * @param objective the scale
          * @return this builder

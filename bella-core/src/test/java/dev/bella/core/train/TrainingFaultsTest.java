@@ -132,6 +132,9 @@ class TrainingFaultsTest {
                 ParticleTrainer.builder()
                         .setUpdateRule(OWN)
                         .optLearningRate(lr)
+                        // AdamW's decoupled decay at this rate multiplies the values by
+                        // (1 - lr * 0.01) each step: the explosion under test.
+                        .optWeightDecay(0.01f)
                         .optEpochs(4)
                         .optCheckpointDir(ckpt)
                         .optResumeFrom(ckpt)
@@ -180,6 +183,9 @@ class TrainingFaultsTest {
                 ParticleTrainer.builder()
                         .setUpdateRule(OWN)
                         .optLearningRate(1e3f)
+                        // AdamW's decoupled decay at this rate multiplies the values by
+                        // (1 - lr * 0.01) each step: the explosion under test.
+                        .optWeightDecay(0.01f)
                         .optEpochs(2)
                         .optDivergenceFactor(Double.POSITIVE_INFINITY)
                         .optCheckpointDir(ckpt)

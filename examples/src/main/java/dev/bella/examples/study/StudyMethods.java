@@ -81,7 +81,7 @@ public final class StudyMethods {
     public static final String ALL = "all";
 
     /** The prior precision λ of VI's KL and of SGLD's objective. */
-    static final double PRIOR_PRECISION = 1.0;
+    static final double PRIOR_PRECISION = ParticleTrainer.DEFAULT_PRIOR_PRECISION;
 
     /** Monte Carlo labels per training example for the Laplace GGN. */
     static final int VBL_LABEL_SAMPLES = 10;
