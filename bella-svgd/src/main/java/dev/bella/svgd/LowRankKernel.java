@@ -17,7 +17,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -100,11 +102,12 @@ public final class LowRankKernel {
      * <p>\[ r^A_i = \sum_j w_{ij} (A_i M_{ii} - A_j M_{ji}), \quad r^B_i = \sum_j w_{ij} (N_{ii}
      * B_i - N_{ij} B_j), \quad M_{ji} = B_j B_i^\top, \ N_{ij} = A_i^\top A_j, \]
      *
-     * <p>the blocks of \( G_B \) and \( G_A \), evaluated for all \( i \) at once as \( A_{cat} (W
-     * \otimes \mathbf{1}_{r \times r} \circ G_B) \) and \( (W \otimes \mathbf{1}_{r \times r} \circ
-     * G_A) B_{cat} \) plus batched \( r \times r \) products. {@link Repulsion#STEIN} is documented
-     * there. \( h \) is treated as a constant (the median heuristic is not differentiated), as in
-     * Liu &amp; Wang.
+     * <p>the blocks of \( G_B \) and \( G_A \), evaluated for all \( i \) at once with the
+     * Laplacian \( L = \mathrm{diag}(W \mathbf{1}) - W \) of the weights as two GEMMs, \( r^A =
+     * A_{cat} (L \otimes \mathbf{1}_{r \times r} \circ G_B) \) and \( r^B = (L \otimes
+     * \mathbf{1}_{r \times r} \circ G_A) B_{cat} \) (rows and columns indexed by \( (i, a) \)).
+     * {@link Repulsion#STEIN} is documented there. \( h \) is treated as a constant (the median
+     * heuristic is not differentiated), as in Liu &amp; Wang.
      *
      * @param layers the factors of each adapted layer, at least one
      * @param kernel the kernel evaluated on these factors ({@link #evaluate})
@@ -125,9 +128,10 @@ public final class LowRankKernel {
             attach(scope, kernel.kernel());
             List<Grams> grams = grams(layers);
             NDArray w = pairWeights(kernel);
+            Map<Integer, NDArray> blocks = new HashMap<>();
             List<FactorPair> out = new ArrayList<>(grams.size());
             for (Grams g : grams) {
-                FactorPair r = repulsion(g, w, form);
+                FactorPair r = repulsion(g, w, blocks, form);
                 r.a().attach(parent);
                 r.b().attach(parent);
                 out.add(r);
@@ -203,36 +207,49 @@ public final class LowRankKernel {
         return k.mul(1.0 / (n * kernel.squaredBandwidth())).mul(offDiagonal);
     }
 
-    /** The repulsion of one layer for all particles; {@code w} from {@link #pairWeights}. */
-    static FactorPair repulsion(Grams g, NDArray w, Repulsion form) {
+    /**
+     * \( L \otimes \mathbf{1}_{r \times r} \) with \( L = \mathrm{diag}(W \mathbf{1}) - W \), shape
+     * {@code (n r, n r)}.
+     */
+    static NDArray laplacianBlocks(NDArray w, int n, int r) {
+        NDArray degree = w.sum(new int[] {1});
+        NDArray l = w.neg().add(w.getManager().eye(n, n, 0, w.getDataType()).mul(degree));
+        return l.reshape(n, 1, n, 1).broadcast(n, r, n, r).reshape((long) n * r, (long) n * r);
+    }
+
+    /**
+     * The repulsion of one layer for all particles, {@code w} from {@link #pairWeights}; {@code
+     * blocks} caches {@link #laplacianBlocks} by rank across the layers of one update.
+     */
+    static FactorPair repulsion(Grams g, NDArray w, Map<Integer, NDArray> blocks, Repulsion form) {
         int n = g.n();
         int r = g.r();
-        long nr = (long) n * r;
         long din = g.at().getShape().get(1);
         long dout = g.bc().getShape().get(1);
-        NDArray wl = w.mul(g.scale() * g.scale());
-        NDArray a = g.a();
-        NDArray b = g.b();
-        // M_ii = B_i B_i^T and N_ii = A_i^T A_i, (n, r, r).
-        NDArray mDiag = b.matMul(b.transpose(0, 2, 1));
-        NDArray nDiag = g.at().reshape(n, r, din).matMul(a);
         switch (form) {
             case KERNEL_GRADIENT:
                 {
-                    NDArray c = wl.sum(new int[] {1}).reshape(n, 1, 1);
-                    NDArray w4 = wl.reshape(n, 1, n, 1);
-                    // C^T[(i,a),(j,b)] = w_ij G_B[(j,b),(i,a)] = w_ij (M_ji)_{ba}
-                    NDArray ct = g.gramB().transpose().reshape(n, r, n, r).mul(w4).reshape(nr, nr);
-                    NDArray mixA = ct.matMul(g.at()).reshape(n, r, din).transpose(0, 2, 1);
-                    NDArray repA = a.matMul(mDiag.mul(c)).sub(mixA);
-                    // E[(i,a),(j,b)] = w_ij G_A[(i,a),(j,b)] = w_ij (N_ij)_{ab}
-                    NDArray e = g.gramA().reshape(n, r, n, r).mul(w4).reshape(nr, nr);
-                    NDArray mixB = e.matMul(g.bc()).reshape(n, r, dout);
-                    NDArray repB = nDiag.mul(c).matMul(b).sub(mixB);
+                    // With L = diag(W 1) - W (the Laplacian of the pair weights) and L_r = L kron
+                    // 1_{r x r}: rows (i,a) of r^A_i transposed are sum_(j,b) G_B[(i,a),(j,b)]
+                    // L_ij A_cat^T[(j,b), :] (G_B is symmetric), and r^B = (G_A o L_r) B_cat. One
+                    // GEMM per factor, no batched r x r products.
+                    NDArray lr = blocks.computeIfAbsent(r, k -> laplacianBlocks(w, n, k));
+                    if (g.scale() != 1) {
+                        lr = lr.mul(g.scale() * g.scale());
+                    }
+                    NDArray repAt = g.gramB().mul(lr).matMul(g.at());
+                    NDArray repA = repAt.reshape(n, r, din).transpose(0, 2, 1);
+                    NDArray repB = g.gramA().mul(lr).matMul(g.bc()).reshape(n, r, dout);
                     return new FactorPair(repA, repB);
                 }
             case STEIN:
                 {
+                    NDArray wl = w.mul(g.scale() * g.scale());
+                    NDArray a = g.a();
+                    NDArray b = g.b();
+                    // M_ii = B_i B_i^T and N_ii = A_i^T A_i, (n, r, r).
+                    NDArray mDiag = b.matMul(b.transpose(0, 2, 1));
+                    NDArray nDiag = g.at().reshape(n, r, din).matMul(a);
                     // sum_j w_ij B_i B_j^T = sum_j w_ij G_B[(i,.),(j,.)], (n, r, r)
                     NDArray pB =
                             g.gramB()

@@ -16,7 +16,9 @@ package dev.bella.svgd;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -30,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * \left(-\nabla_{\theta_i} k(\theta_i, \theta_j)\right) \]
  *
  * <p>(the driving term plus \( \gamma \) times the repulsion) for each adapted layer, with the
- * kernel of {@link LowRankKernel}. \( L_j \) is particle \( j \)'s loss scaled to the data set (the
- * negative log posterior, prior included); \( \nabla \) is taken w.r.t. that particle's own \( A \)
+ * kernel of {@link LowRankKernel}. \( L_j \) is particle \( j \)'s objective as the trainer scales
+ * it ({@code dev.bella.core.train.Objective}: by default the mean loss plus the prior over \( N \),
+ * on which the paper's \( \gamma \) acts); \( \nabla \) is taken w.r.t. that particle's own \( A \)
  * and \( B \).
  *
  * <ul>
@@ -172,15 +175,19 @@ public final class LowRankSvgd {
             KernelMatrix kernel = KernelMatrix.fromSquaredDistances(d, bandwidth);
             boolean repel = gamma > 0;
             NDArray w = repel ? LowRankKernel.pairWeights(kernel) : null;
+            // gamma folded into the weights, -1/n into the kernel: once per step, not per layer.
+            NDArray wGamma = repel ? w.mul(gamma) : null;
+            NDArray kDriving = kernel.kernel().mul(-1.0 / n);
+            Map<Integer, NDArray> blocks = new HashMap<>();
             List<FactorPair> phi = new ArrayList<>(grams.size());
             for (int l = 0; l < grams.size(); l++) {
                 FactorPair g = lossGradients.get(l);
-                NDArray phiA = driving(g.a(), kernel.kernel(), n);
-                NDArray phiB = driving(g.b(), kernel.kernel(), n);
+                NDArray phiA = driving(g.a(), kDriving, n);
+                NDArray phiB = driving(g.b(), kDriving, n);
                 if (repel) {
-                    FactorPair r = LowRankKernel.repulsion(grams.get(l), w, repulsion);
-                    phiA = phiA.add(r.a().mul(gamma));
-                    phiB = phiB.add(r.b().mul(gamma));
+                    FactorPair r = LowRankKernel.repulsion(grams.get(l), wGamma, blocks, repulsion);
+                    phiA = phiA.addi(r.a());
+                    phiB = phiB.addi(r.b());
                 }
                 phiA.attach(parent);
                 phiB.attach(parent);
@@ -189,7 +196,7 @@ public final class LowRankSvgd {
             List<NDArray> fullPhi = new ArrayList<>(fullRank.size());
             for (int t = 0; t < fullRank.size(); t++) {
                 NDArray g = fullRankGradients.get(t);
-                NDArray p = driving(g, kernel.kernel(), n);
+                NDArray p = driving(g, kDriving, n);
                 if (repel) {
                     NDArray x = flat.get(t);
                     NDArray r =
@@ -238,11 +245,12 @@ public final class LowRankSvgd {
                                 : "the loss gradient of full-rank tensor " + (i - xs.size()));
     }
 
-    private NDArray driving(NDArray grad, NDArray k, int n) {
+    /** The driving term; {@code kDriving} is \( -K / n \). */
+    private NDArray driving(NDArray grad, NDArray kDriving, int n) {
         if (drivingTerm == DrivingTerm.OWN_GRADIENT) {
             return grad.neg();
         }
-        return k.mul(-1.0 / n).matMul(grad.reshape(n, -1)).reshape(grad.getShape());
+        return kDriving.matMul(grad.reshape(n, -1)).reshape(grad.getShape());
     }
 
     private static void checkGradients(

@@ -63,6 +63,9 @@ class SvgdTrainingFaultsTest {
         ParticleTrainer.Builder b =
                 SvgdRule.trainer()
                         .optLearningRate(lr)
+                        // AdamW's decoupled decay at this rate multiplies the values by
+                        // (1 - lr * 0.01) each step: the explosion under test.
+                        .optWeightDecay(0.01f)
                         .optEpochs(30)
                         .optCheckpointDir(ckpt)
                         .optResumeFrom(ckpt);
