@@ -35,16 +35,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code ./bella bench step}: one training step (batched forward, backward, update) of Bella
- * particles trained by SVGD versus as an ensemble (and, with {@code --baselines}, by SGLD and VI),
- * on the MLP stack of CLIP ViT-B/32 (24 layers, r = 4, 50 tokens per image). The methods alternate
- * round by round so that machine load affects all alike; the SVGD overhead is reported overall and
- * per round.
+ * particles trained by SVGD versus as an ensemble (and, with {@code --baselines}, by SGLD, VI, and
+ * the single adapter that VBL and MC dropout train, the latter with adapter dropout), on the MLP
+ * stack of CLIP ViT-B/32 (24 layers, r = 4, 50 tokens per image). The methods alternate round by
+ * round so that machine load affects all alike; the SVGD overhead is reported overall and per
+ * round.
  */
 @Command(
         name = "step",
@@ -54,9 +56,17 @@ public final class StepBench implements Callable<Integer> {
 
     /**
      * The methods timed against each other, alternating within each round: each makes a fresh
-     * trainer builder with its rule (and the optimizer the rule needs).
+     * trainer builder with its rule (and the optimizer the rule needs) and says how its particles
+     * differ from the bench's (the n particles as they are, for most).
      */
-    private record Method(String id, Supplier<ParticleTrainer.Builder> trainer) {}
+    private record Method(
+            String id,
+            Supplier<ParticleTrainer.Builder> trainer,
+            UnaryOperator<BellaConfig.Builder> particles) {
+        Method(String id, Supplier<ParticleTrainer.Builder> trainer) {
+            this(id, trainer, UnaryOperator.identity());
+        }
+    }
 
     private static List<Method> methods(boolean baselines) {
         List<Method> m = new ArrayList<>();
@@ -65,6 +75,14 @@ public final class StepBench implements Callable<Integer> {
         if (baselines) {
             m.add(new Method("sgld", () -> SgldRule.of(1e-4, 1).trainer()));
             m.add(new Method("vi", () -> ViRule.builder().setPriorPrecision(1).build().trainer()));
+            // VBL trains one adapter to the MAP (then fits the Laplace approximation once).
+            m.add(new Method("single", EnsembleRule::trainer, c -> c.optParticles(1)));
+            // MC dropout trains one adapter with adapter dropout.
+            m.add(
+                    new Method(
+                            "mc-dropout",
+                            EnsembleRule::trainer,
+                            c -> c.optParticles(1).optAdapterDropout(0.1)));
         }
         return m;
     }
@@ -95,7 +113,11 @@ public final class StepBench implements Callable<Integer> {
             description = "steps per round (${DEFAULT-VALUE}); the first is discarded")
     int steps;
 
-    @Option(names = "--baselines", description = "also time SGLD and VI against the ensemble")
+    @Option(
+            names = "--baselines",
+            description =
+                    "also time SGLD, VI (n particles each), one adapter (VBL's training) and one"
+                            + " adapter with dropout 0.1 (MC dropout's) against the ensemble")
     boolean baselines;
 
     @Option(names = "--json", description = "print one JSON object")
@@ -134,13 +156,12 @@ public final class StepBench implements Callable<Integer> {
                             .optLabels(manager.zeros(new Shape(size)))
                             .setSampling(batch, false)
                             .build();
-            BellaConfig config =
+            BellaConfig.Builder config =
                     BellaConfig.builder()
                             .optTargetRegex(".*")
                             .optParticles(particles)
                             .optRank(rank)
-                            .optBInitStd(0.01)
-                            .build();
+                            .optBInitStd(0.01);
             List<Method> methods = methods(baselines);
             Map<String, List<Double>> times = new LinkedHashMap<>();
             Map<String, List<Double>> perRound = new LinkedHashMap<>();
@@ -149,7 +170,16 @@ public final class StepBench implements Callable<Integer> {
                         times.put(m.id(), new ArrayList<>());
                         perRound.put(m.id(), new ArrayList<>());
                     });
-            try (ParticleBlock model = Bella.wrap(stack, config)) {
+            // One set of particles per method, kept across the rounds (wrapping is not timed).
+            Map<String, ParticleBlock> models = new LinkedHashMap<>();
+            try {
+                for (Method m : methods) {
+                    models.put(
+                            m.id(),
+                            Bella.wrap(
+                                    stack,
+                                    m.particles().apply(config.build().toBuilder()).build()));
+                }
                 for (int round = 0; round < rounds; round++) {
                     for (Method m : methods) {
                         spec.commandLine()
@@ -165,11 +195,15 @@ public final class StepBench implements Callable<Integer> {
                                 .optEpochs(1)
                                 .addTrainingListener(() -> timer)
                                 .build()
-                                .fit(model, data, null);
+                                .fit(models.get(m.id()), data, null);
                         List<Double> timed = timer.durations.subList(1, timer.durations.size());
                         times.get(m.id()).addAll(timed);
                         perRound.get(m.id()).add(median(timed));
                     }
+                }
+            } finally {
+                for (ParticleBlock model : models.values()) {
+                    model.close();
                 }
             }
             double ensMs = median(times.get("ensemble"));
