@@ -269,6 +269,10 @@ class KillLoopTest {
                                     .optEpochs(epochs)
                                     .optBatchSize(16)
                                     .optSeed(7)
+                                    // The prior on whatever the default: its extra work between
+                                    // the forward and the backward pass is what exposed scalars
+                                    // freed before the backward pass (see Scalars).
+                                    .optPriorPrecision(1.0)
                                     .optCheckpointDir(ckpt)
                                     .addTrainingListener(
                                             () ->
