@@ -90,6 +90,15 @@ public final class DemoCommand implements Callable<Integer> {
     double gamma;
 
     @Option(
+            names = "--prior-precision",
+            defaultValue = "1",
+            paramLabel = "LAMBDA",
+            description =
+                    "precision of the Gaussian prior on every adapter value, for every method"
+                            + " (${DEFAULT-VALUE}; 0: no prior)")
+    double priorPrecision;
+
+    @Option(
             names = "--gammas",
             paramLabel = "G,G,...",
             description =
@@ -191,7 +200,8 @@ public final class DemoCommand implements Callable<Integer> {
                             seed,
                             !noRobustness,
                             StudyMethods.parse(methods),
-                            mceMinCount);
+                            mceMinCount,
+                            priorPrecision);
             if (seeds < 1) {
                 throw new IllegalArgumentException("--seeds must be at least 1, got " + seeds);
             }

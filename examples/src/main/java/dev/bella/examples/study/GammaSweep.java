@@ -141,11 +141,13 @@ public final class GammaSweep {
         md.append(
                 String.format(
                         Locale.ROOT,
-                        "# SVGD repulsion sweep%n%n%s; n = %d, r = %d, %d fine-tuning epochs, %d"
+                        "# SVGD repulsion sweep%n%n%s; n = %d, r = %d, prior precision %s, %d"
+                                + " fine-tuning epochs, %d"
                                 + " seed%s from %d%s. Each gamma's reports are in gamma-<g>/.%n%n",
                         s.dataset(),
                         s.particles(),
                         s.rank(),
+                        s.priorPrecision(),
                         s.epochs(),
                         seeds,
                         seeds == 1 ? "" : "s",

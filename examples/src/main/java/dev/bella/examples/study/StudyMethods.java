@@ -60,14 +60,14 @@ import java.util.function.UnaryOperator;
  *       (diagonal GGN, {@value #VBL_LABEL_SAMPLES} Monte Carlo labels per training example, prior
  *       precision by marginal likelihood) and {@code S = n} draws.
  *   <li>{@code vi}: mean-field VI ({@link ViRule}), {@code n} Monte Carlo samples a step, prior
- *       precision {@value #PRIOR_PRECISION}, initial σ 10⁻³, Adam on μ and ρ with a cosine schedule
- *       from {@value #VI_LEARNING_RATE} to {@value #VI_FINAL_LEARNING_RATE} over the run; {@code S
- *       = n} draws of q.
+ *       precision the study's {@code --prior-precision} (default 1), initial σ 10⁻³, Adam on μ and
+ *       ρ with a cosine schedule from {@value #VI_LEARNING_RATE} to {@value
+ *       #VI_FINAL_LEARNING_RATE} over the run; {@code S = n} draws of q.
  *   <li>{@code sgld}: {@code n} chains ({@link SgldRule}, step size η = {@value #SGLD_STEP_SIZE},
- *       prior precision {@value #PRIOR_PRECISION}, the data-set-scaled objective), for the study's
- *       epochs; the first half of the steps is burn-in, then {@value #SGLD_SNAPSHOTS} evenly spaced
- *       snapshots per chain are kept (the last at the final step): {@code S = }{@value
- *       #SGLD_SNAPSHOTS}{@code n} samples.
+ *       the study's prior precision, the data-set-scaled objective), for the study's epochs; the
+ *       first half of the steps is burn-in, then {@value #SGLD_SNAPSHOTS} evenly spaced snapshots
+ *       per chain are kept (the last at the final step): {@code S = }{@value #SGLD_SNAPSHOTS}{@code
+ *       n} samples.
  *   <li>{@code mc-dropout}: one adapter trained as {@code single} with adapter dropout {@code p =
  *       }{@value #MC_DROPOUT}, then {@link McDropout} with {@code S = n} stochastic passes.
  * </ul>
@@ -79,9 +79,6 @@ public final class StudyMethods {
 
     /** The {@code --methods} value that selects every registered method. */
     public static final String ALL = "all";
-
-    /** The prior precision λ of VI's KL and of SGLD's objective. */
-    static final double PRIOR_PRECISION = ParticleTrainer.DEFAULT_PRIOR_PRECISION;
 
     /** Monte Carlo labels per training example for the Laplace GGN. */
     static final int VBL_LABEL_SAMPLES = 10;
@@ -210,7 +207,8 @@ public final class StudyMethods {
     }
 
     /**
-     * A fit whose posterior is the trained particles: the given trainer with the study's loop.
+     * A fit whose posterior is the trained particles: the given trainer with the study's loop and
+     * prior precision.
      *
      * @param trainer the trainer builder for given settings (an update rule of its own, or
      *     listeners)
@@ -219,7 +217,12 @@ public final class StudyMethods {
     public static Fit trainedBy(Function<StudySettings, ParticleTrainer.Builder> trainer) {
         Objects.requireNonNull(trainer, "trainer");
         return c ->
-                c.loop().apply(trainer.apply(c.settings())).build().fit(c.model(), c.train(), null);
+                c.loop()
+                        .apply(
+                                trainer.apply(c.settings())
+                                        .optPriorPrecision(c.settings().priorPrecision()))
+                        .build()
+                        .fit(c.model(), c.train(), null);
     }
 
     static {
@@ -303,7 +306,7 @@ public final class StudyMethods {
     private static Posterior variational(FitContext c) throws IOException, TranslateException {
         ViRule rule =
                 ViRule.builder()
-                        .setPriorPrecision(PRIOR_PRECISION)
+                        .setPriorPrecision(c.settings().priorPrecision())
                         .optLearningRate(
                                 Tracker.cosine()
                                         .setBaseValue(VI_LEARNING_RATE)
@@ -331,7 +334,7 @@ public final class StudyMethods {
         SampleCollector collector = new SampleCollector(c.model(), burnIn, thinning);
         ParticlePosterior fit =
                 c.loop()
-                        .apply(rule.trainer().optPriorPrecision(PRIOR_PRECISION))
+                        .apply(rule.trainer().optPriorPrecision(c.settings().priorPrecision()))
                         .addTrainingListener(() -> collector)
                         .build()
                         .fit(c.model(), c.train(), null);

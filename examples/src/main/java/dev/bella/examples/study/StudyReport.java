@@ -50,7 +50,8 @@ final class StudyReport {
                 String.format(
                         Locale.ROOT,
                         "Source %d, target %d, test %d images; OOD: %s (%d images). n = %d, r = %d,"
-                                + " gamma = %s, %d fine-tuning epochs, seed %d.%n%n",
+                                + " gamma = %s, prior precision %s, %d fine-tuning epochs, seed"
+                                + " %d.%n%n",
                         data.source().size(),
                         data.target().size(),
                         data.test().size(),
@@ -59,6 +60,7 @@ final class StudyReport {
                         s.particles(),
                         s.rank(),
                         s.gamma(),
+                        s.priorPrecision(),
                         s.epochs(),
                         s.seed()));
         md.append("## Calibration, OOD detection and cost\n\n");

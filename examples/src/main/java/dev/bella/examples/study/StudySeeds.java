@@ -97,7 +97,8 @@ public final class StudySeeds {
                 String.format(
                         Locale.ROOT,
                         "# Bella study over %d seeds (%d to %d)%n%n"
-                                + "%s; n = %d, r = %d, gamma = %s, %d fine-tuning epochs. Mean ±"
+                                + "%s; n = %d, r = %d, gamma = %s, prior precision %s, %d"
+                                + " fine-tuning epochs. Mean ±"
                                 + " sample standard deviation (divisor K - 1) over the seeds;"
                                 + " each seed's report is in seed-<s>/report.md.%n%n",
                         seeds,
@@ -107,6 +108,7 @@ public final class StudySeeds {
                         s.particles(),
                         s.rank(),
                         s.gamma(),
+                        s.priorPrecision(),
                         s.epochs()));
         md.append("| method |");
         for (String[] c : COLUMNS) {

@@ -13,6 +13,7 @@
  */
 package dev.bella.examples.study;
 
+import dev.bella.core.train.ParticleTrainer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -38,6 +39,9 @@ import java.util.Objects;
  * @param methods the ids of the methods to run, in order (see {@link StudyMethods})
  * @param mceMinCount the fewest examples a reliability bin must hold to count towards the MCE of
  *     the report's table (1: every non-empty bin, the usual equal-width MCE)
+ * @param priorPrecision the precision \( \lambda \) of the Gaussian prior on the adapter values of
+ *     every method (the trainer's, VI's KL and SGLD's target; VBL chooses its own by marginal
+ *     likelihood after a MAP fit under this one)
  */
 public record StudySettings(
         String dataset,
@@ -55,7 +59,8 @@ public record StudySettings(
         long seed,
         boolean robustness,
         List<String> methods,
-        int mceMinCount) {
+        int mceMinCount,
+        double priorPrecision) {
 
     /** Validates the settings. */
     public StudySettings {
@@ -104,11 +109,15 @@ public record StudySettings(
             throw new IllegalArgumentException(
                     "mceMinCount must be at least 1, mceMinCount = " + mceMinCount);
         }
+        if (!(priorPrecision >= 0 && Double.isFinite(priorPrecision))) {
+            throw new IllegalArgumentException(
+                    "priorPrecision must be finite and >= 0, priorPrecision = " + priorPrecision);
+        }
     }
 
     /**
-     * Settings with the default methods ({@link StudyMethods#DEFAULT}) and the equal-width MCE over
-     * every non-empty bin.
+     * Settings with the default methods ({@link StudyMethods#DEFAULT}), the equal-width MCE over
+     * every non-empty bin and the trainer's default prior precision.
      *
      * @param dataset {@code "digits"} or {@code "fashion-mnist"}
      * @param dataDir the Fashion-MNIST IDX directory, or {@code null}
@@ -156,7 +165,8 @@ public record StudySettings(
                 seed,
                 robustness,
                 StudyMethods.parse(StudyMethods.DEFAULT),
-                1);
+                1,
+                ParticleTrainer.DEFAULT_PRIOR_PRECISION);
     }
 
     /**
@@ -183,7 +193,8 @@ public record StudySettings(
                 newSeed,
                 robustness,
                 methods,
-                mceMinCount);
+                mceMinCount,
+                priorPrecision);
     }
 
     /**
@@ -211,7 +222,35 @@ public record StudySettings(
                 seed,
                 robustness,
                 methods,
-                mceMinCount);
+                mceMinCount,
+                priorPrecision);
+    }
+
+    /**
+     * The same settings with another prior precision.
+     *
+     * @param newPriorPrecision \( \lambda \), finite and non-negative
+     * @return the settings
+     */
+    public StudySettings withPriorPrecision(double newPriorPrecision) {
+        return new StudySettings(
+                dataset,
+                dataDir,
+                mnistDir,
+                out,
+                cache,
+                particles,
+                rank,
+                gamma,
+                pretrainEpochs,
+                epochs,
+                batchSize,
+                learningRate,
+                seed,
+                robustness,
+                methods,
+                mceMinCount,
+                newPriorPrecision);
     }
 
     /**
@@ -238,7 +277,8 @@ public record StudySettings(
                 seed,
                 robustness,
                 newMethods,
-                newMceMinCount);
+                newMceMinCount,
+                priorPrecision);
     }
 
     /**

@@ -64,6 +64,13 @@ class DemoCommandTest {
     }
 
     @Test
+    void aNegativePriorPrecisionIsAnErrorNamingTheValue() {
+        String[] r = run("demo", "--prior-precision", "-1");
+        assertThat(r[0]).isEqualTo("2");
+        assertThat(r[2]).contains("priorPrecision must be finite and >= 0, priorPrecision = -1.0");
+    }
+
+    @Test
     void helpListsTheKnownMethods() {
         assertThat(run("demo", "--help")[1])
                 .contains("--methods")

@@ -54,6 +54,7 @@ class StudyJsonTest {
                     "misclassification_auroc",
                     "kl_to_mean",
                     "disagreement",
+                    "weight_distance",
                     "fgsm",
                     "corrupted",
                     "trainable",
@@ -106,7 +107,12 @@ class StudyJsonTest {
             boolean undefinedForOne =
                     id.equals("single")
                             && Set.of("ood_auroc_mi", "kl_to_mean", "disagreement").contains(k);
-            if (undefinedForOne) {
+            // Weight-space spread is of low-rank particles: none for one adapter, a full-rank
+            // ensemble, or MC dropout (whose copies share one adapter; its spread is in the masks).
+            boolean noLowRankSpread =
+                    k.equals("weight_distance")
+                            && Set.of("single", "full-ensemble", "mc-dropout").contains(id);
+            if (undefinedForOne || noLowRankSpread) {
                 assertThat(v.isJsonNull()).as(id + "." + k).isTrue();
             } else if (!v.isJsonObject()) {
                 assertThat(v.isJsonPrimitive()).as(id + "." + k).isTrue();
@@ -300,6 +306,10 @@ class StudyJsonTest {
             JsonObject m = methods.getAsJsonObject(id);
             assertThat(m.get("trainable").getAsLong()).as(id).isEqualTo(trainable.get(id));
             assertThat(m.get("kl_to_mean").getAsDouble()).as(id).isPositive();
+            if (!id.equals("mc-dropout")) {
+                // distinct samples of the adapters
+                assertThat(m.get("weight_distance").getAsDouble()).as(id).isPositive();
+            }
             NpyArray p = Npy.read(out.resolve("probs-" + id + ".npy"));
             assertThat(p.shape()).as(id).containsExactly(e.getValue(), 433 + 354, 8);
         }

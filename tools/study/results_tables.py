@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Markdown tables for docs/results.md from the JSON that `./bella demo` writes.
+
+    /usr/bin/python3 tools/study/results_tables.py study OUT/results.json
+        one study (one seed, or --seeds K: mean ± std): the main table and the robustness table
+    /usr/bin/python3 tools/study/results_tables.py sweep OUT/sweep.json [METHOD]
+        a --gammas sweep: one row per gamma for METHOD (default svgd)
+
+Numbers are copied from the JSON as they are (rounded for print), so the page can be re-made from a
+run's output directory.
+"""
+import json
+import sys
+
+NAMES = {
+    "single": "Single LoRA",
+    "ensemble": "Ensemble Bella",
+    "svgd": "SVGD Bella",
+    "full-ensemble": "Full-rank ensemble",
+    "vbl": "Laplace (VBL)",
+    "vi": "Mean-field VI",
+    "sgld": "SGLD",
+    "mc-dropout": "MC dropout",
+}
+
+
+def at(obj, path):
+    for part in path.split("/"):
+        if obj is None:
+            return None
+        obj = obj.get(part)
+    return obj
+
+
+def cell(m, path, digits=4):
+    mean = at(m, path)
+    if mean is None:
+        return "—"
+    std = at(m.get("std"), path) if "std" in m else None
+    fmt = "%." + str(digits) + "f"
+    if std is None:
+        return fmt % mean
+    return (fmt + " ± " + fmt) % (mean, std)
+
+
+def sig(m, path):
+    mean = at(m, path)
+    if mean is None:
+        return "—"
+    std = at(m.get("std"), path) if "std" in m else None
+    return "%.3g" % mean if std is None else "%.3g ± %.2g" % (mean, std)
+
+
+def table(head, rows):
+    out = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def study(path):
+    methods = json.load(open(path))["methods"]
+    main = []
+    robust = []
+    for mid, m in methods.items():
+        name = NAMES.get(mid, mid)
+        main.append([name] + [cell(m, k) for k in (
+            "accuracy", "nll", "ece", "mce", "brier", "ood_auroc_entropy", "ood_auroc_mi",
+            "misclassification_auroc")] + [sig(m, "kl_to_mean"), cell(m, "disagreement"),
+                                           sig(m, "weight_distance"),
+                                           "{:,}".format(int(m["trainable"])),
+                                           "%.1f KB" % (m["stored_bytes"] / 1024),
+                                           cell(m, "train_seconds", 1)])
+        robust.append([name] + [cell(m, "fgsm/" + e) for e in ("0.001", "0.005", "0.01", "0.03")]
+                      + [cell(m, "corrupted/" + s) for s in ("1", "3", "5")])
+    print(table(["method", "accuracy", "NLL", "ECE", "MCE", "Brier", "OOD AUROC (entropy)",
+                 "OOD AUROC (MI)", "misclassification AUROC", "KL to mean", "disagreement",
+                 "weight distance", "trainable", "stored", "train s"], main))
+    print()
+    print(table(["method", "FGSM 0.001", "FGSM 0.005", "FGSM 0.01", "FGSM 0.03",
+                 "corrupted s1", "corrupted s3", "corrupted s5"], robust))
+
+
+def sweep(path, method):
+    gammas = json.load(open(path))["gammas"]
+    rows = []
+    for g, run in gammas.items():
+        m = run["methods"][method]
+        rows.append([g] + [cell(m, k) for k in (
+            "accuracy", "nll", "fgsm/0.001", "fgsm/0.005", "fgsm/0.01", "fgsm/0.03",
+            "ood_auroc_entropy", "ood_auroc_mi")] + [sig(m, "kl_to_mean"),
+                                                     cell(m, "disagreement"),
+                                                     sig(m, "weight_distance")])
+    print(table(["γ", "accuracy", "NLL", "FGSM 0.001", "FGSM 0.005", "FGSM 0.01", "FGSM 0.03",
+                 "OOD AUROC (entropy)", "OOD AUROC (MI)", "KL to mean", "disagreement",
+                 "weight distance"], rows))
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "study":
+        study(sys.argv[2])
+    else:
+        sweep(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "svgd")
