@@ -42,19 +42,22 @@ public final class GammaSweep {
     /** The values of the paper's Appendix F and of {@code docs/results.md}. */
     public static final String PAPER_GAMMAS = "0,0.001,0.005,0.01,0.03,0.05,0.1";
 
-    /** Columns of the table: JSON key (a path with '/' into nested objects) and heading. */
+    /**
+     * Columns of the table: JSON key (a path with '/' into nested objects), heading, and format
+     * (the diversity columns span orders of magnitude: significant digits).
+     */
     private static final String[][] COLUMNS = {
-        {"accuracy", "accuracy"},
-        {"nll", "NLL"},
-        {"fgsm/0.001", "FGSM 0.001"},
-        {"fgsm/0.005", "FGSM 0.005"},
-        {"fgsm/0.01", "FGSM 0.01"},
-        {"fgsm/0.03", "FGSM 0.03"},
-        {"ood_auroc_entropy", "OOD AUROC (entropy)"},
-        {"ood_auroc_mi", "OOD AUROC (MI)"},
-        {"kl_to_mean", "KL to mean"},
-        {"disagreement", "disagreement"},
-        {"weight_distance", "weight-space distance"},
+        {"accuracy", "accuracy", "%.4f"},
+        {"nll", "NLL", "%.4f"},
+        {"fgsm/0.001", "FGSM 0.001", "%.4f"},
+        {"fgsm/0.005", "FGSM 0.005", "%.4f"},
+        {"fgsm/0.01", "FGSM 0.01", "%.4f"},
+        {"fgsm/0.03", "FGSM 0.03", "%.4f"},
+        {"ood_auroc_entropy", "OOD AUROC (entropy)", "%.4f"},
+        {"ood_auroc_mi", "OOD AUROC (MI)", "%.4f"},
+        {"kl_to_mean", "KL to mean", "%.3g"},
+        {"disagreement", "disagreement", "%.3g"},
+        {"weight_distance", "weight-space distance", "%.3g"},
     };
 
     private GammaSweep() {}
@@ -166,13 +169,8 @@ public final class GammaSweep {
                 JsonObject std = r.getAsJsonObject("std");
                 md.append("| ").append(g.getKey()).append(" | ").append(m.getKey()).append(" |");
                 for (String[] c : COLUMNS) {
-                    JsonElement mean = at(r, c[0]);
                     md.append(' ')
-                            .append(
-                                    std == null
-                                            ? StudyJson.meanStd(mean, mean == null ? null : ZERO)
-                                                    .replace(" ± 0.0000", "")
-                                            : StudyJson.meanStd(mean, at(std, c[0])))
+                            .append(cell(at(r, c[0]), std == null ? null : at(std, c[0]), c[2]))
                             .append(" |");
                 }
                 md.append('\n');
@@ -181,7 +179,23 @@ public final class GammaSweep {
         return md.toString();
     }
 
-    private static final JsonElement ZERO = new com.google.gson.JsonPrimitive(0.0);
+    /**
+     * A mean, with its standard deviation when there is one ({@code std} null: one seed): "—" when
+     * the mean is undefined, or the standard deviation is (undefined in some seed).
+     */
+    static String cell(JsonElement mean, JsonElement std, String format) {
+        if (mean == null || mean.isJsonNull()) {
+            return "—";
+        }
+        String m = String.format(Locale.ROOT, format, mean.getAsDouble());
+        if (std == null) {
+            return m;
+        }
+        if (std.isJsonNull()) {
+            return "—";
+        }
+        return m + " ± " + String.format(Locale.ROOT, format, std.getAsDouble());
+    }
 
     /** The element at a '/'-separated path, or null. */
     static JsonElement at(JsonObject o, String path) {

@@ -16,8 +16,10 @@ package dev.bella.examples.study;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -68,10 +70,21 @@ class GammaSweepTest {
         assertThat(rows.get(0).split("\\|"))
                 .extracting(String::strip)
                 .containsSubsequence("0", "svgd", "0.9000 ± 0.0100", "—")
-                .contains("0.5000 ± 0.0200", "0.0010 ± 0.0002");
+                .contains("0.5000 ± 0.0200", "0.00100 ± 0.000200");
         assertThat(rows.get(1)).startsWith("| 0.05 | svgd | 0.8000 ± 0.0300 |");
-        assertThat(rows.get(1)).contains("| 0.6000 ± 0.0100 |").contains("| 0.0100 ± 0.0040 |");
+        assertThat(rows.get(1)).contains("| 0.6000 ± 0.0100 |").contains("| 0.0100 ± 0.00400 |");
         assertThat(md).contains("3 seeds from 0");
+    }
+
+    @Test
+    void aCellShowsTheStdOnlyWhenThereIsOne() {
+        JsonPrimitive mean = new JsonPrimitive(0.12345);
+        assertThat(GammaSweep.cell(mean, null, "%.4f")).isEqualTo("0.1235");
+        assertThat(GammaSweep.cell(mean, new JsonPrimitive(0.001), "%.3g"))
+                .isEqualTo("0.123 ± 0.00100");
+        assertThat(GammaSweep.cell(mean, JsonNull.INSTANCE, "%.4f")).isEqualTo("—");
+        assertThat(GammaSweep.cell(JsonNull.INSTANCE, null, "%.4f")).isEqualTo("—");
+        assertThat(GammaSweep.cell(null, null, "%.4f")).isEqualTo("—");
     }
 
     @Test
