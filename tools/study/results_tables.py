@@ -5,6 +5,10 @@
         one study (one seed, or --seeds K: mean ± std): the main table and the robustness table
     /usr/bin/python3 tools/study/results_tables.py sweep OUT/sweep.json [METHOD]
         a --gammas sweep: one row per gamma for METHOD (default svgd)
+    /usr/bin/python3 tools/study/results_tables.py mce OUT MIN
+        the MCE over the 15 equal-width confidence bins holding at least MIN test images, per
+        method, mean ± std over OUT/seed-*/ (recomputed from the probs-<id>.npy files; what
+        `--mce-min-count MIN` would have put in the table), with the size of the MCE's bin
 
 Numbers are copied from the JSON as they are (rounded for print), so the page can be re-made from a
 run's output directory.
@@ -95,8 +99,39 @@ def sweep(path, method):
                  "weight distance"], rows))
 
 
+def mce(out, minimum, bins=15):
+    import glob
+    import os
+
+    import numpy as np
+    seeds = sorted(glob.glob(os.path.join(out, "seed-*"))) or [out]
+    per = {}
+    for d in seeds:
+        labels = np.load(os.path.join(d, "labels.npy"))
+        test = labels >= 0
+        for f in sorted(glob.glob(os.path.join(d, "probs-*.npy"))):
+            mid = os.path.basename(f)[len("probs-"):-len(".npy")]
+            p = np.load(f).astype(np.float64).mean(axis=0)[test]
+            conf = p.max(axis=1)
+            right = p.argmax(axis=1) == labels[test]
+            k = np.minimum((conf * bins).astype(int), bins - 1)
+            gaps = [(abs(right[k == b].mean() - conf[k == b].mean()), int((k == b).sum()))
+                    for b in range(bins) if (k == b).sum() >= minimum]
+            per.setdefault(mid, []).append(max(gaps) if gaps else (float("nan"), 0))
+    rows = []
+    for mid, v in per.items():
+        g = np.array([x[0] for x in v])
+        n = [x[1] for x in v]
+        rows.append([NAMES.get(mid, mid), "%.4f ± %.4f" % (g.mean(), g.std(ddof=1)) if len(g) > 1
+                     else "%.4f" % g[0], ", ".join(map(str, n))])
+    print(table(["method", "MCE (bins with >= %d images)" % minimum, "images in the MCE's bin"],
+                rows))
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "study":
         study(sys.argv[2])
+    elif sys.argv[1] == "mce":
+        mce(sys.argv[2], int(sys.argv[3]))
     else:
         sweep(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "svgd")
