@@ -21,6 +21,7 @@ NAMES = {
     "vi": "Mean-field VI",
     "sgld": "SGLD",
     "mc-dropout": "MC dropout",
+    "lora-swag": "LoRA-SWAG",
 }
 
 

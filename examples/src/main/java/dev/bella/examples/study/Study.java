@@ -267,7 +267,8 @@ public final class Study {
                 evaluated.correct(),
                 mceBin.map(ReliabilityDiagram.Bin::gap).orElse(Double.NaN),
                 mceBin.map(ReliabilityDiagram.Bin::count).orElse(0L),
-                weightDistance);
+                weightDistance,
+                method.storedValues().applyAsLong(model));
     }
 
     /** The name of a method's probability file in the output directory. */
