@@ -22,6 +22,7 @@ NAMES = {
     "sgld": "SGLD",
     "mc-dropout": "MC dropout",
     "lora-swag": "LoRA-SWAG",
+    "blora-xs": "B-LoRA-XS-SWAG",
 }
 
 

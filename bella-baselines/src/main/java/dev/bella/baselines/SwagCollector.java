@@ -39,11 +39,11 @@ import java.util.SplittableRandom;
  * the particles can carry it; SWAG assumes the iterates were taken at a fixed learning rate around
  * a mode (the last epochs of a run), which is the caller's choice of {@code start} and optimizer.
  *
- * <p>With one particle it is SWAG over one adapter (LoRA-SWAG over a low-rank adapter's \( A, B
- * \)); with {@code n} particles each keeps its own statistics (MultiSWAG). Statistics are kept on
- * the Java heap in double precision: \( (K + 2) \) values per adapter value per particle ({@link
- * #getStoredValues()}), the storage of SWAG's own form, beside the \( S \) drawn adapters that the
- * posterior holds.
+ * <p>With one particle it is SWAG over one adapter (LoRA-SWAG over a low-rank adapter's \( A, B \);
+ * B-LoRA-XS-SWAG over the cores \( R \) of {@code optCoreOnly} layers); with {@code n} particles
+ * each keeps its own statistics (MultiSWAG). Statistics are kept on the Java heap in double
+ * precision: \( (K + 2) \) values per adapter value per particle ({@link #getStoredValues()}), the
+ * storage of SWAG's own form, beside the \( S \) drawn adapters that the posterior holds.
  *
  * <pre>{@code
  * SwagCollector swag = new SwagCollector(model, steps / 2, 1, 10);

@@ -77,13 +77,18 @@ import java.util.function.UnaryOperator;
  *       #SWAG_SNAPSHOTS}{@code ))} steps apart, the last at the final step (so within the last half
  *       of the run; every step if the run is shorter than {@value #SWAG_SNAPSHOTS} steps),
  *       deviation rank {@code K = }{@value #SWAG_RANK}; {@code S = n} draws (seed + 1).
+ *   <li>{@code blora-xs}: B-LoRA-XS, one adapter of {@link BellaConfig.Builder#optCoreOnly} layers
+ *       (frozen SVD factors of each base weight at the study's rank {@code r}, an {@code r x r}
+ *       core trained from 0), trained and SWAG-ed exactly as {@code lora-swag}: SWAG over the
+ *       cores; {@code S = n} draws.
  * </ul>
  *
  * <p>Storage ({@code stored_values} in the JSON, see {@link StudyJson}): the values a method's
  * posterior holds in its own form beside the frozen base — the particles' adapter values for the
  * particle methods, twice the adapter for {@code vi} (μ, ρ) and {@code vbl} (mean and diagonal
  * precision), the kept snapshots for {@code sgld}, one adapter for {@code mc-dropout}, and {@code
- * (K + 2)} adapters for {@code lora-swag} (mean, second moment, {@code K} deviations). {@code
+ * (K + 2)} adapters for {@code lora-swag} and {@code blora-xs} (mean, second moment, {@code K}
+ * deviations; for {@code blora-xs} an adapter is its \( r^2 \) core values per layer). {@code
  * stored_bytes} is what the study actually writes: the {@code S} drawn adapters for the sampled
  * posteriors.
  */
@@ -342,6 +347,15 @@ public final class StudyMethods {
                         StudyMethods::loraSwag,
                         m -> m.summary().trainableTotal(),
                         m -> SwagCollector.storedValues(m.summary().trainableTotal(), SWAG_RANK)));
+        register(
+                new StudyMethod(
+                        "blora-xs",
+                        s -> "B-LoRA-XS (r=" + s.rank() + ", K=" + SWAG_RANK + ")",
+                        (base, lora, s) ->
+                                lora.toBuilder().optParticles(1).optCoreOnly(true).build(),
+                        StudyMethods::loraSwag,
+                        m -> m.summary().trainableTotal(),
+                        m -> SwagCollector.storedValues(m.summary().trainableTotal(), SWAG_RANK)));
     }
 
     /** VBL: the MAP adapter (trained as {@code single}), a diagonal Laplace fit, S = n draws. */
@@ -399,8 +413,9 @@ public final class StudyMethods {
     }
 
     /**
-     * LoRA-SWAG: one adapter trained as {@code single}, SWAG over the last half of the steps
-     * ({@link #SWAG_SNAPSHOTS} snapshots, rank {@link #SWAG_RANK}); S = n draws.
+     * LoRA-SWAG (and B-LoRA-XS, on core-only particles): one adapter trained as {@code single},
+     * SWAG over the last half of the steps ({@link #SWAG_SNAPSHOTS} snapshots, rank {@link
+     * #SWAG_RANK}); S = n draws.
      */
     private static Posterior loraSwag(FitContext c) throws IOException, TranslateException {
         long steps = c.steps();

@@ -284,10 +284,24 @@ class StudyJsonTest {
                         "vi",
                         "sgld",
                         "mc-dropout",
-                        "lora-swag");
+                        "lora-swag",
+                        "blora-xs");
         long adapter = 4 * (64 + 128) + 4 * (128 + 8);
         Map<String, Integer> samples =
-                Map.of("vbl", 2, "vi", 2, "sgld", 4 * 2, "mc-dropout", 2, "lora-swag", 2);
+                Map.of(
+                        "vbl",
+                        2,
+                        "vi",
+                        2,
+                        "sgld",
+                        4 * 2,
+                        "mc-dropout",
+                        2,
+                        "lora-swag",
+                        2,
+                        "blora-xs",
+                        2);
+        long cores = 2 * 4 * 4; // r^2 per layer
         Map<String, Long> trainable =
                 Map.of(
                         "vbl",
@@ -299,7 +313,9 @@ class StudyJsonTest {
                         "mc-dropout",
                         adapter,
                         "lora-swag",
-                        adapter);
+                        adapter,
+                        "blora-xs",
+                        cores);
         // the posterior's own form: MAP + diagonal precision, 4 snapshots x 2 chains, (K + 2)
         // adapters for SWAG (K = 10)
         Map<String, Long> storedValues =
@@ -313,7 +329,9 @@ class StudyJsonTest {
                         "mc-dropout",
                         adapter,
                         "lora-swag",
-                        12 * adapter);
+                        12 * adapter,
+                        "blora-xs",
+                        12 * cores);
         for (String id : methods.keySet()) {
             JsonObject m = methods.getAsJsonObject(id);
             checkShape(m, id);
@@ -334,7 +352,7 @@ class StudyJsonTest {
             assertThat(p.shape()).as(id).containsExactly(e.getValue(), 433 + 354, 8);
         }
         // VI, SGLD and MC dropout fit the digits as the single adapter does.
-        for (String id : List.of("vi", "sgld", "mc-dropout", "lora-swag")) {
+        for (String id : List.of("vi", "sgld", "mc-dropout", "lora-swag", "blora-xs")) {
             assertThat(methods.getAsJsonObject(id).get("accuracy").getAsDouble())
                     .as(id)
                     .isGreaterThan(0.8);
@@ -342,16 +360,26 @@ class StudyJsonTest {
     }
 
     /**
-     * {@code --methods lora-swag} alone on a short run: SWAG over one adapter trains the adapter's
-     * values, stores {@code (K + 2)} adapters in its own form (K = 10), and predicts with {@code S
-     * = n} distinct draws that fit the digits.
+     * {@code --methods lora-swag} and {@code blora-xs} on a short run: SWAG over one adapter trains
+     * the adapter's values (B-LoRA-XS: \( r^2 \) per layer), stores {@code (K + 2)} adapters in its
+     * own form (K = 10), and predicts with {@code S = n} distinct draws that fit the digits.
      */
     @Test
     void loraSwagRunsOnDigitsAndReportsItsStorage() throws Exception {
         Path out = dir.resolve("swag");
         JsonObject methods =
-                lastLine(demo(out, "--methods", "single,lora-swag")).getAsJsonObject("methods");
-        assertThat(methods.keySet()).containsExactly("single", "lora-swag");
+                lastLine(demo(out, "--methods", "single,lora-swag,blora-xs"))
+                        .getAsJsonObject("methods");
+        assertThat(methods.keySet()).containsExactly("single", "lora-swag", "blora-xs");
+        JsonObject xs = methods.getAsJsonObject("blora-xs");
+        checkShape(xs, "blora-xs");
+        assertThat(xs.get("trainable").getAsLong()).isEqualTo(2 * 4 * 4);
+        assertThat(xs.get("stored_values").getAsLong())
+                .isEqualTo((StudyMethods.SWAG_RANK + 2) * 2 * 4 * 4);
+        assertThat(xs.get("weight_distance").getAsDouble()).isPositive();
+        assertThat(xs.get("accuracy").getAsDouble()).isGreaterThan(0.8);
+        assertThat(Npy.read(out.resolve("probs-blora-xs.npy")).shape())
+                .containsExactly(2, 433 + 354, 8);
         long adapter = 4 * (64 + 128) + 4 * (128 + 8);
         JsonObject single = methods.getAsJsonObject("single");
         assertThat(single.get("stored_values").getAsLong()).isEqualTo(adapter);
