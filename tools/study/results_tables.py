@@ -25,6 +25,8 @@ NAMES = {
     "vi": "Mean-field VI",
     "sgld": "SGLD",
     "mc-dropout": "MC dropout",
+    "lora-swag": "LoRA-SWAG",
+    "blora-xs": "B-LoRA-XS-SWAG",
 }
 
 

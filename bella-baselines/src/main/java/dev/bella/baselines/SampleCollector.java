@@ -33,7 +33,7 @@ import java.util.Map;
  * Keeps samples of the particles during training — after a burn-in, every {@code thinning} steps —
  * and turns them into a posterior whose samples are those snapshots: each of the {@code n}
  * particles (chains) contributes one sample per snapshot. Used by SGLD ({@link SgldRule}); any
- * training can use it (a SWAG-style collector would keep moments instead of samples).
+ * training can use it ({@link SwagCollector} keeps SWAG's moments instead of samples).
  *
  * <p>Add it with {@code ParticleTrainer.Builder.addTrainingListener(() -> collector)} and call
  * {@link #toPosterior} after the fit. Snapshots are copies on the Java heap (float32). Not

@@ -18,7 +18,9 @@
  * as a {@code ParticlePosterior}), and {@link dev.bella.baselines.Laplace} (VBL: a diagonal Laplace
  * approximation over one adapter, the prior precision by marginal likelihood, sampled predictive),
  * {@link dev.bella.baselines.ViRule} (mean-field VI on the ELBO, the particles as the
- * reparameterised samples) and {@link dev.bella.baselines.McDropout} (S stochastic passes of one
- * adapter with adapter dropout on).
+ * reparameterised samples), {@link dev.bella.baselines.McDropout} (S stochastic passes of one
+ * adapter with adapter dropout on) and {@link dev.bella.baselines.SwagCollector} (SWAG as a
+ * training listener: per particle a {@link dev.bella.baselines.SwagMoments} of running mean,
+ * diagonal second moment and the last K deviations, drawn adapters as a {@code ParticlePosterior}).
  */
 package dev.bella.baselines;

@@ -21,6 +21,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.dataset.ArrayDataset;
+import dev.bella.core.Scalars;
 import dev.bella.core.train.ParticleLoss;
 import java.util.SplittableRandom;
 
@@ -107,7 +108,8 @@ final class LinearRegression {
             public NDArray perParticle(NDList labels, NDList predictions) {
                 NDArray f = predictions.singletonOrThrow(); // (n, b, 1)
                 NDArray y = labels.singletonOrThrow().reshape(1, -1, 1);
-                return f.sub(y).square().div(2 * SIGMA2).squeeze(2).mean(new int[] {1});
+                // Scalars.div: a Java number on a differentiated path must be engine-owned
+                return Scalars.div(f.sub(y).square(), 2 * SIGMA2).squeeze(2).mean(new int[] {1});
             }
         };
     }

@@ -113,7 +113,9 @@ public record AdapterManifest(
         Map<String, long[]> fullRank = new LinkedHashMap<>();
         for (ParticleLinear l : model.getLayers().values()) {
             long[] io = {l.getInFeatures(), l.getOutFeatures()};
-            (l instanceof LowRankLinear ? lowRank : fullRank).put(l.getPath(), io);
+            // 'layers' holds the low-rank family (LoRA's A, B or B-LoRA-XS's core; the config's
+            // core_only says which), 'full_rank_layers' the full copies.
+            (l instanceof FullRankLinear ? fullRank : lowRank).put(l.getPath(), io);
         }
         return new AdapterManifest(
                 model.getConfig().toBuilder().optParticles(model.getParticleCount()).build(),

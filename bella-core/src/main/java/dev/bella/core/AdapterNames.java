@@ -20,7 +20,8 @@ package dev.bella.core;
  * <p>A tensor is named {@code <layer path>.<name>}, e.g. {@code
  * "transformer.resblocks.0.mlp.c_fc.lora_A"}: the layer's path from {@link LayerPaths} and the
  * tensor's name within its {@link ParticleLinear} ({@link #LORA_A}, {@link #LORA_B} for a low-rank
- * layer, {@link #WEIGHT}, {@link #BIAS} for a full copy per particle).
+ * layer, {@link #LORA_R} for a core between frozen SVD factors, {@link #WEIGHT}, {@link #BIAS} for
+ * a full copy per particle).
  */
 public final class AdapterNames {
 
@@ -29,6 +30,9 @@ public final class AdapterNames {
 
     /** The \( B \) factors of a low-rank layer, {@code (n, r, d_out)}. */
     public static final String LORA_B = "lora_B";
+
+    /** The \( r \times r \) cores of a B-LoRA-XS layer ({@link CoreLinear}), {@code (n, r, r)}. */
+    public static final String LORA_R = "lora_R";
 
     /** The per-particle weights of a full-rank layer, {@code (n, d_out, d_in)}. */
     public static final String WEIGHT = "weight";

@@ -329,6 +329,11 @@ public final class AdapterStore {
             Map<String, long[]> expected = new LinkedHashMap<>();
             for (Map.Entry<String, long[]> e : manifest.layers().entrySet()) {
                 long[] io = e.getValue();
+                if (manifest.config().isCoreOnly()) {
+                    expected.put(
+                            AdapterNames.of(e.getKey(), AdapterNames.LORA_R), new long[] {n, r, r});
+                    continue;
+                }
                 expected.put(
                         AdapterNames.of(e.getKey(), AdapterNames.LORA_A), new long[] {n, io[0], r});
                 expected.put(
@@ -466,7 +471,18 @@ public final class AdapterStore {
                             + model.getParticleCount()
                             + " particles");
         }
-        Map<String, LowRankLinear> lowRank = model.getLayers(LowRankLinear.class);
+        if (c.isCoreOnly() != s.isCoreOnly()) {
+            throw AdapterManifest.bad(
+                    file,
+                    "holds "
+                            + (s.isCoreOnly() ? "B-LoRA-XS cores (core_only)" : "LoRA factors A, B")
+                            + " but the model has "
+                            + (c.isCoreOnly() ? "B-LoRA-XS cores (core_only)" : "LoRA factors A, B")
+                            + "; wrap the base with the manifest's configuration");
+        }
+        Map<String, ParticleLinear> lowRank = new java.util.LinkedHashMap<>();
+        lowRank.putAll(model.getLayers(LowRankLinear.class));
+        lowRank.putAll(model.getLayers(CoreLinear.class));
         Map<String, FullRankLinear> fullRank = model.getLayers(FullRankLinear.class);
         if (!m.layers().keySet().equals(lowRank.keySet())) {
             throw AdapterManifest.bad(

@@ -146,7 +146,7 @@ public final class Bella {
                                         if (!targets.contains(path)) {
                                             return null;
                                         }
-                                        LowRankLinear l =
+                                        ParticleLinear l =
                                                 adapt(
                                                         path,
                                                         (Linear) block,
@@ -206,7 +206,7 @@ public final class Bella {
         }
     }
 
-    private static LowRankLinear adapt(
+    private static ParticleLinear adapt(
             String path,
             Linear linear,
             int layer,
@@ -224,6 +224,9 @@ public final class Bella {
         long in = w.getShape().get(1);
         int n = config.getParticles();
         int r = config.getRank();
+        if (config.isCoreOnly()) {
+            return adaptCore(path, linear, layer, config, initialize, weight, bias, manager);
+        }
         float[] aValues = new float[Math.toIntExact(n * in * r)];
         float[] bValues = new float[Math.toIntExact(n * r * out)];
         if (initialize) {
@@ -304,6 +307,57 @@ public final class Bella {
         }
         return new FullRankLinear(
                 path, ParticleLinear.trainable(AdapterNames.WEIGHT, weights), bias, inputShapes);
+    }
+
+    /**
+     * A B-LoRA-XS layer: frozen \( A = U_r \operatorname{diag}(s_r) \), \( B = V_r^\top \) from the
+     * (cached) truncated SVD of \( W_0 \), and the cores \( R_i \), 0 unless {@code bInitStd} asks
+     * for noise (particle i's from {@code Seeds.stream(seed, layer, i, 3)}).
+     */
+    private static CoreLinear adaptCore(
+            String path,
+            Linear linear,
+            int layer,
+            BellaConfig config,
+            boolean initialize,
+            Parameter weight,
+            Parameter bias,
+            NDManager manager) {
+        NDArray w = weight.getArray();
+        long out = w.getShape().get(0);
+        long in = w.getShape().get(1);
+        int n = config.getParticles();
+        int r = config.getRank();
+        float[][] factors = CoreFactors.of(w, r);
+        NDArray a = adapterArray(manager, factors[0], new Shape(in, r), w.getDataType());
+        NDArray b = adapterArray(manager, factors[1], new Shape(r, out), w.getDataType());
+        float[] cores = new float[n * r * r];
+        if (initialize && config.getBInitStd() > 0) {
+            for (int i = 0; i < n; i++) {
+                fillGaussian(
+                        cores,
+                        i * r * r,
+                        r * r,
+                        config.getBInitStd(),
+                        Seeds.stream(config.getSeed(), layer, i, 3));
+            }
+        }
+        NDArray core = adapterArray(manager, cores, new Shape(n, r, r), w.getDataType());
+        Shape[] inputShapes;
+        try {
+            inputShapes = linear.getInputShapes();
+        } catch (IllegalStateException e) {
+            inputShapes = new Shape[] {new Shape(-1, in)};
+        }
+        return new CoreLinear(
+                path,
+                weight,
+                bias,
+                ParticleLinear.frozen("svd_A", a),
+                ParticleLinear.frozen("svd_B", b),
+                ParticleLinear.trainable(AdapterNames.LORA_R, core),
+                config.getScale(),
+                inputShapes);
     }
 
     private static void fillGaussian(

@@ -59,6 +59,7 @@ public final class BellaConfig {
     private final List<String> fullRankTargets;
     private final double fullRankInitStd;
     private final double adapterDropout;
+    private final boolean coreOnly;
 
     private BellaConfig(Builder b) {
         this.rank = b.rank;
@@ -72,6 +73,7 @@ public final class BellaConfig {
         this.fullRankTargets = Collections.unmodifiableList(new ArrayList<>(b.fullRankTargets));
         this.fullRankInitStd = b.fullRankInitStd;
         this.adapterDropout = b.adapterDropout;
+        this.coreOnly = b.coreOnly;
     }
 
     /**
@@ -101,6 +103,7 @@ public final class BellaConfig {
         b.fullRankTargets.addAll(fullRankTargets);
         b.fullRankInitStd = fullRankInitStd;
         b.adapterDropout = adapterDropout;
+        b.coreOnly = coreOnly;
         return b;
     }
 
@@ -216,6 +219,17 @@ public final class BellaConfig {
         return adapterDropout;
     }
 
+    /**
+     * Returns whether the low-rank targets train only an \( r \times r \) core between frozen SVD
+     * factors of the base weight (B-LoRA-XS, {@link CoreLinear}) instead of \( A \) and \( B \).
+     * See {@link Builder#optCoreOnly}.
+     *
+     * @return true for B-LoRA-XS layers
+     */
+    public boolean isCoreOnly() {
+        return coreOnly;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -235,7 +249,8 @@ public final class BellaConfig {
                 && excludes.equals(c.excludes)
                 && fullRankTargets.equals(c.fullRankTargets)
                 && Double.compare(fullRankInitStd, c.fullRankInitStd) == 0
-                && Double.compare(adapterDropout, c.adapterDropout) == 0;
+                && Double.compare(adapterDropout, c.adapterDropout) == 0
+                && coreOnly == c.coreOnly;
     }
 
     @Override
@@ -266,6 +281,7 @@ public final class BellaConfig {
                                 + ", fullRankInitStd="
                                 + fullRankInitStd)
                 + (adapterDropout == 0 ? "" : ", adapterDropout=" + adapterDropout)
+                + (coreOnly ? ", coreOnly=true" : "")
                 + '}';
     }
 
@@ -281,9 +297,9 @@ public final class BellaConfig {
      * The JSON schema of a configuration: one object, read and written with Gson, its keys the
      * components' names in snake_case ({@code config_version}, {@code rank}, {@code alpha}, {@code
      * particles}, {@code seed}, {@code b_init_std}, {@code targets}, {@code target_regex}, {@code
-     * excludes}, {@code full_rank_targets}, {@code full_rank_init_std}, {@code adapter_dropout};
-     * the last is written only when it is not 0, so that a configuration without dropout writes the
-     * same JSON as before the option existed).
+     * excludes}, {@code full_rank_targets}, {@code full_rank_init_std}, {@code adapter_dropout},
+     * {@code core_only}; the last two are written only when they are not 0 / false, so that a
+     * configuration without them writes the same JSON as before the options existed).
      */
     private record Form(
             Integer configVersion,
@@ -297,7 +313,8 @@ public final class BellaConfig {
             List<String> excludes,
             List<String> fullRankTargets,
             Double fullRankInitStd,
-            Double adapterDropout) {}
+            Double adapterDropout,
+            Boolean coreOnly) {}
 
     /** The JSON kind of each key of {@link Form}: integer, number, string or a list of strings. */
     private static final Map<String, String> KINDS =
@@ -313,7 +330,8 @@ public final class BellaConfig {
                     Map.entry("excludes", "a list of strings"),
                     Map.entry("full_rank_targets", "a list of strings"),
                     Map.entry("full_rank_init_std", "a number"),
-                    Map.entry("adapter_dropout", "a number"));
+                    Map.entry("adapter_dropout", "a number"),
+                    Map.entry("core_only", "a boolean"));
 
     /** Checks each known key's JSON kind, so that a wrong one is reported by its name. */
     private static void checkKinds(JsonObject json) {
@@ -330,6 +348,8 @@ public final class BellaConfig {
                                         && v.getAsDouble() == Math.rint(v.getAsDouble())
                                         && Math.abs(v.getAsDouble()) <= Long.MAX_VALUE;
                         case "a number" -> isNumber(v);
+                        case "a boolean" ->
+                                v.isJsonPrimitive() && v.getAsJsonPrimitive().isBoolean();
                         case "a string" -> v.isJsonPrimitive() && v.getAsJsonPrimitive().isString();
                         default ->
                                 v.isJsonArray()
@@ -377,7 +397,8 @@ public final class BellaConfig {
                         excludes,
                         fullRankTargets,
                         fullRankInitStd,
-                        adapterDropout == 0 ? null : adapterDropout);
+                        adapterDropout == 0 ? null : adapterDropout,
+                        coreOnly ? Boolean.TRUE : null);
         return GSON.toJsonTree(f).getAsJsonObject();
     }
 
@@ -386,8 +407,9 @@ public final class BellaConfig {
      * which has no {@code "config_version"}). Keys: {@code config_version}, {@code rank}, {@code
      * alpha}, {@code particles}, {@code seed}, {@code b_init_std}, {@code targets}, {@code
      * target_regex}, {@code excludes}, {@code full_rank_targets}, {@code full_rank_init_std},
-     * {@code adapter_dropout}; a missing list is empty, a missing number takes the builder's
-     * default (so a file written before {@code adapter_dropout} existed reads as 0, no dropout).
+     * {@code adapter_dropout}, {@code core_only}; a missing list is empty, a missing number or flag
+     * takes the builder's default (so a file written before {@code adapter_dropout} existed reads
+     * as 0, no dropout, and one without {@code core_only} as LoRA).
      *
      * @param json the JSON object
      * @return the configuration, validated as {@link Builder#build} validates it
@@ -444,6 +466,9 @@ public final class BellaConfig {
         if (f.adapterDropout() != null) {
             b.optAdapterDropout(f.adapterDropout());
         }
+        if (f.coreOnly() != null) {
+            b.optCoreOnly(f.coreOnly());
+        }
         return b.build();
     }
 
@@ -460,6 +485,7 @@ public final class BellaConfig {
         private final List<String> fullRankTargets = new ArrayList<>();
         private double fullRankInitStd;
         private double adapterDropout;
+        private boolean coreOnly;
 
         private Builder() {}
 
@@ -641,6 +667,23 @@ public final class BellaConfig {
         }
 
         /**
+         * Makes every low-rank target a B-LoRA-XS layer ({@link CoreLinear}): with \( W_0 \approx
+         * U_r \operatorname{diag}(s_r) V_r^\top \) the rank-{@code r} truncated SVD of the frozen
+         * weight ({@code d_in x d_out}), \( A = U_r \operatorname{diag}(s_r) \) and \( B = V_r^\top
+         * \) are frozen and shared, and each particle trains only an \( r \times r \) core \( R_i
+         * \) ({@code lora_R}), \( \Delta W_i = s A R_i B \), \( R_i = 0 \) at the start ({@link
+         * #optBInitStd} draws \( R_i \) from \( N(0, \sigma^2) \) instead). Off by default (LoRA's
+         * \( A_i, B_i \)). Not combinable with adapter dropout.
+         *
+         * @param coreOnly true for B-LoRA-XS layers
+         * @return this builder
+         */
+        public Builder optCoreOnly(boolean coreOnly) {
+            this.coreOnly = coreOnly;
+            return this;
+        }
+
+        /**
          * Validates and builds the configuration.
          *
          * @return the configuration
@@ -674,6 +717,13 @@ public final class BellaConfig {
                 throw new IllegalArgumentException(
                         "adapterDropout should be in [0, 1) but the value passed is "
                                 + adapterDropout);
+            }
+            if (coreOnly && adapterDropout > 0) {
+                throw new IllegalArgumentException(
+                        "adapterDropout = "
+                                + adapterDropout
+                                + " is not supported with optCoreOnly(true) (B-LoRA-XS layers);"
+                                + " set one of them off");
             }
             if (targetRegex != null) {
                 try {

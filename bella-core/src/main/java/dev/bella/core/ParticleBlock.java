@@ -288,12 +288,20 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
      * @param p the dropout probability, in {@code [0, 1)}; 0 is {@link #predict}
      * @param seed the seed of the masks
      * @return each {@code (n, b, ...)}, attached to the inputs' manager
-     * @throws IllegalArgumentException if {@code p} is outside {@code [0, 1)}
+     * @throws IllegalArgumentException if {@code p} is outside {@code [0, 1)}, or {@code p > 0} on
+     *     B-LoRA-XS layers ({@link CoreLinear}), which have no dropout
      */
     public NDList predictWithAdapterDropout(NDList inputs, double p, long seed) {
         if (!(p >= 0 && p < 1)) {
             throw new IllegalArgumentException(
                     "the adapter dropout p should be in [0, 1) but the value passed is " + p);
+        }
+        if (p > 0 && !getLayers(CoreLinear.class).isEmpty()) {
+            throw new IllegalArgumentException(
+                    "adapter dropout p = "
+                            + p
+                            + " is not supported on B-LoRA-XS layers (CoreLinear): "
+                            + getLayers(CoreLinear.class).keySet());
         }
         InferenceDropout outer = inferenceDropout.get();
         inferenceDropout.set(new InferenceDropout(p, seed));
@@ -524,8 +532,9 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
     }
 
     /**
-     * Returns every per-particle layer by path, in tree order: the low-rank layers and the layers
-     * each particle copies in full.
+     * Returns every per-particle layer by path, in tree order: the low-rank layers (LoRA's {@link
+     * LowRankLinear} or B-LoRA-XS's {@link CoreLinear}) and the layers each particle copies in
+     * full.
      *
      * @return an unmodifiable ordered map
      */
@@ -536,8 +545,8 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
     /**
      * Returns the per-particle layers of one kind by path, in tree order.
      *
-     * @param kind {@code LowRankLinear.class}, {@code FullRankLinear.class} or {@code
-     *     ParticleLinear.class}
+     * @param kind {@code LowRankLinear.class}, {@code CoreLinear.class}, {@code
+     *     FullRankLinear.class} or {@code ParticleLinear.class}
      * @param <T> the kind
      * @return an unmodifiable ordered map, empty if the model has no layer of that kind
      */

@@ -35,6 +35,8 @@ import java.util.Map;
  *       B_i \) per particle (named {@code lora_A}, {@code lora_B}).
  *   <li>{@link FullRankLinear}: a full copy of the weight and bias per particle (named {@code
  *       weight}, {@code bias}), for per-particle heads and full-rank baselines.
+ *   <li>{@link CoreLinear}: B-LoRA-XS, the frozen \( W_0 \) and frozen SVD factors \( A, B \)
+ *       shared, plus an \( r \times r \) core \( s A R_i B \) per particle (named {@code lora_R}).
  * </ul>
  *
  * <p>Every kind exposes its trainable per-particle tensors by name ({@link #getParticleParameters},
@@ -48,7 +50,8 @@ import java.util.Map;
  * DJL's {@code saveParameters} is not supported: save adapters with {@link
  * ParticleBlock#saveAdapters}.
  */
-public abstract sealed class ParticleLinear extends Linear permits LowRankLinear, FullRankLinear {
+public abstract sealed class ParticleLinear extends Linear
+        permits LowRankLinear, FullRankLinear, CoreLinear {
 
     private final String path;
     private final long inFeatures;

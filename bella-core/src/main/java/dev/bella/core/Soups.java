@@ -79,8 +79,16 @@ public final class Soups {
                                 + "'; use Soups.merged(...) instead");
             }
         }
+        // B-LoRA-XS cores: the soup is the mean core on the same frozen factors (exact, the
+        // perturbation is linear in R), at the same rank.
         BellaConfig soupConfig =
-                c.toBuilder().optRank(rank).optAlpha(c.getAlpha()).optParticles(1).build();
+                c.isCoreOnly()
+                        ? c.toBuilder().optParticles(1).build()
+                        : c.toBuilder()
+                                .optRank(rank)
+                                .optAlpha(c.getAlpha())
+                                .optParticles(1)
+                                .build();
         ParticleBlock soup = Bella.wrap(particles.getBase(), soupConfig);
         try {
             for (ParticleLinear from : particles.getLayers().values()) {
@@ -98,7 +106,7 @@ public final class Soups {
                         t.getB().getArray().set(bCat.toByteBuffer());
                     }
                 } else {
-                    // A full copy per particle: the soup holds the mean copy.
+                    // A full copy per particle, or a B-LoRA-XS core: the soup holds the mean.
                     for (Map.Entry<String, Parameter> e : from.getParticleParameters().entrySet()) {
                         NDArray target = to.getParticleParameters().get(e.getKey()).getArray();
                         try (NDArray mean = e.getValue().getArray().mean(new int[] {0}, true)) {

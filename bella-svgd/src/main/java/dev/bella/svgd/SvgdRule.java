@@ -16,6 +16,7 @@ package dev.bella.svgd;
 import ai.djl.TrainingDivergedException;
 import ai.djl.ndarray.NDArray;
 import dev.bella.core.AdapterNames;
+import dev.bella.core.CoreLinear;
 import dev.bella.core.FullRankLinear;
 import dev.bella.core.LowRankLinear;
 import dev.bella.core.ParticleBlock;
@@ -128,8 +129,10 @@ public final class SvgdRule implements UpdateRule {
                 factors.add(
                         new LowRankFactors(l.getA().getArray(), l.getB().getArray(), l.getScale()));
                 factorGrads.add(new FactorPair(grads.get(a), grads.get(b)));
-            } else {
-                FullRankLinear f = (FullRankLinear) layer;
+            } else if (layer instanceof FullRankLinear || layer instanceof CoreLinear) {
+                // Full copies, and B-LoRA-XS cores: the kernel sees their values as they are (for a
+                // core, the distance of the R_i, not of the perturbations s A R_i B).
+                ParticleLinear f = layer;
                 f.getParticleParameters()
                         .forEach(
                                 (name, p) -> {
@@ -138,6 +141,13 @@ public final class SvgdRule implements UpdateRule {
                                     tensors.add(p.getArray());
                                     tensorGrads.add(grads.get(id));
                                 });
+            } else {
+                throw new IllegalArgumentException(
+                        "SVGD does not know the layer kind "
+                                + layer.getClass().getSimpleName()
+                                + " of layer '"
+                                + layer.getPath()
+                                + "'");
             }
         }
         SvgdUpdate update;

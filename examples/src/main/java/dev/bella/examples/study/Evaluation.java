@@ -17,6 +17,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.bella.core.CoreLinear;
 import dev.bella.core.LowRankLinear;
 import dev.bella.core.ParticleBlock;
 import dev.bella.core.posterior.Posterior;
@@ -68,20 +69,45 @@ public final class Evaluation {
 
     /**
      * The mean squared distance between the particles' weight perturbations, \( \frac{2}{n(n-1)}
-     * \sum_{i<j} \sum_l \|s A_i B_i - s A_j B_j\|_F^2 \), over the low-rank layers.
+     * \sum_{i<j} \sum_l \|s A_i B_i - s A_j B_j\|_F^2 \), over the low-rank layers (a B-LoRA-XS
+     * layer's perturbation \( s A R_i B \) enters as the factors \( A R_i \) and \( B \)).
      *
      * @param model the particles
      * @return the mean pairwise squared distance; 0 for one particle
      */
     public static double meanPairwiseDistance(ParticleBlock model) {
         int n = model.getParticleCount();
-        if (n < 2 || model.getLayers(LowRankLinear.class).isEmpty()) {
+        if (n < 2 || !hasLowRankLayers(model)) {
             return 0;
         }
         List<LowRankFactors> layers = new ArrayList<>();
         for (LowRankLinear l : model.getLayers(LowRankLinear.class).values()) {
             layers.add(new LowRankFactors(l.getA().getArray(), l.getB().getArray(), l.getScale()));
         }
+        try (NDManager scope = NDManager.newBaseManager()) {
+            for (CoreLinear l : model.getLayers(CoreLinear.class).values()) {
+                NDArray a = l.getA().getArray().matMul(l.getCore().getArray()); // (n, d_in, r)
+                NDArray b = l.getB().getArray().expandDims(0).repeat(0, n); // (n, r, d_out)
+                a.attach(scope);
+                b.attach(scope);
+                layers.add(new LowRankFactors(a, b, l.getScale()));
+            }
+            return meanOf(layers, n);
+        }
+    }
+
+    /**
+     * Whether the model has layers with a low-rank perturbation per particle (LoRA or B-LoRA-XS).
+     *
+     * @param model the particles
+     * @return true if {@link #meanPairwiseDistance} has layers to measure
+     */
+    public static boolean hasLowRankLayers(ParticleBlock model) {
+        return !model.getLayers(LowRankLinear.class).isEmpty()
+                || !model.getLayers(CoreLinear.class).isEmpty();
+    }
+
+    private static double meanOf(List<LowRankFactors> layers, int n) {
         try (NDArray d = LowRankKernel.squaredDistances(layers)) {
             double[] v = d.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).toDoubleArray();
             double sum = 0;

@@ -39,6 +39,8 @@ import dev.bella.metrics.MetricsReport;
  * @param mceBinCount how many test images the bin holding that gap has (0 if none)
  * @param weightDistance the mean pairwise squared distance of the particles' low-rank perturbations
  *     (see {@link Evaluation#meanPairwiseDistance}); NaN without low-rank layers
+ * @param storedValues the values the method's posterior holds in its own form beside the frozen
+ *     base (see {@link StudyMethods.StudyMethod#storedValues})
  */
 public record MethodResult(
         String id,
@@ -56,4 +58,5 @@ public record MethodResult(
         boolean[] correct,
         double mce,
         long mceBinCount,
-        double weightDistance) {}
+        double weightDistance,
+        long storedValues) {}

@@ -25,7 +25,6 @@ import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.translate.TranslateException;
 import dev.bella.core.Bella;
 import dev.bella.core.BellaConfig;
-import dev.bella.core.LowRankLinear;
 import dev.bella.core.MergedParticle;
 import dev.bella.core.ParticleBlock;
 import dev.bella.core.posterior.ParticlePosterior;
@@ -228,7 +227,7 @@ public final class Study {
         // dropout the copies are identical: its spread is in the masks, not the weights).
         ParticleBlock samples = posterior instanceof ParticlePosterior p ? p.getParticles() : null;
         double weightDistance =
-                samples == null || samples.getLayers(LowRankLinear.class).isEmpty()
+                samples == null || !Evaluation.hasLowRankLayers(samples)
                         ? Double.NaN
                         : Evaluation.meanPairwiseDistance(samples);
         double[] eps = StudyReport.FGSM_EPSILONS.clone();
@@ -267,7 +266,8 @@ public final class Study {
                 evaluated.correct(),
                 mceBin.map(ReliabilityDiagram.Bin::gap).orElse(Double.NaN),
                 mceBin.map(ReliabilityDiagram.Bin::count).orElse(0L),
-                weightDistance);
+                weightDistance,
+                method.storedValues().applyAsLong(model));
     }
 
     /** The name of a method's probability file in the output directory. */

@@ -33,8 +33,13 @@ import java.util.Map;
  *   "kl_to_mean": …, "disagreement": …, "weight_distance": …,
  *   "fgsm": {"0.001": …, "0.005": …, "0.01": …, "0.03": …},
  *   "corrupted": {"1": …, "2": …, "3": …, "4": …, "5": …},
- *   "trainable": …, "stored_bytes": …, "train_seconds": …}}}
+ *   "trainable": …, "stored_bytes": …, "stored_values": …, "train_seconds": …}}}
  * }</pre>
+ *
+ * <p>{@code trainable} counts the values the method trains; {@code stored_values} the values its
+ * posterior holds in its own form beside the frozen base (e.g. {@code (K + 2)} adapters for SWAG,
+ * the snapshots for SGLD; see {@link StudyMethods}); {@code stored_bytes} the bytes the study
+ * writes for it (the particles, or the {@code S} drawn adapters of a sampled posterior).
  *
  * <p>Methods appear in the order they ran. A value that is undefined is {@code null}: the MI-based
  * OOD AUROC, {@code kl_to_mean}, {@code disagreement} and {@code weight_distance} (the mean
@@ -195,6 +200,7 @@ public final class StudyJson {
         o.add("corrupted", corrupted);
         o.addProperty("trainable", r.trainableTotal());
         o.addProperty("stored_bytes", r.adapterBytes());
+        o.addProperty("stored_values", r.storedValues());
         o.add("train_seconds", number(r.trainSeconds()));
         return o;
     }

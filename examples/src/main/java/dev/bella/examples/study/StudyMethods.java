@@ -22,6 +22,7 @@ import dev.bella.baselines.Laplace;
 import dev.bella.baselines.McDropout;
 import dev.bella.baselines.SampleCollector;
 import dev.bella.baselines.SgldRule;
+import dev.bella.baselines.SwagCollector;
 import dev.bella.baselines.ViRule;
 import dev.bella.core.BellaConfig;
 import dev.bella.core.ParticleBlock;
@@ -70,7 +71,26 @@ import java.util.function.UnaryOperator;
  *       n} samples.
  *   <li>{@code mc-dropout}: one adapter trained as {@code single} with adapter dropout {@code p =
  *       }{@value #MC_DROPOUT}, then {@link McDropout} with {@code S = n} stochastic passes.
+ *   <li>{@code lora-swag}: LoRA-SWAG, one adapter trained as {@code single} (AdamW at the study's
+ *       fixed learning rate and prior) with a {@link SwagCollector} over its {@code A, B} values:
+ *       {@value #SWAG_SNAPSHOTS} snapshots {@code max(1, steps / (2 * }{@value
+ *       #SWAG_SNAPSHOTS}{@code ))} steps apart, the last at the final step (so within the last half
+ *       of the run; every step if the run is shorter than {@value #SWAG_SNAPSHOTS} steps),
+ *       deviation rank {@code K = }{@value #SWAG_RANK}; {@code S = n} draws (seed + 1).
+ *   <li>{@code blora-xs}: B-LoRA-XS, one adapter of {@link BellaConfig.Builder#optCoreOnly} layers
+ *       (frozen SVD factors of each base weight at the study's rank {@code r}, an {@code r x r}
+ *       core trained from 0), trained and SWAG-ed exactly as {@code lora-swag}: SWAG over the
+ *       cores; {@code S = n} draws.
  * </ul>
+ *
+ * <p>Storage ({@code stored_values} in the JSON, see {@link StudyJson}): the values a method's
+ * posterior holds in its own form beside the frozen base — the particles' adapter values for the
+ * particle methods, twice the adapter for {@code vi} (μ, ρ) and {@code vbl} (mean and diagonal
+ * precision), the kept snapshots for {@code sgld}, one adapter for {@code mc-dropout}, and {@code
+ * (K + 2)} adapters for {@code lora-swag} and {@code blora-xs} (mean, second moment, {@code K}
+ * deviations; for {@code blora-xs} an adapter is its \( r^2 \) core values per layer). {@code
+ * stored_bytes} is what the study actually writes: the {@code S} drawn adapters for the sampled
+ * posteriors.
  */
 public final class StudyMethods {
 
@@ -100,6 +120,12 @@ public final class StudyMethods {
 
     /** The adapter dropout probability of MC dropout. */
     static final double MC_DROPOUT = 0.1;
+
+    /** SWAG's deviation rank K: the columns of its low-rank covariance factor. */
+    static final int SWAG_RANK = 10;
+
+    /** Snapshots SWAG collects, evenly spaced over the last half of the steps. */
+    static final int SWAG_SNAPSHOTS = 20;
 
     private static final Map<String, StudyMethod> REGISTRY = new LinkedHashMap<>();
 
@@ -175,13 +201,16 @@ public final class StudyMethods {
      * @param fit trains them and returns the posterior
      * @param trainable the values the method trains, given its trained particles (the JSON's {@code
      *     trainable})
+     * @param storedValues the values its posterior holds in its own form beside the frozen base,
+     *     given its trained particles (the JSON's {@code stored_values})
      */
     public record StudyMethod(
             String id,
             Function<StudySettings, String> name,
             Particles particles,
             Fit fit,
-            ToLongFunction<ParticleBlock> trainable) {
+            ToLongFunction<ParticleBlock> trainable,
+            ToLongFunction<ParticleBlock> storedValues) {
 
         /** Checks every part is given. */
         public StudyMethod {
@@ -190,6 +219,25 @@ public final class StudyMethods {
             Objects.requireNonNull(particles, "particles");
             Objects.requireNonNull(fit, "fit");
             Objects.requireNonNull(trainable, "trainable");
+            Objects.requireNonNull(storedValues, "storedValues");
+        }
+
+        /**
+         * A method whose posterior stores the values it trains.
+         *
+         * @param id the id
+         * @param name the display name
+         * @param particles the particles
+         * @param fit the fit
+         * @param trainable the values it trains and stores
+         */
+        public StudyMethod(
+                String id,
+                Function<StudySettings, String> name,
+                Particles particles,
+                Fit fit,
+                ToLongFunction<ParticleBlock> trainable) {
+            this(id, name, particles, fit, trainable, trainable);
         }
 
         /**
@@ -260,7 +308,10 @@ public final class StudyMethods {
                         "vbl",
                         s -> "Laplace VBL (S=" + s.particles() + ")",
                         (base, lora, s) -> lora.toBuilder().optParticles(1).build(),
-                        StudyMethods::laplace));
+                        StudyMethods::laplace,
+                        m -> m.summary().trainableTotal(),
+                        // the MAP and the diagonal precision
+                        m -> 2 * m.summary().trainableTotal()));
         register(
                 new StudyMethod(
                         "vi",
@@ -274,7 +325,10 @@ public final class StudyMethods {
                         "sgld",
                         s -> "SGLD (" + s.particles() + " chains)",
                         (base, lora, s) -> lora.toBuilder().optParticles(s.particles()).build(),
-                        StudyMethods::langevin));
+                        StudyMethods::langevin,
+                        m -> m.summary().trainableTotal(),
+                        // the kept snapshots of every chain
+                        m -> SGLD_SNAPSHOTS * m.summary().trainableTotal()));
         register(
                 new StudyMethod(
                         "mc-dropout",
@@ -285,6 +339,23 @@ public final class StudyMethods {
                                         .optAdapterDropout(MC_DROPOUT)
                                         .build(),
                         StudyMethods::mcDropout));
+        register(
+                new StudyMethod(
+                        "lora-swag",
+                        s -> "LoRA-SWAG (K=" + SWAG_RANK + ", S=" + s.particles() + ")",
+                        (base, lora, s) -> lora.toBuilder().optParticles(1).build(),
+                        StudyMethods::loraSwag,
+                        m -> m.summary().trainableTotal(),
+                        m -> SwagCollector.storedValues(m.summary().trainableTotal(), SWAG_RANK)));
+        register(
+                new StudyMethod(
+                        "blora-xs",
+                        s -> "B-LoRA-XS (r=" + s.rank() + ", K=" + SWAG_RANK + ")",
+                        (base, lora, s) ->
+                                lora.toBuilder().optParticles(1).optCoreOnly(true).build(),
+                        StudyMethods::loraSwag,
+                        m -> m.summary().trainableTotal(),
+                        m -> SwagCollector.storedValues(m.summary().trainableTotal(), SWAG_RANK)));
     }
 
     /** VBL: the MAP adapter (trained as {@code single}), a diagonal Laplace fit, S = n draws. */
@@ -339,6 +410,28 @@ public final class StudyMethods {
                         .build()
                         .fit(c.model(), c.train(), null);
         return collector.toPosterior(fit.getProvenance());
+    }
+
+    /**
+     * LoRA-SWAG (and B-LoRA-XS, on core-only particles): one adapter trained as {@code single},
+     * SWAG over the last half of the steps ({@link #SWAG_SNAPSHOTS} snapshots, rank {@link
+     * #SWAG_RANK}); S = n draws.
+     */
+    private static Posterior loraSwag(FitContext c) throws IOException, TranslateException {
+        long steps = c.steps();
+        long interval = Math.max(1, steps / 2 / SWAG_SNAPSHOTS);
+        long start = Math.max(0, steps - SWAG_SNAPSHOTS * interval);
+        SwagCollector swag = new SwagCollector(c.model(), start, interval, SWAG_RANK);
+        ParticlePosterior fit =
+                c.loop()
+                        .apply(
+                                EnsembleRule.trainer()
+                                        .optPriorPrecision(c.settings().priorPrecision()))
+                        .addTrainingListener(() -> swag)
+                        .build()
+                        .fit(c.model(), c.train(), null);
+        return swag.toPosterior(
+                c.settings().particles(), c.settings().seed() + 1, fit.getProvenance());
     }
 
     /** MC dropout: one adapter trained with adapter dropout, then S = n stochastic passes. */

@@ -59,6 +59,7 @@ class StudyJsonTest {
                     "corrupted",
                     "trainable",
                     "stored_bytes",
+                    "stored_values",
                     "train_seconds");
 
     @TempDir Path dir;
@@ -282,9 +283,25 @@ class StudyJsonTest {
                         "vbl",
                         "vi",
                         "sgld",
-                        "mc-dropout");
+                        "mc-dropout",
+                        "lora-swag",
+                        "blora-xs");
         long adapter = 4 * (64 + 128) + 4 * (128 + 8);
-        Map<String, Integer> samples = Map.of("vbl", 2, "vi", 2, "sgld", 4 * 2, "mc-dropout", 2);
+        Map<String, Integer> samples =
+                Map.of(
+                        "vbl",
+                        2,
+                        "vi",
+                        2,
+                        "sgld",
+                        4 * 2,
+                        "mc-dropout",
+                        2,
+                        "lora-swag",
+                        2,
+                        "blora-xs",
+                        2);
+        long cores = 2 * 4 * 4; // r^2 per layer
         Map<String, Long> trainable =
                 Map.of(
                         "vbl",
@@ -294,7 +311,27 @@ class StudyJsonTest {
                         "sgld",
                         2 * adapter,
                         "mc-dropout",
-                        adapter);
+                        adapter,
+                        "lora-swag",
+                        adapter,
+                        "blora-xs",
+                        cores);
+        // the posterior's own form: MAP + diagonal precision, 4 snapshots x 2 chains, (K + 2)
+        // adapters for SWAG (K = 10)
+        Map<String, Long> storedValues =
+                Map.of(
+                        "vbl",
+                        2 * adapter,
+                        "vi",
+                        2 * adapter,
+                        "sgld",
+                        4 * 2 * adapter,
+                        "mc-dropout",
+                        adapter,
+                        "lora-swag",
+                        12 * adapter,
+                        "blora-xs",
+                        12 * cores);
         for (String id : methods.keySet()) {
             JsonObject m = methods.getAsJsonObject(id);
             checkShape(m, id);
@@ -305,6 +342,7 @@ class StudyJsonTest {
             String id = e.getKey();
             JsonObject m = methods.getAsJsonObject(id);
             assertThat(m.get("trainable").getAsLong()).as(id).isEqualTo(trainable.get(id));
+            assertThat(m.get("stored_values").getAsLong()).as(id).isEqualTo(storedValues.get(id));
             assertThat(m.get("kl_to_mean").getAsDouble()).as(id).isPositive();
             if (!id.equals("mc-dropout")) {
                 // distinct samples of the adapters
@@ -314,10 +352,46 @@ class StudyJsonTest {
             assertThat(p.shape()).as(id).containsExactly(e.getValue(), 433 + 354, 8);
         }
         // VI, SGLD and MC dropout fit the digits as the single adapter does.
-        for (String id : List.of("vi", "sgld", "mc-dropout")) {
+        for (String id : List.of("vi", "sgld", "mc-dropout", "lora-swag", "blora-xs")) {
             assertThat(methods.getAsJsonObject(id).get("accuracy").getAsDouble())
                     .as(id)
                     .isGreaterThan(0.8);
         }
+    }
+
+    /**
+     * {@code --methods lora-swag} and {@code blora-xs} on a short run: SWAG over one adapter trains
+     * the adapter's values (B-LoRA-XS: \( r^2 \) per layer), stores {@code (K + 2)} adapters in its
+     * own form (K = 10), and predicts with {@code S = n} distinct draws that fit the digits.
+     */
+    @Test
+    void loraSwagRunsOnDigitsAndReportsItsStorage() throws Exception {
+        Path out = dir.resolve("swag");
+        JsonObject methods =
+                lastLine(demo(out, "--methods", "single,lora-swag,blora-xs"))
+                        .getAsJsonObject("methods");
+        assertThat(methods.keySet()).containsExactly("single", "lora-swag", "blora-xs");
+        JsonObject xs = methods.getAsJsonObject("blora-xs");
+        checkShape(xs, "blora-xs");
+        assertThat(xs.get("trainable").getAsLong()).isEqualTo(2 * 4 * 4);
+        assertThat(xs.get("stored_values").getAsLong())
+                .isEqualTo((StudyMethods.SWAG_RANK + 2) * 2 * 4 * 4);
+        assertThat(xs.get("weight_distance").getAsDouble()).isPositive();
+        assertThat(xs.get("accuracy").getAsDouble()).isGreaterThan(0.8);
+        assertThat(Npy.read(out.resolve("probs-blora-xs.npy")).shape())
+                .containsExactly(2, 433 + 354, 8);
+        long adapter = 4 * (64 + 128) + 4 * (128 + 8);
+        JsonObject single = methods.getAsJsonObject("single");
+        assertThat(single.get("stored_values").getAsLong()).isEqualTo(adapter);
+        JsonObject swag = methods.getAsJsonObject("lora-swag");
+        checkShape(swag, "lora-swag");
+        assertThat(swag.get("trainable").getAsLong()).isEqualTo(adapter);
+        assertThat(swag.get("stored_values").getAsLong())
+                .isEqualTo((StudyMethods.SWAG_RANK + 2) * adapter);
+        assertThat(swag.get("weight_distance").getAsDouble()).isPositive();
+        assertThat(swag.get("kl_to_mean").getAsDouble()).isPositive();
+        assertThat(swag.get("accuracy").getAsDouble()).isGreaterThan(0.8);
+        NpyArray p = Npy.read(out.resolve("probs-lora-swag.npy"));
+        assertThat(p.shape()).containsExactly(2, 433 + 354, 8);
     }
 }
