@@ -19,6 +19,10 @@
  * approximation over one adapter, the prior precision by marginal likelihood, sampled predictive),
  * {@link dev.bella.baselines.ViRule} (mean-field VI on the ELBO, the particles as the
  * reparameterised samples) and {@link dev.bella.baselines.McDropout} (S stochastic passes of one
- * adapter with adapter dropout on).
+ * adapter with adapter dropout on); and Dirichlet distillation: {@link
+ * dev.bella.baselines.DirichletDistillation} trains a {@link dev.bella.baselines.DirichletStudent}
+ * (one network whose outputs are Dirichlet concentrations, uncertainty in closed form by {@link
+ * dev.bella.baselines.Dirichlet}) on a teacher's samples with {@link
+ * dev.bella.baselines.DirichletLoss}.
  */
 package dev.bella.baselines;
