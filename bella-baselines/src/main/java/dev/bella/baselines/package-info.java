@@ -19,8 +19,12 @@
  * approximation over one adapter, the prior precision by marginal likelihood, sampled predictive),
  * {@link dev.bella.baselines.ViRule} (mean-field VI on the ELBO, the particles as the
  * reparameterised samples), {@link dev.bella.baselines.McDropout} (S stochastic passes of one
- * adapter with adapter dropout on) and {@link dev.bella.baselines.SwagCollector} (SWAG as a
- * training listener: per particle a {@link dev.bella.baselines.SwagMoments} of running mean,
- * diagonal second moment and the last K deviations, drawn adapters as a {@code ParticlePosterior}).
+ * adapter with adapter dropout on), {@link dev.bella.baselines.SwagCollector} (SWAG as a training
+ * listener: per particle a {@link dev.bella.baselines.SwagMoments} of running mean, diagonal second
+ * moment and the last K deviations, drawn adapters as a {@code ParticlePosterior}); and Dirichlet
+ * distillation: {@link dev.bella.baselines.DirichletDistillation} trains a {@link
+ * dev.bella.baselines.DirichletStudent} (one network whose outputs are Dirichlet concentrations,
+ * uncertainty in closed form by {@link dev.bella.baselines.Dirichlet}) on a teacher's samples with
+ * {@link dev.bella.baselines.DirichletLoss}.
  */
 package dev.bella.baselines;

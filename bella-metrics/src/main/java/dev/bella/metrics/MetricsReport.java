@@ -151,13 +151,25 @@ public record MetricsReport(
     }
 
     /**
-     * Whether the report was computed from particle probabilities (so that aleatoric, mutual
-     * information, disagreement and diversity exist).
+     * Whether the report has an uncertainty split: computed from particle probabilities (then
+     * aleatoric, mutual information, disagreement and diversity exist) or given in closed form
+     * ({@link #hasClosedFormUncertainty()}: no disagreement or diversity).
      *
-     * @return {@code true} for particle input
+     * @return {@code true} for particle input or a closed-form split
      */
     public boolean hasParticles() {
         return !mutualInformation.isEmpty();
+    }
+
+    /**
+     * Whether the uncertainty split came in closed form with a single predictive ({@link
+     * Builder#optUncertainty}) rather than from particle probabilities: then aleatoric, mutual
+     * information and the {@code ood_*_mi} metrics exist, but disagreement and diversity do not.
+     *
+     * @return {@code true} for a closed-form split
+     */
+    public boolean hasClosedFormUncertainty() {
+        return !mutualInformation.isEmpty() && !values.containsKey(ReportMetric.DISAGREEMENT);
     }
 
     /**
@@ -203,6 +215,8 @@ public record MetricsReport(
         private int[] labels;
         private boolean[] ood;
         private int bins = ClassificationMetrics.DEFAULT_BINS;
+        private double[] closedAleatoric;
+        private double[] closedMi;
 
         private Builder() {}
 
@@ -225,6 +239,24 @@ public record MetricsReport(
          */
         public Builder setParticleProbabilities(ParticleProbabilities particles) {
             this.particles = particles;
+            return this;
+        }
+
+        /**
+         * Sets the uncertainty split of a single predictive that knows it in closed form (a
+         * Dirichlet student: \( \mathbb{E}[H] \) and \( H[\bar p] - \mathbb{E}[H] \) of its
+         * Dirichlet), for {@link #setProbabilities} input only. The report then has the aleatoric
+         * and mutual-information means, the {@code ood_*_mi} metrics and the per-example mutual
+         * information from these values; disagreement and diversity, which need samples, stay
+         * absent ({@link MetricsReport#hasClosedFormUncertainty()}).
+         *
+         * @param aleatoric N expected entropies in nats, finite and {@code >= 0}
+         * @param mutualInformation N mutual informations in nats, finite and {@code >= 0}
+         * @return this builder
+         */
+        public Builder optUncertainty(double[] aleatoric, double[] mutualInformation) {
+            this.closedAleatoric = aleatoric;
+            this.closedMi = mutualInformation;
             return this;
         }
 
@@ -293,6 +325,12 @@ public record MetricsReport(
             double[] entropy;
             double[] mi = null;
             UncertaintyResult uncertainty = null;
+            if (particles != null && (closedAleatoric != null || closedMi != null)) {
+                throw new IllegalArgumentException(
+                        "optUncertainty(...) is for a single predictive set with"
+                                + " setProbabilities(...); particle probabilities carry their own"
+                                + " uncertainty");
+            }
             if (particles != null) {
                 examples = particles.rows();
                 classes = particles.classes();
@@ -317,6 +355,12 @@ public record MetricsReport(
                 Checks.nonEmpty("probs", examples);
                 scored = probs;
                 entropy = Uncertainty.entropy(probs);
+                if (closedAleatoric != null || closedMi != null) {
+                    mi = closedForm(closedMi, "mutualInformation", examples);
+                    double[] aleatoric = closedForm(closedAleatoric, "aleatoric", examples);
+                    values.put(ReportMetric.ALEATORIC, mean(select(aleatoric, keep)));
+                    values.put(ReportMetric.MUTUAL_INFORMATION, mean(select(mi, keep)));
+                }
             }
             ProbabilityMatrix id = keep == null ? scored : scored.select(keep);
             int[] idLabels = select(labels, keep);
@@ -434,6 +478,23 @@ public record MetricsReport(
                                 + " undefined");
             }
             return keep;
+        }
+
+        private static double[] closedForm(double[] v, String name, int examples) {
+            if (v == null) {
+                throw new IllegalArgumentException(
+                        "optUncertainty needs both aleatoric and mutualInformation, "
+                                + name
+                                + " is null");
+            }
+            Checks.sameLength(name, v.length, "probs rows", examples);
+            for (int i = 0; i < v.length; i++) {
+                if (!(v[i] >= 0 && Double.isFinite(v[i]))) {
+                    throw new IllegalArgumentException(
+                            name + "[" + i + "] = " + v[i] + " must be finite and >= 0");
+                }
+            }
+            return v.clone();
         }
 
         private static double mean(double[] v) {

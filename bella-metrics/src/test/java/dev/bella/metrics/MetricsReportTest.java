@@ -187,4 +187,59 @@ class MetricsReportTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("empty");
     }
+
+    @Test
+    void closedFormUncertaintyIsScoredLikeParticles() {
+        float[] p = {0.9f, 0.1f, 0.6f, 0.4f, 0.5f, 0.5f, 0.7f, 0.3f};
+        double[] aleatoric = {0.1, 0.3, 0.5, 0.2};
+        double[] mi = {0.01, 0.2, 0.4, 0.05};
+        boolean[] ood = {false, true, true, false};
+        MetricsReport r =
+                MetricsReport.builder()
+                        .setProbabilities(ProbabilityMatrix.of(p, 4, 2))
+                        .setLabels(new int[] {0, -1, -1, 1})
+                        .optOod(ood)
+                        .optUncertainty(aleatoric, mi)
+                        .build();
+        assertThat(r.hasClosedFormUncertainty()).isTrue();
+        assertThat(r.hasParticles()).isTrue();
+        assertThat(r.particles()).isEqualTo(1);
+        assertThat(r.mutualInformation()).containsExactly(0.01, 0.2, 0.4, 0.05);
+        // MI ranks both OOD examples above both in-distribution ones: AUROC 1.
+        assertThat(r.get(ReportMetric.OOD_AUROC_MI)).contains(1.0);
+        // means over the in-distribution examples only (0 and 3)
+        assertThat(r.get(ReportMetric.MUTUAL_INFORMATION).orElseThrow())
+                .isCloseTo(0.03, org.assertj.core.api.Assertions.offset(1e-12));
+        assertThat(r.get(ReportMetric.ALEATORIC).orElseThrow())
+                .isCloseTo(0.15, org.assertj.core.api.Assertions.offset(1e-12));
+        assertThat(r.get(ReportMetric.DISAGREEMENT)).isEmpty();
+        assertThat(r.diversity()).isEmpty();
+        MetricsReport plain =
+                MetricsReport.builder()
+                        .setProbabilities(ProbabilityMatrix.of(p, 4, 2))
+                        .setLabels(new int[] {0, -1, -1, 1})
+                        .optOod(ood)
+                        .build();
+        assertThat(plain.hasClosedFormUncertainty()).isFalse();
+        assertThat(plain.get(ReportMetric.OOD_AUROC_MI)).isEmpty();
+        assertThatThrownBy(
+                        () ->
+                                MetricsReport.builder()
+                                        .setProbabilities(ProbabilityMatrix.of(p, 4, 2))
+                                        .setLabels(new int[] {0, 1, 1, 1})
+                                        .optUncertainty(
+                                                aleatoric, new double[] {0, Double.NaN, 0, 0})
+                                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("mutualInformation[1] = NaN");
+        assertThatThrownBy(
+                        () ->
+                                MetricsReport.builder()
+                                        .setProbabilities(ProbabilityMatrix.of(p, 4, 2))
+                                        .setLabels(new int[] {0, 1, 1, 1})
+                                        .optUncertainty(aleatoric, new double[] {0, 0})
+                                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("mutualInformation");
+    }
 }

@@ -27,9 +27,11 @@ import java.util.List;
  * consumer calls these methods, none computes its own predictive. The predictive is the mean of the
  * samples' probabilities (SPEC §4), never the softmax of mean logits.
  *
- * <p>Implementations: {@link ParticlePosterior} (Bella's particles, by SVGD or as an ensemble).
- * Thread safety: prediction methods may be called from several threads at once, each with its own
- * {@code NDManager} for inputs; {@link #close} must not run concurrently with them.
+ * <p>Implementations: {@link ParticlePosterior} (Bella's particles, by SVGD or as an ensemble), and
+ * in {@code bella-baselines} the paper's other posteriors (among them a Dirichlet student, whose
+ * uncertainty is in closed form: {@link #hasClosedFormUncertainty}). Thread safety: prediction
+ * methods may be called from several threads at once, each with its own {@code NDManager} for
+ * inputs; {@link #close} must not run concurrently with them.
  */
 public interface Posterior extends AutoCloseable {
 
@@ -62,6 +64,19 @@ public interface Posterior extends AutoCloseable {
      */
     default List<Prediction> predict(NDList inputs) {
         return Predictive.summarize(sampleProbabilities(inputs));
+    }
+
+    /**
+     * Whether {@link #predict} computes the uncertainty in closed form rather than from the samples
+     * of {@link #sampleProbabilities}: then the samples do not carry the epistemic part (a
+     * Dirichlet student has one "sample", its predictive, and a closed-form mutual information),
+     * and a consumer that scores uncertainty (an evaluation, a service) must read it from {@link
+     * #predict}'s fields. Default {@code false}: the samples are the posterior's.
+     *
+     * @return {@code true} if the uncertainty is only in {@link #predict}
+     */
+    default boolean hasClosedFormUncertainty() {
+        return false;
     }
 
     /**

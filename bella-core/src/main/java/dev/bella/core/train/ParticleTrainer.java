@@ -30,6 +30,7 @@ import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
 import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.evaluator.Evaluator;
+import ai.djl.training.listener.EarlyStoppingListener;
 import ai.djl.training.listener.EvaluatorTrainingListener;
 import ai.djl.training.listener.TrainingListener;
 import ai.djl.training.listener.TrainingListenerAdapter;
@@ -80,7 +81,9 @@ import org.slf4j.LoggerFactory;
  * <p>Training runs through a DJL {@link Trainer}, so DJL's {@link TrainingListener}s and {@link
  * Evaluator}s work as usual. The per-epoch log ({@link EpochLog}), the checkpoints ({@link
  * CheckpointListener}) and the divergence guard ({@link DivergenceGuard}) are listeners too, added
- * to every fit after DJL's basic ones.
+ * to every fit after DJL's basic ones. As in DJL's {@code EasyTrain}, a listener that throws DJL's
+ * {@link EarlyStoppingListener.EarlyStoppedException} from {@code onEpoch} ends the fit after that
+ * epoch (listeners added after it do not see that epoch) and {@link #fit} returns normally.
  *
  * <p><b>Reproducibility.</b> The data order of epoch {@code e} is drawn from {@code (seed, e)}
  * only, so two runs with the same seed, data and model give bitwise-identical adapters on the same
@@ -268,7 +271,12 @@ public final class ParticleTrainer {
                         if (validation != null) {
                             validate(trainer, run, validation);
                         }
-                        notifyEpoch(trainer);
+                        try {
+                            notifyEpoch(trainer);
+                        } catch (EarlyStoppingListener.EarlyStoppedException e) {
+                            logger.info("stopped early after epoch {}: {}", epoch, e.getMessage());
+                            break;
+                        }
                     }
                 } finally {
                     model.setAdaptersTrainable(false);

@@ -27,7 +27,8 @@ import picocli.CommandLine.Command;
             dev.bella.examples.bench.StepBench.class,
             dev.bella.examples.bench.MetricsBench.class,
             dev.bella.examples.bench.ClipBench.class,
-            dev.bella.examples.bench.ClipTrainBench.class
+            dev.bella.examples.bench.ClipTrainBench.class,
+            dev.bella.examples.bench.ServeBench.class
         })
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -131,6 +131,15 @@ public final class DemoCommand implements Callable<Integer> {
     String methods;
 
     @Option(
+            names = "--teacher",
+            defaultValue = StudyMethods.DEFAULT_TEACHER,
+            paramLabel = "ID",
+            description =
+                    "the method whose posterior --methods distilled distils into a Dirichlet"
+                            + " student (${DEFAULT-VALUE})")
+    String teacher;
+
+    @Option(
             names = "--seeds",
             defaultValue = "1",
             paramLabel = "K",
@@ -201,7 +210,8 @@ public final class DemoCommand implements Callable<Integer> {
                             !noRobustness,
                             StudyMethods.parse(methods),
                             mceMinCount,
-                            priorPrecision);
+                            priorPrecision,
+                            teacher);
             if (seeds < 1) {
                 throw new IllegalArgumentException("--seeds must be at least 1, got " + seeds);
             }

@@ -24,6 +24,7 @@ import dev.bella.core.Bella;
 import dev.bella.core.BellaConfig;
 import dev.bella.core.ParticleBlock;
 import dev.bella.core.posterior.ParticlePosterior;
+import dev.bella.core.posterior.Posterior;
 import dev.bella.core.serve.UncertaintyPredictor;
 import dev.bella.examples.serve.UncertaintyServer;
 import dev.bella.examples.study.StudyModels;
@@ -184,7 +185,9 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(
             names = "--method",
             defaultValue = "svgd-bella-n-5",
-            description = "which of the study's models (${DEFAULT-VALUE}; see its adapters/)")
+            description =
+                    "which of the study's models: a folder of its adapters/, or a method id that"
+                            + " starts one (distilled, svgd, ...) (${DEFAULT-VALUE})")
     String method;
 
     @Override
@@ -193,7 +196,7 @@ public final class ServeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         UncertaintyPredictor p = running.predictor();
         out.printf(
-                "Serving %s: %d particles, %d inputs, %d classes, on %s%n"
+                "Serving %s: %d samples, %d inputs, %d classes, on %s%n"
                         + "  POST %s/predict  {\"inputs\": [[%d numbers], ...]}%n"
                         + "  GET  %s/health%n"
                         + "Port %d. %s Stop with Ctrl-C (requests in flight are answered first).%n",
@@ -275,7 +278,7 @@ public final class ServeCommand implements Callable<Integer> {
                             + " serve without authentication");
         }
         NDManager manager = NDManager.newBaseManager();
-        ParticlePosterior model = null;
+        Posterior model = null;
         UncertaintyPredictor predictor = null;
         try {
             Shape input = new Shape(FEATURES);
@@ -431,14 +434,14 @@ public final class ServeCommand implements Callable<Integer> {
     public static final class Running implements AutoCloseable {
         private final UncertaintyServer server;
         private final UncertaintyPredictor predictor;
-        private final ParticlePosterior model;
+        private final Posterior model;
         private final NDManager manager;
         private boolean closed;
 
         Running(
                 UncertaintyServer server,
                 UncertaintyPredictor predictor,
-                ParticlePosterior model,
+                Posterior model,
                 NDManager manager) {
             this.server = server;
             this.predictor = predictor;

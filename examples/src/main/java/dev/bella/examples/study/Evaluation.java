@@ -21,6 +21,7 @@ import dev.bella.core.CoreLinear;
 import dev.bella.core.LowRankLinear;
 import dev.bella.core.ParticleBlock;
 import dev.bella.core.posterior.Posterior;
+import dev.bella.core.posterior.Prediction;
 import dev.bella.examples.data.LabeledImages;
 import dev.bella.svgd.LowRankFactors;
 import dev.bella.svgd.LowRankKernel;
@@ -62,6 +63,31 @@ public final class Evaluation {
                         out[i][from + j] = row;
                     }
                 }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The posterior's {@link Posterior#predict} on every image, in batches: the predictive and its
+     * uncertainty as the posterior computes it (in closed form, for a Dirichlet student).
+     *
+     * @param model the posterior
+     * @param images the images
+     * @param batchSize images per forward call
+     * @return one prediction per image, in order
+     */
+    public static List<Prediction> predictions(
+            Posterior model, LabeledImages images, int batchSize) {
+        int d = images.height() * images.width();
+        List<Prediction> out = new ArrayList<>(images.size());
+        float[] flat = images.flatPixels();
+        for (int from = 0; from < images.size(); from += batchSize) {
+            int b = Math.min(batchSize, images.size() - from);
+            try (NDManager scope = NDManager.newBaseManager()) {
+                float[] chunk = new float[b * d];
+                System.arraycopy(flat, from * d, chunk, 0, b * d);
+                out.addAll(model.predict(new NDList(scope.create(chunk, new Shape(b, d)))));
             }
         }
         return out;

@@ -20,7 +20,7 @@ import dev.bella.metrics.MetricsReport;
  *
  * @param id the method's id (see {@link StudyMethods})
  * @param name the method's display name
- * @param particles its number of particles (members)
+ * @param particles its number of particles (members); 1 for a Dirichlet student
  * @param trainablePerParticle trainable values of one particle
  * @param trainableTotal trainable values of all particles
  * @param adapterBytes bytes on disk of what must be stored besides the base (adapters or copies)
@@ -59,4 +59,16 @@ public record MethodResult(
         double mce,
         long mceBinCount,
         double weightDistance,
-        long storedValues) {}
+        long storedValues) {
+
+    /**
+     * Whether the method has an epistemic part to report (mutual information, the MI-based OOD
+     * AUROC): several samples, or one predictive whose split is in closed form (a Dirichlet
+     * student). A single model has none.
+     *
+     * @return {@code true} if the MI-based columns apply
+     */
+    public boolean epistemic() {
+        return particles > 1 || report.hasClosedFormUncertainty();
+    }
+}

@@ -29,6 +29,7 @@ import dev.bella.core.MergedParticle;
 import dev.bella.core.ParticleBlock;
 import dev.bella.core.posterior.ParticlePosterior;
 import dev.bella.core.posterior.Posterior;
+import dev.bella.core.posterior.Prediction;
 import dev.bella.core.train.ParticleTrainer;
 import dev.bella.ensemble.Baselines;
 import dev.bella.ensemble.EnsembleRule;
@@ -36,6 +37,7 @@ import dev.bella.examples.data.Digits;
 import dev.bella.examples.data.LabeledImages;
 import dev.bella.metrics.MetricsReport;
 import dev.bella.metrics.ParticleProbabilities;
+import dev.bella.metrics.ProbabilityMatrix;
 import dev.bella.metrics.ReliabilityDiagram;
 import dev.bella.metrics.npy.Npy;
 import java.io.BufferedOutputStream;
@@ -141,6 +143,7 @@ public final class Study {
                                 m,
                                 base,
                                 m.particles().config(base, lora, settings),
+                                lora,
                                 target,
                                 trainInputs,
                                 data));
@@ -162,6 +165,7 @@ public final class Study {
             StudyMethods.StudyMethod method,
             SequentialBlock base,
             BellaConfig config,
+            BellaConfig lora,
             ArrayDataset target,
             NDArray trainInputs,
             Data data)
@@ -184,7 +188,8 @@ public final class Study {
                                                             new ProgressListener(
                                                                     progress,
                                                                     name,
-                                                                    settings.epochs())));
+                                                                    settings.epochs())),
+                            lora);
             Posterior posterior = method.fit().fit(context);
             double seconds = (System.nanoTime() - t0) / 1e9;
             // The trained particles themselves are closed with the model; a posterior built from
@@ -322,8 +327,16 @@ public final class Study {
      */
     record Evaluated(MetricsReport report, float[][][] probabilities, boolean[] correct) {}
 
-    /** Metrics on the test split with the OOD images appended and flagged. */
+    /**
+     * Metrics on the test split with the OOD images appended and flagged. A posterior whose
+     * uncertainty is in closed form ({@link Posterior#hasClosedFormUncertainty}, a Dirichlet
+     * student) is scored on its predictive with the aleatoric part and mutual information of its
+     * {@link Posterior#predict}, not on its one sample (whose MI would be 0).
+     */
     private Evaluated evaluate(Posterior model, Data data) {
+        if (model.hasClosedFormUncertainty()) {
+            return evaluateClosedForm(model, data);
+        }
         float[][][] id = Evaluation.particleProbabilities(model, data.test(), 512);
         float[][][] ood = Evaluation.particleProbabilities(model, data.ood(), 512);
         int n = id.length;
@@ -363,6 +376,43 @@ public final class Study {
             }
             correct[j] = best == labels[j];
         }
+        return new Evaluated(report, all, correct);
+    }
+
+    /** {@link #evaluate} for a posterior whose uncertainty is in closed form. */
+    private Evaluated evaluateClosedForm(Posterior model, Data data) {
+        List<Prediction> predictions = new ArrayList<>();
+        predictions.addAll(Evaluation.predictions(model, data.test(), 512));
+        predictions.addAll(Evaluation.predictions(model, data.ood(), 512));
+        int nId = data.test().size();
+        int rows = predictions.size();
+        int c = predictions.get(0).classCount();
+        float[][][] all = new float[1][rows][c];
+        double[] aleatoric = new double[rows];
+        double[] mi = new double[rows];
+        int[] labels = new int[rows];
+        boolean[] isOod = new boolean[rows];
+        System.arraycopy(data.test().labels(), 0, labels, 0, nId);
+        boolean[] correct = new boolean[nId];
+        for (int j = 0; j < rows; j++) {
+            Prediction p = predictions.get(j);
+            for (int k = 0; k < c; k++) {
+                all[0][j][k] = (float) p.probability(k);
+            }
+            aleatoric[j] = p.aleatoric();
+            mi[j] = p.mutualInformation();
+            isOod[j] = j >= nId;
+            if (j < nId) {
+                correct[j] = p.predicted() == labels[j];
+            }
+        }
+        MetricsReport report =
+                MetricsReport.builder()
+                        .setProbabilities(ProbabilityMatrix.copyOf(all[0]))
+                        .setLabels(labels)
+                        .optOod(isOod)
+                        .optUncertainty(aleatoric, mi)
+                        .build();
         return new Evaluated(report, all, correct);
     }
 

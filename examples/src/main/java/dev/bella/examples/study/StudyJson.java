@@ -44,10 +44,12 @@ import java.util.Map;
  * <p>Methods appear in the order they ran. A value that is undefined is {@code null}: the MI-based
  * OOD AUROC, {@code kl_to_mean}, {@code disagreement} and {@code weight_distance} (the mean
  * pairwise squared distance of the low-rank perturbations; also {@code null} for a full-rank
- * ensemble) of a single model (one particle has no epistemic part and no spread), any metric the
- * data leave undefined, and the {@code fgsm} and {@code corrupted} values when robustness was not
- * evaluated. {@code mce} is the table's MCE (over the bins holding at least {@code --mce-min-count}
- * examples; by default every non-empty bin).
+ * ensemble) of a single model (one particle has no epistemic part and no spread; a Dirichlet
+ * student has a closed-form mutual information, so its {@code ood_auroc_mi} and {@code kl_to_mean}
+ * are given, but no {@code disagreement} or {@code weight_distance}), any metric the data leave
+ * undefined, and the {@code fgsm} and {@code corrupted} values when robustness was not evaluated.
+ * {@code mce} is the table's MCE (over the bins holding at least {@code --mce-min-count} examples;
+ * by default every non-empty bin).
  *
  * <p>Over several seeds ({@link #ofSeeds}), every number is the mean over the seeds, and each
  * method's object has one more key, {@code "std"}, an object with the same keys (nested {@code
@@ -162,7 +164,7 @@ public final class StudyJson {
     }
 
     private static JsonObject method(MethodResult r) {
-        boolean particles = r.particles() > 1;
+        boolean particles = r.epistemic();
         JsonObject o = new JsonObject();
         var c = r.report().classification();
         o.add("accuracy", number(c.accuracy()));

@@ -18,12 +18,14 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.training.dataset.ArrayDataset;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.translate.TranslateException;
+import dev.bella.baselines.DirichletDistillation;
 import dev.bella.baselines.Laplace;
 import dev.bella.baselines.McDropout;
 import dev.bella.baselines.SampleCollector;
 import dev.bella.baselines.SgldRule;
 import dev.bella.baselines.SwagCollector;
 import dev.bella.baselines.ViRule;
+import dev.bella.core.Bella;
 import dev.bella.core.BellaConfig;
 import dev.bella.core.ParticleBlock;
 import dev.bella.core.posterior.ParticlePosterior;
@@ -81,6 +83,13 @@ import java.util.function.UnaryOperator;
  *       (frozen SVD factors of each base weight at the study's rank {@code r}, an {@code r x r}
  *       core trained from 0), trained and SWAG-ed exactly as {@code lora-swag}: SWAG over the
  *       cores; {@code S = n} draws.
+ *   <li>{@code distilled}: a Dirichlet student ({@link DirichletDistillation}): the teacher (the
+ *       study's {@code teacher}, SVGD Bella by default) is trained afresh on its own copy of the
+ *       base as that method is, then the student — a rank-{@code r} adapter on the hidden layer and
+ *       a full-rank head (the last layer) — learns the teacher's samples on the target split with
+ *       the study's loop (at most the study's epochs), early stopping after {@value
+ *       #DISTILL_PATIENCE} epochs without improvement of the training NLL. Its uncertainty is in
+ *       closed form. It is not part of {@code all}: it trains its teacher a second time.
  * </ul>
  *
  * <p>Storage ({@code stored_values} in the JSON, see {@link StudyJson}): the values a method's
@@ -97,8 +106,17 @@ public final class StudyMethods {
     /** What {@code ./bella demo} runs when {@code --methods} is not given. */
     public static final String DEFAULT = "single,ensemble,svgd,full-ensemble";
 
-    /** The {@code --methods} value that selects every registered method. */
+    /**
+     * The {@code --methods} value that selects every registered method but {@value #DISTILLED}
+     * (which trains its teacher again: ask for it by name).
+     */
     public static final String ALL = "all";
+
+    /** The id of the Dirichlet student distilled from another method's posterior. */
+    public static final String DISTILLED = "distilled";
+
+    /** The method {@value #DISTILLED} distils unless {@code --teacher} says otherwise. */
+    public static final String DEFAULT_TEACHER = "svgd";
 
     /** Monte Carlo labels per training example for the Laplace GGN. */
     static final int VBL_LABEL_SAMPLES = 10;
@@ -126,6 +144,9 @@ public final class StudyMethods {
 
     /** Snapshots SWAG collects, evenly spaced over the last half of the steps. */
     static final int SWAG_SNAPSHOTS = 20;
+
+    /** Epochs without improvement of the student's training NLL before it stops. */
+    static final int DISTILL_PATIENCE = 3;
 
     private static final Map<String, StudyMethod> REGISTRY = new LinkedHashMap<>();
 
@@ -157,13 +178,16 @@ public final class StudyMethods {
      * @param trainInputs the training split's inputs {@code (N, d)} (e.g. for a Laplace fit)
      * @param loop sets the study's training loop on a trainer builder: epochs, batch size, learning
      *     rate, seed and the progress display; apply it to every trainer the method builds
+     * @param lora the study's adapter configuration (as {@link Particles#config} gets it), for a
+     *     method that wraps the base again (the student's teacher)
      */
     public record FitContext(
             StudySettings settings,
             ParticleBlock model,
             ArrayDataset train,
             NDArray trainInputs,
-            UnaryOperator<ParticleTrainer.Builder> loop) {
+            UnaryOperator<ParticleTrainer.Builder> loop,
+            BellaConfig lora) {
 
         /**
          * The number of optimizer steps a fit with the study's loop takes.
@@ -356,6 +380,45 @@ public final class StudyMethods {
                         StudyMethods::loraSwag,
                         m -> m.summary().trainableTotal(),
                         m -> SwagCollector.storedValues(m.summary().trainableTotal(), SWAG_RANK)));
+        register(
+                new StudyMethod(
+                        DISTILLED,
+                        s -> "Distilled Dirichlet (from " + get(s.teacher()).name().apply(s) + ")",
+                        (base, lora, s) ->
+                                BellaConfig.builder()
+                                        .optTargets("0")
+                                        .optFullRankTargets("2")
+                                        .optRank(lora.getRank())
+                                        .optSeed(lora.getSeed())
+                                        .optParticles(1)
+                                        .build(),
+                        StudyMethods::distilled));
+    }
+
+    /**
+     * The Dirichlet student: the teacher trained on its own copy of the base, then distilled into
+     * the student's adapter and head.
+     */
+    private static Posterior distilled(FitContext c) throws IOException, TranslateException {
+        StudyMethod teacher = get(c.settings().teacher());
+        SequentialBlock base = (SequentialBlock) c.model().getBase();
+        try (ParticleBlock particles =
+                        Bella.wrap(base, teacher.particles().config(base, c.lora(), c.settings()));
+                Posterior posterior =
+                        teacher.fit()
+                                .fit(
+                                        new FitContext(
+                                                c.settings(),
+                                                particles,
+                                                c.train(),
+                                                c.trainInputs(),
+                                                c.loop(),
+                                                c.lora()))) {
+            return DirichletDistillation.builder()
+                    .optPatience(DISTILL_PATIENCE)
+                    .build()
+                    .fit(c.model(), posterior, c.trainInputs(), c.loop());
+        }
     }
 
     /** VBL: the MAP adapter (trained as {@code single}), a diagonal Laplace fit, S = n draws. */
@@ -490,7 +553,9 @@ public final class StudyMethods {
     public static List<String> parse(String list) {
         Objects.requireNonNull(list, "list");
         if (list.trim().equals(ALL)) {
-            return ids();
+            List<String> all = new ArrayList<>(ids());
+            all.remove(DISTILLED);
+            return Collections.unmodifiableList(all);
         }
         List<String> out = new ArrayList<>();
         for (String part : list.split(",", -1)) {

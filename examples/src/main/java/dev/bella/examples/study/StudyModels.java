@@ -22,7 +22,10 @@ import ai.djl.nn.core.Linear;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import dev.bella.baselines.DirichletStudent;
+import dev.bella.baselines.McDropout;
 import dev.bella.core.posterior.ParticlePosterior;
+import dev.bella.core.posterior.Posterior;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -177,28 +180,40 @@ public final class StudyModels {
     }
 
     /**
-     * Loads one method's posterior (particles and provenance) on the study's frozen base.
+     * Loads one method's posterior on the study's frozen base, as the kind of posterior it was
+     * saved as (read from its provenance): a Dirichlet student ({@link DirichletStudent}, method
+     * {@value DirichletStudent#METHOD}, uncertainty in closed form), MC dropout ({@link McDropout},
+     * its passes), or particles ({@link ParticlePosterior}) for everything else.
      *
      * @param studyDir the study's output directory
-     * @param method an adapter directory name from {@link #methods}
+     * @param name an adapter directory name from {@link #methods} (e.g. {@code svgd-bella-n-5}), or
+     *     a method id that starts exactly one of them followed by {@code -} (e.g. {@code distilled}
+     *     for {@code distilled-dirichlet-from-svgd-bella-n-5})
      * @param manager owns the base weights
      * @return the posterior; close it when done
      * @throws IOException if a file cannot be read
-     * @throws IllegalArgumentException if the study or method is missing (the message lists the
-     *     methods there are) or the files do not match
+     * @throws IllegalArgumentException if the study or method is missing or ambiguous (the message
+     *     lists the methods there are) or the files do not match
      */
-    public static ParticlePosterior load(Path studyDir, String method, NDManager manager)
-            throws IOException {
+    public static Posterior load(Path studyDir, String name, NDManager manager) throws IOException {
+        String method = name;
         BaseShape shape = readShape(studyDir);
         List<String> methods = methods(studyDir);
         if (!methods.contains(method)) {
-            throw new IllegalArgumentException(
-                    "no adapters for method '"
-                            + method
-                            + "' in "
-                            + studyDir.resolve("adapters")
-                            + "; the study saved "
-                            + methods);
+            List<String> prefixed = methods.stream().filter(m -> m.startsWith(name + "-")).toList();
+            if (prefixed.size() != 1) {
+                throw new IllegalArgumentException(
+                        "no adapters for method '"
+                                + method
+                                + "' in "
+                                + studyDir.resolve("adapters")
+                                + (prefixed.isEmpty()
+                                        ? ""
+                                        : " (it starts several: " + prefixed + ")")
+                                + "; the study saved "
+                                + methods);
+            }
+            method = prefixed.get(0);
         }
         Path params = studyDir.resolve(BASE_PARAMS);
         SequentialBlock base;
@@ -208,7 +223,17 @@ public final class StudyModels {
             throw new IllegalArgumentException(
                     params + " is not the base of " + shape + ": " + e.getMessage(), e);
         }
-        return ParticlePosterior.load(studyDir.resolve("adapters").resolve(method), base);
+        Path dir = studyDir.resolve("adapters").resolve(method);
+        ParticlePosterior loaded = ParticlePosterior.load(dir, base);
+        String saved = loaded.getProvenance().method();
+        if (saved.equals(DirichletStudent.METHOD)) {
+            return DirichletStudent.of(loaded);
+        }
+        if (saved.equals(McDropout.METHOD)) {
+            loaded.close();
+            return McDropout.load(dir, base);
+        }
+        return loaded;
     }
 
     /**

@@ -85,7 +85,7 @@ final class StudyReport {
                             r.mceBinCount(),
                             m.classification().brier(),
                             m.get(ReportMetric.OOD_AUROC_ENTROPY).orElse(Double.NaN),
-                            r.particles() > 1
+                            r.epistemic()
                                     ? String.format(
                                             Locale.ROOT,
                                             "%.4f",
@@ -103,7 +103,7 @@ final class StudyReport {
         md.append("|---|---:|---:|---:|---:|---:|\n");
         for (MethodResult r : results) {
             MetricsReport m = r.report();
-            boolean many = r.particles() > 1;
+            boolean many = r.epistemic();
             md.append(
                     String.format(
                             Locale.ROOT,
@@ -122,7 +122,8 @@ final class StudyReport {
                         + " entropy as a score separating wrong from right predictions on the test"
                         + " split (paper Figure 11, Table 7). KL to mean: the mean over test images"
                         + " and particles of KL(p_i || p_bar), equal to the mean mutual information"
-                        + " (function-space diversity). Disagreement: the mean fraction of particles"
+                        + " (function-space diversity; for a Dirichlet student, its closed-form"
+                        + " mutual information). Disagreement: the mean fraction of particles"
                         + " whose class differs from the posterior predictive's. Weight-space"
                         + " distance: the mean pairwise ||s A_i B_i - s A_j B_j||^2 over the adapted"
                         + " layers (low-rank particles only). One model has no spread: —.\n");
@@ -183,7 +184,7 @@ final class StudyReport {
                 md.append("### ").append(r.name()).append("\n\n");
                 md.append("![reliability](plots/").append(slug).append("/reliability.png)\n");
                 md.append("![entropy](plots/").append(slug).append("/entropy_histogram.png)\n");
-                if (r.particles() > 1) {
+                if (r.epistemic()) {
                     md.append("![MI](plots/").append(slug).append("/mi_histogram.png)\n");
                 }
                 writeMisclassificationHistogram(r, s.out().resolve("plots").resolve(slug));

