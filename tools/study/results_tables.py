@@ -9,6 +9,9 @@
         the MCE over the 15 equal-width confidence bins holding at least MIN test images, per
         method, mean ± std over OUT/seed-*/ (recomputed from the probs-<id>.npy files; what
         `--mce-min-count MIN` would have put in the table), with the size of the MCE's bin
+    /usr/bin/python3 tools/study/results_tables.py mi OUT
+        the mean mutual information of the test images and of the OOD images, per method, mean
+        over OUT/seed-*/ (from the probs-<id>.npy files)
 
 Numbers are copied from the JSON as they are (rounded for print), so the page can be re-made from a
 run's output directory.
@@ -64,23 +67,24 @@ def table(head, rows):
 
 
 def study(path):
+    """Four tables: quality, diversity and cost, robustness (the MCE: see `mce`)."""
     methods = json.load(open(path))["methods"]
-    main = []
-    robust = []
+    quality, diversity, robust = [], [], []
     for mid, m in methods.items():
         name = NAMES.get(mid, mid)
-        main.append([name] + [cell(m, k) for k in (
-            "accuracy", "nll", "ece", "mce", "brier", "ood_auroc_entropy", "ood_auroc_mi",
-            "misclassification_auroc")] + [sig(m, "kl_to_mean"), cell(m, "disagreement"),
-                                           sig(m, "weight_distance"),
-                                           "{:,}".format(int(m["trainable"])),
-                                           "%.1f KB" % (m["stored_bytes"] / 1024),
-                                           cell(m, "train_seconds", 1)])
+        quality.append([name] + [cell(m, k) for k in (
+            "accuracy", "nll", "ece", "brier", "ood_auroc_entropy", "ood_auroc_mi",
+            "misclassification_auroc")])
+        diversity.append([name, sig(m, "kl_to_mean"), sig(m, "disagreement"),
+                          sig(m, "weight_distance"), "{:,}".format(int(m["trainable"])),
+                          "%.1f KB" % (m["stored_bytes"] / 1024), cell(m, "train_seconds", 1)])
         robust.append([name] + [cell(m, "fgsm/" + e) for e in ("0.001", "0.005", "0.01", "0.03")]
                       + [cell(m, "corrupted/" + s) for s in ("1", "3", "5")])
-    print(table(["method", "accuracy", "NLL", "ECE", "MCE", "Brier", "OOD AUROC (entropy)",
-                 "OOD AUROC (MI)", "misclassification AUROC", "KL to mean", "disagreement",
-                 "weight distance", "trainable", "stored", "train s"], main))
+    print(table(["method", "accuracy", "NLL", "ECE", "Brier", "OOD AUROC (entropy)",
+                 "OOD AUROC (MI)", "misclassification AUROC"], quality))
+    print()
+    print(table(["method", "KL to mean", "disagreement", "weight distance", "trainable",
+                 "stored", "train s"], diversity))
     print()
     print(table(["method", "FGSM 0.001", "FGSM 0.005", "FGSM 0.01", "FGSM 0.03",
                  "corrupted s1", "corrupted s3", "corrupted s5"], robust))
@@ -130,9 +134,39 @@ def mce(out, minimum, bins=15):
                 rows))
 
 
+def mi(out):
+    """Mean mutual information of the test images and of the OOD images, per method."""
+    import glob
+    import os
+
+    import numpy as np
+    seeds = sorted(glob.glob(os.path.join(out, "seed-*"))) or [out]
+    per = {}
+    for d in seeds:
+        ood = np.load(os.path.join(d, "ood.npy")).astype(bool)
+        for f in sorted(glob.glob(os.path.join(d, "probs-*.npy"))):
+            mid = os.path.basename(f)[len("probs-"):-len(".npy")]
+            p = np.clip(np.load(f).astype(np.float64), 1e-12, 1)
+            if p.shape[0] < 2:
+                continue
+            mean = p.mean(axis=0)
+            total = -(mean * np.log(mean)).sum(axis=1)
+            expected = -(p * np.log(p)).sum(axis=2).mean(axis=0)
+            v = total - expected
+            per.setdefault(mid, []).append((v[~ood].mean(), v[ood].mean()))
+    rows = []
+    for mid, v in per.items():
+        a = np.array(v)
+        rows.append([NAMES.get(mid, mid), "%.3g" % a[:, 0].mean(), "%.3g" % a[:, 1].mean(),
+                     "%.1f" % (a[:, 1] / a[:, 0]).mean()])
+    print(table(["method", "mean MI, test images", "mean MI, OOD images", "OOD / test"], rows))
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "study":
         study(sys.argv[2])
+    elif sys.argv[1] == "mi":
+        mi(sys.argv[2])
     elif sys.argv[1] == "mce":
         mce(sys.argv[2], int(sys.argv[3]))
     else:
