@@ -9,6 +9,8 @@
         the MCE over the 15 equal-width confidence bins holding at least MIN test images, per
         method, mean ± std over OUT/seed-*/ (recomputed from the probs-<id>.npy files; what
         `--mce-min-count MIN` would have put in the table), with the size of the MCE's bin
+    /usr/bin/python3 tools/study/results_tables.py store OUT/results.json
+        trainable values and the posterior's own values (stored_values) beside the quality columns
     /usr/bin/python3 tools/study/results_tables.py mi OUT
         the mean mutual information of the test images and of the OOD images, per method, mean
         over OUT/seed-*/ (from the probs-<id>.npy files)
@@ -30,6 +32,7 @@ NAMES = {
     "mc-dropout": "MC dropout",
     "lora-swag": "LoRA-SWAG",
     "blora-xs": "B-LoRA-XS-SWAG",
+    "distilled": "Dirichlet student (of SVGD Bella)",
 }
 
 
@@ -162,9 +165,24 @@ def mi(out):
     print(table(["method", "mean MI, test images", "mean MI, OOD images", "OOD / test"], rows))
 
 
+def store(path):
+    """What each method trains and what its posterior holds, and its predictive quality."""
+    methods = json.load(open(path))["methods"]
+    rows = []
+    for mid, m in methods.items():
+        rows.append([NAMES.get(mid, mid), "{:,}".format(int(m["trainable"])),
+                     "{:,}".format(int(m["stored_values"])) if m.get("stored_values") else "—",
+                     cell(m, "accuracy"), cell(m, "nll"), cell(m, "ood_auroc_entropy"),
+                     cell(m, "ood_auroc_mi")])
+    print(table(["method", "trainable values", "posterior's values", "accuracy", "NLL",
+                 "OOD AUROC (entropy)", "OOD AUROC (MI)"], rows))
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "study":
         study(sys.argv[2])
+    elif sys.argv[1] == "store":
+        store(sys.argv[2])
     elif sys.argv[1] == "mi":
         mi(sys.argv[2])
     elif sys.argv[1] == "mce":
