@@ -200,7 +200,8 @@ public final class ServeCommand implements Callable<Integer> {
                         + "  POST %s/predict  {\"inputs\": [[%d numbers], ...]}%n"
                         + "  GET  %s/health%n"
                         + "Port %d. %s Stop with Ctrl-C (requests in flight are answered first).%n",
-                modelDescription(study, method),
+                modelDescription(
+                        study, study == null ? method : StudyModels.adapterFolder(study, method)),
                 p.getParticleCount(),
                 p.getInputSize(),
                 p.getClassCount(),
@@ -329,7 +330,7 @@ public final class ServeCommand implements Callable<Integer> {
      * method, {@code DIR/adapters/METHOD} (where {@link StudyModels#load} reads it).
      *
      * @param study the study directory, or null for the random model
-     * @param method the study's method
+     * @param method the study's adapter folder ({@link StudyModels#adapterFolder})
      * @return a description for the startup banner
      */
     public static String modelDescription(Path study, String method) {

@@ -180,6 +180,37 @@ public final class StudyModels {
     }
 
     /**
+     * The adapter folder a method name means: the name itself when the study saved a folder of that
+     * name, else the one folder that starts with {@code name + "-"} (e.g. {@code distilled} for
+     * {@code distilled-dirichlet-from-svgd-bella-n-5}).
+     *
+     * @param studyDir the study's output directory
+     * @param name a folder name or a method id
+     * @return the folder name under {@code studyDir/adapters}
+     * @throws IOException if the adapters directory cannot be listed
+     * @throws IllegalArgumentException if no folder, or several, match (the message lists the
+     *     study's folders)
+     */
+    public static String adapterFolder(Path studyDir, String name) throws IOException {
+        List<String> methods = methods(studyDir);
+        if (methods.contains(name)) {
+            return name;
+        }
+        List<String> prefixed = methods.stream().filter(m -> m.startsWith(name + "-")).toList();
+        if (prefixed.size() != 1) {
+            throw new IllegalArgumentException(
+                    "no adapters for method '"
+                            + name
+                            + "' in "
+                            + studyDir.resolve("adapters")
+                            + (prefixed.isEmpty() ? "" : " (it starts several: " + prefixed + ")")
+                            + "; the study saved "
+                            + methods);
+        }
+        return prefixed.get(0);
+    }
+
+    /**
      * Loads one method's posterior on the study's frozen base, as the kind of posterior it was
      * saved as (read from its provenance): a Dirichlet student ({@link DirichletStudent}, method
      * {@value DirichletStudent#METHOD}, uncertainty in closed form), MC dropout ({@link McDropout},
@@ -196,25 +227,8 @@ public final class StudyModels {
      *     lists the methods there are) or the files do not match
      */
     public static Posterior load(Path studyDir, String name, NDManager manager) throws IOException {
-        String method = name;
         BaseShape shape = readShape(studyDir);
-        List<String> methods = methods(studyDir);
-        if (!methods.contains(method)) {
-            List<String> prefixed = methods.stream().filter(m -> m.startsWith(name + "-")).toList();
-            if (prefixed.size() != 1) {
-                throw new IllegalArgumentException(
-                        "no adapters for method '"
-                                + method
-                                + "' in "
-                                + studyDir.resolve("adapters")
-                                + (prefixed.isEmpty()
-                                        ? ""
-                                        : " (it starts several: " + prefixed + ")")
-                                + "; the study saved "
-                                + methods);
-            }
-            method = prefixed.get(0);
-        }
+        String method = adapterFolder(studyDir, name);
         Path params = studyDir.resolve(BASE_PARAMS);
         SequentialBlock base;
         try {
