@@ -249,25 +249,10 @@ public record StudySettings(
      * @return the settings
      */
     public StudySettings withSeed(long newSeed, Path newOut) {
-        return new StudySettings(
-                dataset,
-                dataDir,
-                mnistDir,
-                newOut,
-                cache,
-                particles,
-                rank,
-                gamma,
-                pretrainEpochs,
-                epochs,
-                batchSize,
-                learningRate,
-                newSeed,
-                robustness,
-                methods,
-                mceMinCount,
-                priorPrecision,
-                teacher);
+        Copy c = new Copy(this);
+        c.seed = newSeed;
+        c.out = newOut;
+        return c.build();
     }
 
     /**
@@ -279,25 +264,10 @@ public record StudySettings(
      * @return the settings
      */
     public StudySettings withGamma(double newGamma, Path newOut) {
-        return new StudySettings(
-                dataset,
-                dataDir,
-                mnistDir,
-                newOut,
-                cache,
-                particles,
-                rank,
-                newGamma,
-                pretrainEpochs,
-                epochs,
-                batchSize,
-                learningRate,
-                seed,
-                robustness,
-                methods,
-                mceMinCount,
-                priorPrecision,
-                teacher);
+        Copy c = new Copy(this);
+        c.gamma = newGamma;
+        c.out = newOut;
+        return c.build();
     }
 
     /**
@@ -307,25 +277,9 @@ public record StudySettings(
      * @return the settings
      */
     public StudySettings withPriorPrecision(double newPriorPrecision) {
-        return new StudySettings(
-                dataset,
-                dataDir,
-                mnistDir,
-                out,
-                cache,
-                particles,
-                rank,
-                gamma,
-                pretrainEpochs,
-                epochs,
-                batchSize,
-                learningRate,
-                seed,
-                robustness,
-                methods,
-                mceMinCount,
-                newPriorPrecision,
-                teacher);
+        Copy c = new Copy(this);
+        c.priorPrecision = newPriorPrecision;
+        return c.build();
     }
 
     /**
@@ -336,25 +290,10 @@ public record StudySettings(
      * @return the settings
      */
     public StudySettings withMethods(List<String> newMethods, int newMceMinCount) {
-        return new StudySettings(
-                dataset,
-                dataDir,
-                mnistDir,
-                out,
-                cache,
-                particles,
-                rank,
-                gamma,
-                pretrainEpochs,
-                epochs,
-                batchSize,
-                learningRate,
-                seed,
-                robustness,
-                newMethods,
-                newMceMinCount,
-                priorPrecision,
-                teacher);
+        Copy c = new Copy(this);
+        c.methods = newMethods;
+        c.mceMinCount = newMceMinCount;
+        return c.build();
     }
 
     /**
@@ -364,25 +303,9 @@ public record StudySettings(
      * @return the settings
      */
     public StudySettings withTeacher(String newTeacher) {
-        return new StudySettings(
-                dataset,
-                dataDir,
-                mnistDir,
-                out,
-                cache,
-                particles,
-                rank,
-                gamma,
-                pretrainEpochs,
-                epochs,
-                batchSize,
-                learningRate,
-                seed,
-                robustness,
-                methods,
-                mceMinCount,
-                priorPrecision,
-                newTeacher);
+        Copy c = new Copy(this);
+        c.teacher = newTeacher;
+        return c.build();
     }
 
     /**
@@ -395,5 +318,70 @@ public record StudySettings(
     public static StudySettings digits(Path out, Path cache) {
         return new StudySettings(
                 "digits", null, null, out, cache, 5, 4, 0.01, 15, 12, 32, 0.01f, 0, true);
+    }
+
+    /** A mutable copy of the settings: the {@code with...} methods change a field or two of it. */
+    private static final class Copy {
+        private String dataset;
+        private Path dataDir;
+        private Path mnistDir;
+        private Path out;
+        private Path cache;
+        private int particles;
+        private int rank;
+        private double gamma;
+        private int pretrainEpochs;
+        private int epochs;
+        private int batchSize;
+        private float learningRate;
+        private long seed;
+        private boolean robustness;
+        private List<String> methods;
+        private int mceMinCount;
+        private double priorPrecision;
+        private String teacher;
+
+        Copy(StudySettings s) {
+            dataset = s.dataset;
+            dataDir = s.dataDir;
+            mnistDir = s.mnistDir;
+            out = s.out;
+            cache = s.cache;
+            particles = s.particles;
+            rank = s.rank;
+            gamma = s.gamma;
+            pretrainEpochs = s.pretrainEpochs;
+            epochs = s.epochs;
+            batchSize = s.batchSize;
+            learningRate = s.learningRate;
+            seed = s.seed;
+            robustness = s.robustness;
+            methods = s.methods;
+            mceMinCount = s.mceMinCount;
+            priorPrecision = s.priorPrecision;
+            teacher = s.teacher;
+        }
+
+        StudySettings build() {
+            return new StudySettings(
+                    dataset,
+                    dataDir,
+                    mnistDir,
+                    out,
+                    cache,
+                    particles,
+                    rank,
+                    gamma,
+                    pretrainEpochs,
+                    epochs,
+                    batchSize,
+                    learningRate,
+                    seed,
+                    robustness,
+                    methods,
+                    mceMinCount,
+                    priorPrecision,
+                    teacher);
+        }
     }
 }
