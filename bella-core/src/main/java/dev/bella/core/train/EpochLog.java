@@ -48,9 +48,11 @@ public final class EpochLog extends TrainingListenerAdapter {
         for (Map.Entry<String, Double> e : s.diagnostics().entrySet()) {
             diagnostics.append(' ').append(e.getKey()).append(' ').append(fmt(e.getValue()));
         }
+        // Counted from 1, as DJL's own listeners and the study's progress lines count.
         logger.info(
-                "epoch {}: loss {} acc {} | validation loss {} acc {} |{} | {} s",
-                s.epoch(),
+                "epoch {}/{}: loss {} acc {} | validation loss {} acc {} |{} | {} s",
+                s.epoch() + 1,
+                run.getSettings().getOrDefault("epochs", "?"),
                 fmt(s.trainLoss()),
                 fmt(s.trainAccuracy()),
                 fmt(s.validationLoss()),

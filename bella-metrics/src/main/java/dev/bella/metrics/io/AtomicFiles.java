@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -25,6 +26,7 @@ import java.nio.file.StandardOpenOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,8 +68,40 @@ public final class AtomicFiles {
     public record Written(Path path, long bytes, String sha256) {}
 
     /**
+     * Creates a new empty temporary file {@code .<prefix><random>.tmp} in {@code dir} with the
+     * permissions any new file gets there (the process's umask applies, as for files the user
+     * writes with other tools), unlike {@link Files#createTempFile}, which makes it readable by its
+     * owner only.
+     *
+     * @param dir an existing directory
+     * @param prefix the name's prefix after the dot
+     * @return the new file
+     * @throws IOException if it cannot be created
+     */
+    public static Path createTemporary(Path dir, String prefix) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Path tmp =
+                    dir.resolve(
+                            "."
+                                    + prefix
+                                    + Long.toUnsignedString(
+                                            ThreadLocalRandom.current().nextLong(), 36)
+                                    + TMP_SUFFIX);
+            try {
+                return Files.createFile(tmp);
+            } catch (FileAlreadyExistsException e) {
+                if (attempt >= 100) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
      * Writes a file atomically: {@code target} afterwards holds either its old content or the
-     * complete new one, never a mix; with {@code replace = false} an existing target is an error.
+     * complete new one, never a mix; with {@code replace = false} an existing target is an error
+     * ({@link java.nio.file.FileAlreadyExistsException}, the target untouched), decided atomically
+     * by a hard link, so the directory's file system must support hard links then.
      *
      * @param target the final path (its directory is created if missing)
      * @param replace whether to replace an existing file
@@ -78,7 +112,7 @@ public final class AtomicFiles {
     public static Written write(Path target, boolean replace, Writer body) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + "-", TMP_SUFFIX);
+        Path tmp = createTemporary(dir, target.getFileName() + "-");
         try {
             MessageDigest digest = FileIntegrity.sha256();
             try (OutputStream os =
@@ -96,7 +130,10 @@ public final class AtomicFiles {
                         StandardCopyOption.ATOMIC_MOVE,
                         StandardCopyOption.REPLACE_EXISTING);
             } else {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+                // An atomic rename replaces an existing file on POSIX whatever the options say; a
+                // hard link refuses one, atomically.
+                Files.createLink(target, tmp);
+                Files.delete(tmp);
             }
             fsyncDirectory(dir);
             return new Written(target, bytes, HexFormat.of().formatHex(digest.digest()));
@@ -121,7 +158,7 @@ public final class AtomicFiles {
     public static Written writeHashNamed(Path dir, String prefix, String suffix, Writer body)
             throws IOException {
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + prefix, TMP_SUFFIX);
+        Path tmp = createTemporary(dir, prefix);
         try {
             MessageDigest digest = FileIntegrity.sha256();
             try (OutputStream os =

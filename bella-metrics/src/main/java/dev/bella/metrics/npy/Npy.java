@@ -13,9 +13,9 @@
  */
 package dev.bella.metrics.npy;
 
+import dev.bella.metrics.io.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -718,11 +718,14 @@ public final class Npy {
         int pad = (64 - total % 64) % 64;
         header.append(" ".repeat(pad)).append('\n');
         byte[] h = header.toString().getBytes(StandardCharsets.ISO_8859_1);
-        try (OutputStream out = Files.newOutputStream(file)) {
-            out.write(MAGIC);
-            out.write(new byte[] {1, 0, (byte) h.length, (byte) (h.length >>> 8)});
-            out.write(h);
-            out.write(body.array());
-        }
+        AtomicFiles.write(
+                file,
+                true,
+                out -> {
+                    out.write(MAGIC);
+                    out.write(new byte[] {1, 0, (byte) h.length, (byte) (h.length >>> 8)});
+                    out.write(h);
+                    out.write(body.array());
+                });
     }
 }

@@ -14,10 +14,9 @@
 package dev.bella.metrics.plot;
 
 import dev.bella.metrics.ReliabilityDiagram;
+import dev.bella.metrics.io.AtomicFiles;
 import java.awt.Color;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -184,17 +183,16 @@ final class Charts {
     }
 
     static void save(CategoryChart chart, Path file, boolean svg) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        try (OutputStream out = Files.newOutputStream(file)) {
-            if (svg) {
-                VectorGraphicsEncoder.saveVectorGraphic(
-                        chart, out, VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
-            } else {
-                BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
-            }
-        }
+        AtomicFiles.write(
+                file,
+                true,
+                out -> {
+                    if (svg) {
+                        VectorGraphicsEncoder.saveVectorGraphic(
+                                chart, out, VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
+                    } else {
+                        BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
+                    }
+                });
     }
 }

@@ -39,14 +39,13 @@ import dev.bella.metrics.MetricsReport;
 import dev.bella.metrics.ParticleProbabilities;
 import dev.bella.metrics.ProbabilityMatrix;
 import dev.bella.metrics.ReliabilityDiagram;
+import dev.bella.metrics.io.AtomicFiles;
 import dev.bella.metrics.npy.Npy;
-import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -505,18 +504,14 @@ public final class Study {
                     .build()
                     .fit(one, source, null);
             try (MergedParticle trained = one.merge(0)) {
-                Files.createDirectories(settings.cache());
-                Path tmp = Files.createTempFile(settings.cache(), ".base-", ".tmp");
-                try (DataOutputStream out =
-                        new DataOutputStream(
-                                new BufferedOutputStream(Files.newOutputStream(tmp)))) {
-                    trained.getBlock().saveParameters(out);
-                }
-                Files.move(
-                        tmp,
+                AtomicFiles.write(
                         cached,
-                        StandardCopyOption.ATOMIC_MOVE,
-                        StandardCopyOption.REPLACE_EXISTING);
+                        true,
+                        os -> {
+                            DataOutputStream params = new DataOutputStream(os);
+                            trained.getBlock().saveParameters(params);
+                            params.flush();
+                        });
             }
         }
     }

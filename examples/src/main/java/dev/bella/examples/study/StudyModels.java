@@ -26,6 +26,7 @@ import dev.bella.baselines.DirichletStudent;
 import dev.bella.baselines.McDropout;
 import dev.bella.core.posterior.ParticlePosterior;
 import dev.bella.core.posterior.Posterior;
+import dev.bella.metrics.io.AtomicFiles;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -33,7 +34,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -67,25 +67,15 @@ public final class StudyModels {
 
     /** Writes the base next to the study's results, atomically; the base file is copied. */
     static void saveBase(Path out, Path params, BaseShape shape) throws IOException {
-        Files.createDirectories(out);
-        Path tmp = Files.createTempFile(out, ".base-", ".tmp");
-        Files.copy(params, tmp, StandardCopyOption.REPLACE_EXISTING);
-        Files.move(
-                tmp,
-                out.resolve(BASE_PARAMS),
-                StandardCopyOption.ATOMIC_MOVE,
-                StandardCopyOption.REPLACE_EXISTING);
+        AtomicFiles.write(out.resolve(BASE_PARAMS), true, os -> Files.copy(params, os));
         JsonObject o = new JsonObject();
         o.addProperty("inputs", shape.inputs());
         o.addProperty("hidden", shape.hidden());
         o.addProperty("classes", shape.classes());
-        Path tmpJson = Files.createTempFile(out, ".base-", ".tmp");
-        Files.writeString(tmpJson, o.toString(), StandardCharsets.UTF_8);
-        Files.move(
-                tmpJson,
+        AtomicFiles.write(
                 out.resolve(BASE_JSON),
-                StandardCopyOption.ATOMIC_MOVE,
-                StandardCopyOption.REPLACE_EXISTING);
+                true,
+                os -> os.write(o.toString().getBytes(StandardCharsets.UTF_8)));
     }
 
     /**

@@ -15,6 +15,7 @@ package dev.bella.examples.study;
 
 import dev.bella.metrics.MetricsReport;
 import dev.bella.metrics.ReportMetric;
+import dev.bella.metrics.io.AtomicFiles;
 import dev.bella.metrics.plot.MetricsPlots;
 import dev.bella.metrics.render.JsonRenderer;
 import dev.bella.metrics.shift.Corruption;
@@ -23,7 +24,6 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -193,10 +193,9 @@ final class StudyReport {
                         .append("/misclassification_entropy.png)\n");
                 md.append("\n");
             }
-            Files.writeString(
+            writeAtomically(
                     s.out().resolve("plots").resolve(slug + ".json"),
-                    JsonRenderer.render(r.report()),
-                    StandardCharsets.UTF_8);
+                    JsonRenderer.render(r.report()));
         }
         writeAtomically(s.out().resolve("report.md"), md.toString());
         writeAtomically(s.out().resolve(RESULTS_JSON), StudyJson.of(results).toString() + "\n");
@@ -268,9 +267,7 @@ final class StudyReport {
     static final String RESULTS_JSON = "results.json";
 
     static void writeAtomically(Path file, String text) throws IOException {
-        Path tmp = Files.createTempFile(file.getParent(), ".report-", ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        AtomicFiles.write(file, true, os -> os.write(text.getBytes(StandardCharsets.UTF_8)));
     }
 
     static String bytes(long b) {
