@@ -36,8 +36,10 @@ import java.util.regex.Pattern;
  *
  * <p>Bella's paths carry a prefix when the tower is part of a larger block ({@code visual.} in a
  * {@link ClipClassifier}). Hugging Face's separate {@code q_proj}, {@code k_proj} and {@code
- * v_proj} are one fused {@code attn.in_proj} here, so adapters on them are refused with a message,
- * as is anything of the text tower.
+ * v_proj} are one fused {@code attn.in_proj} here: {@link #toBellaRows} places each on its third of
+ * that layer's rows, and the import combines them exactly (see {@code PeftAdapters}); the fused
+ * layer has no single Hugging Face name, so it is refused on export, as is anything of the text
+ * tower.
  */
 public final class ClipPeftNames implements PeftNameMap {
 
@@ -98,6 +100,25 @@ public final class ClipPeftNames implements PeftNameMap {
                         + " or visual_projection");
     }
 
+    /**
+     * Returns where a module lands: as {@link #toBella}, and Hugging Face's {@code q_proj}, {@code
+     * k_proj}, {@code v_proj} as rows 0, 1 and 2 of 3 of the fused {@code attn.in_proj} (the order
+     * of OpenAI's {@code in_proj_weight}, which {@link ClipCheckpoints} concatenates the same way).
+     */
+    @Override
+    public Rows toBellaRows(String peftModule) {
+        Matcher m = HF.matcher(peftModule);
+        if (m.matches()
+                && m.group(2).startsWith("self_attn.")
+                && m.group(2).endsWith("_proj")
+                && !m.group(2).equals("self_attn.out_proj")) {
+            int part = "qkv".indexOf(m.group(2).charAt("self_attn.".length()));
+            return new Rows(
+                    prefix + "transformer.resblocks." + m.group(1) + ".attn.in_proj", part, 3);
+        }
+        return new Rows(toBella(peftModule), 0, 1);
+    }
+
     @Override
     public String toPeft(String bellaPath) {
         String path = bellaPath.startsWith(prefix) ? bellaPath.substring(prefix.length()) : null;
@@ -136,7 +157,7 @@ public final class ClipPeftNames implements PeftNameMap {
                 "PEFT module '"
                         + module
                         + "' is one of q_proj, k_proj, v_proj, which Bella's CLIP tower fuses into"
-                        + " attn.in_proj; adapters on them cannot be imported yet (target fc1, fc2"
-                        + " or out_proj)");
+                        + " attn.in_proj: it is a block of rows of that layer (toBellaRows), not a"
+                        + " layer");
     }
 }

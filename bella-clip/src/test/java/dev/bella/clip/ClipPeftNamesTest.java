@@ -144,6 +144,80 @@ class ClipPeftNamesTest {
         }
     }
 
+    @Test
+    void qAndVProjectionsLandOnTheirRowsOfTheFusedInProjection() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ClipVisionTransformer tower =
+                    ClipVisionTransformer.random(ClipFixtures.TINY, manager, 4);
+            int w = 64;
+            int r = 2;
+            Random rng = new Random(6);
+            Map<String, PeftAdapter.Lora> modules = new LinkedHashMap<>();
+            for (String m : List.of("q_proj", "v_proj", "out_proj")) {
+                modules.put(
+                        "vision_model.encoder.layers.0.self_attn." + m,
+                        new PeftAdapter.Lora(gauss(rng, r * w), gauss(rng, w * r), w, w));
+            }
+            PeftAdapter adapter =
+                    new PeftAdapter(
+                            new PeftConfig(
+                                    r, 6.0, false, List.of("q_proj", "v_proj", "out_proj"), null),
+                            modules);
+            float[] w0 =
+                    tower.getTransformer()
+                            .getBlock(0)
+                            .getAttn()
+                            .getInProj()
+                            .getParameters()
+                            .get("weight")
+                            .getArray()
+                            .toFloatArray();
+            try (ParticleBlock p =
+                    PeftAdapters.importParticles(
+                            tower, List.of(adapter), ClipPeftNames.forTower())) {
+                assertThat(p.getLayers().keySet())
+                        .containsExactlyInAnyOrder(
+                                "transformer.resblocks.0.attn.in_proj",
+                                "transformer.resblocks.0.attn.out_proj");
+                // q and v share in_proj: rank 2 r there, every layer padded to it, same scale.
+                assertThat(p.getConfig().getRank()).isEqualTo(2 * r);
+                LowRankLinear in =
+                        p.getLayers(LowRankLinear.class)
+                                .get("transformer.resblocks.0.attn.in_proj");
+                assertThat(in.getScale()).isCloseTo(3.0, within(1e-12));
+                try (NDArray merged = in.mergedWeight(0)) {
+                    float[] m = merged.toFloatArray();
+                    for (int part = 0; part < 3; part++) {
+                        PeftAdapter.Lora l =
+                                part == 1
+                                        ? null
+                                        : modules.get(
+                                                "vision_model.encoder.layers.0.self_attn."
+                                                        + (part == 0 ? "q_proj" : "v_proj"));
+                        for (int o = 0; o < w; o += 3) {
+                            for (int i = 0; i < w; i += 5) {
+                                double d = 0;
+                                for (int k = 0; l != null && k < r; k++) {
+                                    d += l.b()[o * r + k] * l.a()[k * w + i];
+                                }
+                                int row = part * w + o;
+                                assertThat((double) m[row * w + i])
+                                        .as("part %d row %d col %d", part, o, i)
+                                        .isCloseTo(w0[row * w + i] + 3.0 * d, within(1e-4));
+                            }
+                        }
+                    }
+                }
+                assertThatThrownBy(
+                                () ->
+                                        PeftAdapters.exportParticle(
+                                                p, 0, ClipPeftNames.forTower(), null))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("fused q, k, v projection");
+            }
+        }
+    }
+
     private static float[] gauss(Random rng, int n) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {

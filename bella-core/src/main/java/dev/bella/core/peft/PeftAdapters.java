@@ -96,43 +96,58 @@ public final class PeftAdapters {
                                 + first.modules().keySet());
             }
         }
-        Map<String, String> paths = bellaPaths(base, first, names);
+        // Each layer and the PEFT modules landing on it (one, or the parts of a fused layer).
+        Map<String, List<Part>> layersToParts = bellaLayers(base, first, names);
+        int r = first.config().r();
+        int rank = 0;
+        for (List<Part> parts : layersToParts.values()) {
+            rank = Math.max(rank, parts.size() * r);
+        }
         StringJoiner regex = new StringJoiner("|", "(?:", ")");
-        paths.values().forEach(p -> regex.add(Pattern.quote(p)));
+        layersToParts.keySet().forEach(p -> regex.add(Pattern.quote(p)));
+        // Layers with fewer parts than the widest are zero-padded to its rank; alpha keeps s.
+        double bellaAlpha = rank == r ? alpha : first.config().scale() * rank;
         BellaConfig config =
                 BellaConfig.builder()
                         .optTargetRegex(regex.toString())
-                        .optRank(first.config().r())
-                        .optAlpha(alpha)
+                        .optRank(rank)
+                        .optAlpha(bellaAlpha)
                         .optParticles(adapters.size())
                         .build();
         ParticleBlock model = Bella.wrap(base, config);
         try {
             Map<String, LowRankLinear> layers = model.getLayers(LowRankLinear.class);
-            if (!layers.keySet().equals(new java.util.HashSet<>(paths.values()))) {
+            if (!layers.keySet().equals(layersToParts.keySet())) {
                 throw new IllegalArgumentException(
                         "the PEFT modules map to layers "
-                                + paths.values()
+                                + layersToParts.keySet()
                                 + " but wrapping adapted "
                                 + layers.keySet());
             }
-            for (Map.Entry<String, String> e : paths.entrySet()) {
-                LowRankLinear layer = layers.get(e.getValue());
-                int n = adapters.size();
-                int r = first.config().r();
+            int n = adapters.size();
+            for (Map.Entry<String, List<Part>> e : layersToParts.entrySet()) {
+                LowRankLinear layer = layers.get(e.getKey());
                 int in = Math.toIntExact(layer.getInFeatures());
                 int out = Math.toIntExact(layer.getOutFeatures());
-                float[] a = new float[n * in * r];
-                float[] b = new float[n * r * out];
+                float[] a = new float[n * in * rank];
+                float[] b = new float[n * rank * out];
+                List<Part> parts = e.getValue();
                 for (int i = 0; i < n; i++) {
-                    PeftAdapter.Lora l = adapters.get(i).modules().get(e.getKey());
-                    // Bella A_i[p][k] = lora_A[k][p]; Bella B_i[k][o] = lora_B[o][k].
-                    for (int k = 0; k < r; k++) {
-                        for (int p = 0; p < in; p++) {
-                            a[(i * in + p) * r + k] = l.a()[k * in + p];
-                        }
-                        for (int o = 0; o < out; o++) {
-                            b[(i * r + k) * out + o] = l.b()[o * r + k];
+                    for (int j = 0; j < parts.size(); j++) {
+                        Part part = parts.get(j);
+                        PeftAdapter.Lora l = adapters.get(i).modules().get(part.module());
+                        int rows = out / part.rows().parts();
+                        int row0 = part.rows().part() * rows;
+                        // Bella A_i[p][j r + k] = lora_A[k][p];
+                        // Bella B_i[j r + k][row0 + o] = lora_B[o][k].
+                        for (int k = 0; k < r; k++) {
+                            int col = j * r + k;
+                            for (int p = 0; p < in; p++) {
+                                a[(i * in + p) * rank + col] = l.a()[k * in + p];
+                            }
+                            for (int o = 0; o < rows; o++) {
+                                b[(i * rank + col) * out + row0 + o] = l.b()[o * r + k];
+                            }
                         }
                     }
                 }
@@ -236,13 +251,20 @@ public final class PeftAdapters {
         return c.useRslora() ? c.loraAlpha() * Math.sqrt(c.r()) : c.loraAlpha();
     }
 
-    /** Maps every module to a Linear of the base of matching widths, or says which does not fit. */
-    private static Map<String, String> bellaPaths(
+    /** A PEFT module and the rows of a Bella layer it lands on. */
+    private record Part(String module, PeftNameMap.Rows rows) {}
+
+    /**
+     * Maps every module to a Linear of the base of matching widths, grouped by layer, or says which
+     * does not fit.
+     */
+    private static Map<String, List<Part>> bellaLayers(
             Block base, PeftAdapter adapter, PeftNameMap names) {
         Map<String, Block> blocks = LayerPaths.walk(base);
-        Map<String, String> paths = new LinkedHashMap<>();
+        Map<String, List<Part>> layers = new LinkedHashMap<>();
         for (Map.Entry<String, PeftAdapter.Lora> e : adapter.modules().entrySet()) {
-            String path = names.toBella(e.getKey());
+            PeftNameMap.Rows rows = names.toBellaRows(e.getKey());
+            String path = rows.path();
             Block block = blocks.get(path);
             if (!(block instanceof Linear)) {
                 List<String> linears = new ArrayList<>();
@@ -268,7 +290,8 @@ public final class PeftAdapters {
             }
             Shape w = block.getParameters().get("weight").getArray().getShape();
             PeftAdapter.Lora l = e.getValue();
-            if (w.get(0) != l.out() || w.get(1) != l.in()) {
+            long out = w.get(0) / rows.parts();
+            if (w.get(0) % rows.parts() != 0 || out != l.out() || w.get(1) != l.in()) {
                 throw new IllegalArgumentException(
                         "PEFT module '"
                                 + e.getKey()
@@ -284,14 +307,36 @@ public final class PeftAdapters {
                                 + path
                                 + "' has weight "
                                 + w
-                                + " (out, in); expected in = "
+                                + " (out, in)"
+                                + (rows.parts() == 1
+                                        ? ""
+                                        : " of which it is part "
+                                                + rows.part()
+                                                + " of "
+                                                + rows.parts())
+                                + "; expected in = "
                                 + w.get(1)
                                 + ", out = "
-                                + w.get(0));
+                                + out);
             }
-            paths.put(e.getKey(), path);
+            List<Part> parts = layers.computeIfAbsent(path, k -> new ArrayList<>());
+            for (Part other : parts) {
+                if (other.rows().part() == rows.part() || other.rows().parts() != rows.parts()) {
+                    throw new IllegalArgumentException(
+                            "PEFT modules '"
+                                    + other.module()
+                                    + "' and '"
+                                    + e.getKey()
+                                    + "' both land on rows "
+                                    + rows
+                                    + " of layer '"
+                                    + path
+                                    + "', expected distinct parts of one layer");
+                }
+            }
+            parts.add(new Part(e.getKey(), rows));
         }
-        return paths;
+        return layers;
     }
 
     private static void set(NDArray target, float[] values) {

@@ -37,6 +37,44 @@ public interface PeftNameMap {
             };
 
     /**
+     * Where a PEFT module lands in a Bella layer: the whole layer ({@code parts = 1}), or, when the
+     * base fuses several of the Python model's modules into one layer (CLIP's {@code q_proj},
+     * {@code k_proj}, {@code v_proj} in one {@code in_proj}), output rows {@code [part * out /
+     * parts, (part + 1) * out / parts)} of it.
+     *
+     * @param path the Bella layer path
+     * @param part which block of rows, from 0
+     * @param parts how many equal blocks the layer's output has
+     */
+    record Rows(String path, int part, int parts) {
+
+        /** Checks the range. */
+        public Rows {
+            if (parts < 1 || part < 0 || part >= parts) {
+                throw new IllegalArgumentException(
+                        "part "
+                                + part
+                                + " of "
+                                + parts
+                                + " is out of range for layer '"
+                                + path
+                                + "'");
+            }
+        }
+    }
+
+    /**
+     * Returns where a PEFT module lands; by default the whole layer {@link #toBella} names.
+     *
+     * @param peftModule a module path
+     * @return the layer and its rows
+     * @throws IllegalArgumentException if the module has no counterpart
+     */
+    default Rows toBellaRows(String peftModule) {
+        return new Rows(toBella(peftModule), 0, 1);
+    }
+
+    /**
      * Returns the Bella layer path of a PEFT module.
      *
      * @param peftModule a module path such as {@code vision_model.encoder.layers.0.mlp.fc1}
