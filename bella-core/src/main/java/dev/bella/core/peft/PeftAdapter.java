@@ -63,7 +63,8 @@ public record PeftAdapter(PeftConfig config, Map<String, Lora> modules) {
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
     /**
-     * One module's factors, row-major float32, in PEFT's orientation.
+     * One module's factors, row-major float32, in PEFT's orientation. The arrays are held as given
+     * (not copied), and {@code equals} compares them by identity, as records do.
      *
      * @param a {@code lora_A.weight}, {@code (r, in)}
      * @param b {@code lora_B.weight}, {@code (out, r)}
