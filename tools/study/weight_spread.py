@@ -47,7 +47,10 @@ def zero_pixels():
 
 
 def main(adapter_dir):
-    config = json.load(open(os.path.join(adapter_dir, "adapter_config.json")))
+    manifest = os.path.join(adapter_dir, "bella_adapter.json")
+    if not os.path.exists(manifest):  # folders saved before the manifest was renamed
+        manifest = os.path.join(adapter_dir, "adapter_config.json")
+    config = json.load(open(manifest))
     c = config["config"]
     scale = c["alpha"] / c["rank"]
     tensors = read_safetensors(glob.glob(os.path.join(adapter_dir, "*.safetensors"))[0])

@@ -64,8 +64,18 @@ public record AdapterManifest(
         JsonObject provenance,
         String libraryVersion) {
 
-    /** The manifest's file name in an adapter directory. */
-    public static final String FILE_NAME = "adapter_config.json";
+    /**
+     * The manifest's file name in an adapter directory. It is not PEFT's {@code
+     * adapter_config.json}, so a Bella folder never passes for a PEFT one (see {@code
+     * dev.bella.core.peft} for PEFT's layout).
+     */
+    public static final String FILE_NAME = "bella_adapter.json";
+
+    /**
+     * The name manifests had before they were given their own ({@code adapter_config.json}, PEFT's
+     * name with another schema); still read from folders saved then, never written.
+     */
+    public static final String LEGACY_FILE_NAME = "adapter_config.json";
 
     /** The format this library writes. */
     public static final String FORMAT = "bella-adapters";

@@ -58,7 +58,9 @@ import org.slf4j.LoggerFactory;
  *       {@code <path>.bias} {@code (n, d_out)}); written with DJL's safetensors encoder in float32,
  *       or float16 on request (half the size); the file name carries the first 16 hex digits of its
  *       SHA-256;
- *   <li>{@link AdapterManifest#FILE_NAME}: the {@link AdapterManifest manifest}.
+ *   <li>{@link AdapterManifest#FILE_NAME} ({@code bella_adapter.json}): the {@link AdapterManifest
+ *       manifest}. Folders saved before it had that name hold {@code adapter_config.json} instead,
+ *       which is still read ({@link #manifestFile}).
  * </ul>
  *
  * <p>Writes are atomic ({@link AtomicFiles}): the data file is written under a name no earlier save
@@ -77,6 +79,25 @@ public final class AdapterStore {
 
     /** The manifest's file name. */
     public static final String MANIFEST = AdapterManifest.FILE_NAME;
+
+    /**
+     * Returns the manifest file of a Bella adapter directory: {@link #MANIFEST}, or, in a folder
+     * saved before it was named so and holding no {@link #MANIFEST}, {@link
+     * AdapterManifest#LEGACY_FILE_NAME}.
+     *
+     * @param dir the adapter directory
+     * @return the manifest path (which may not exist)
+     */
+    public static Path manifestFile(Path dir) {
+        Path current = dir.resolve(MANIFEST);
+        if (!Files.exists(current)) {
+            Path legacy = dir.resolve(AdapterManifest.LEGACY_FILE_NAME);
+            if (Files.exists(legacy)) {
+                return legacy;
+            }
+        }
+        return current;
+    }
 
     private static final String DATA_PREFIX = "adapter_model-";
     private static final String DATA_SUFFIX = ".safetensors";
@@ -145,6 +166,24 @@ public final class AdapterStore {
                     true,
                     os -> os.write(json.getBytes(StandardCharsets.UTF_8)));
             removeStale(dir, data.path().getFileName().toString());
+            removeLegacyManifest(dir);
+        }
+    }
+
+    /**
+     * Removes a manifest under the old name once the new one is committed, so a re-saved folder
+     * holds one manifest; a PEFT configuration of that name is left alone.
+     */
+    private static void removeLegacyManifest(Path dir) {
+        Path legacy = dir.resolve(AdapterManifest.LEGACY_FILE_NAME);
+        try {
+            if (Files.isRegularFile(legacy)
+                    && Files.size(legacy) <= MAX_MANIFEST_BYTES
+                    && Files.readString(legacy).contains("\"" + AdapterManifest.FORMAT + "\"")) {
+                Files.delete(legacy);
+            }
+        } catch (IOException | RuntimeException e) {
+            logger.warn("could not remove the old manifest {}: {}", legacy, e.toString());
         }
     }
 
@@ -192,8 +231,18 @@ public final class AdapterStore {
      *     large or from a newer format
      */
     public static AdapterManifest readManifest(Path dir) throws IOException {
-        Path file = dir.resolve(MANIFEST);
-        return AdapterManifest.parse(readText(file, dir), file);
+        Path file = manifestFile(dir);
+        String text = readText(file, dir);
+        if (file.getFileName().toString().equals(AdapterManifest.LEGACY_FILE_NAME)
+                && text.contains("\"peft_type\"")) {
+            throw AdapterManifest.bad(
+                    file,
+                    "is a Hugging Face PEFT adapter configuration, not a Bella manifest ("
+                            + MANIFEST
+                            + "); import it with dev.bella.core.peft.PeftAdapters or"
+                            + " './bella adapters import-peft'");
+        }
+        return AdapterManifest.parse(text, file);
     }
 
     /** Reads a manifest's bytes as strict UTF-8, refusing non-regular files and huge ones. */
@@ -304,7 +353,7 @@ public final class AdapterStore {
      * @throws IllegalArgumentException if anything does not fit
      */
     static Data openData(Path dir, AdapterManifest manifest) throws IOException {
-        Path manifestFile = dir.resolve(MANIFEST);
+        Path manifestFile = manifestFile(dir);
         if (manifest.layers().isEmpty() && manifest.fullRankLayers().isEmpty()) {
             throw AdapterManifest.bad(
                     manifestFile,
@@ -410,7 +459,7 @@ public final class AdapterStore {
     /** Validates everything against the model and decodes the values in Java. */
     private static Map<String, float[]> read(
             ParticleBlock model, Path dir, AdapterManifest manifest, Data data) throws IOException {
-        Path manifestFile = dir.resolve(MANIFEST);
+        Path manifestFile = manifestFile(dir);
         checkCompatible(model, manifest, manifestFile);
         List<String> diff = manifest.base().differences(model.getBaseFingerprint(), 8);
         if (!diff.isEmpty()) {
@@ -526,7 +575,12 @@ public final class AdapterStore {
 
     /** Removes data files no manifest names, and temporary files of interrupted saves. */
     private static void removeStale(Path dir, String keep) {
-        AtomicFiles.removeTemporary(dir, DATA_PREFIX, MANIFEST + "-", "adapter_config-");
+        AtomicFiles.removeTemporary(
+                dir,
+                DATA_PREFIX,
+                MANIFEST + "-",
+                AdapterManifest.LEGACY_FILE_NAME + "-",
+                "adapter_config-");
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path f : files) {
                 String name = f.getFileName().toString();

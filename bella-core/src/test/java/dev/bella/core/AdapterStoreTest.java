@@ -206,6 +206,42 @@ class AdapterStoreTest {
     }
 
     @Test
+    void foldersSavedUnderTheOldManifestNameStillLoad() throws IOException {
+        List<float[]> before;
+        try (ParticleBlock p = Bella.wrap(base, config)) {
+            p.saveAdapters(dir);
+            before = values(p);
+        }
+        assertThat(dir.resolve("bella_adapter.json")).exists();
+        assertThat(dir.resolve("adapter_config.json")).doesNotExist();
+        // A folder saved before the manifest was renamed.
+        Files.move(dir.resolve(AdapterStore.MANIFEST), dir.resolve("adapter_config.json"));
+        assertThat(AdapterStore.manifestFile(dir).getFileName().toString())
+                .isEqualTo("adapter_config.json");
+        try (ParticleBlock loaded = Bella.load(dir, base)) {
+            List<float[]> after = values(loaded);
+            for (int i = 0; i < before.size(); i++) {
+                assertThat(after.get(i)).containsExactly(before.get(i));
+            }
+            // Saving again writes the new name and drops the old manifest.
+            loaded.saveAdapters(dir);
+        }
+        assertThat(dir.resolve("bella_adapter.json")).exists();
+        assertThat(dir.resolve("adapter_config.json")).doesNotExist();
+    }
+
+    @Test
+    void aPeftConfigurationIsNotTakenForABellaManifest() throws IOException {
+        Files.writeString(
+                dir.resolve("adapter_config.json"),
+                "{\"peft_type\": \"LORA\", \"r\": 2, \"lora_alpha\": 4}");
+        assertThatThrownBy(() -> Bella.load(dir, base))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("PEFT")
+                .hasMessageContaining("import-peft");
+    }
+
+    @Test
     void malformedOrNewerManifestsAreRejected() throws IOException {
         try (ParticleBlock p = Bella.wrap(base, config)) {
             p.saveAdapters(dir);

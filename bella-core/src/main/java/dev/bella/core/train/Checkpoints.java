@@ -166,7 +166,7 @@ final class Checkpoints {
      */
     static Position resume(TrainingRun run, Path dir, boolean quietOptimizer) throws IOException {
         AdapterManifest manifest = AdapterStore.readManifest(dir);
-        Path manifestFile = dir.resolve(AdapterStore.MANIFEST);
+        Path manifestFile = AdapterStore.manifestFile(dir);
         Map<String, String> meta = manifest.metadata();
         if (!TRAINER.equals(meta.get("trainer"))) {
             throw new IllegalArgumentException(

@@ -178,7 +178,7 @@ public final class SafetensorsBytes {
      * {@code tensors.bytes} and {@code tensors.sha256} to match (a consistent, hostile pair).
      */
     public static void replaceAdapterData(Path dir, byte[] bytes) throws IOException {
-        Path manifest = dir.resolve("adapter_config.json");
+        Path manifest = dir.resolve(dev.bella.core.AdapterStore.MANIFEST);
         JsonObject m = readJson(manifest);
         JsonObject t = m.getAsJsonObject("tensors");
         Files.write(dir.resolve(t.get("file").getAsString()), bytes);
@@ -190,7 +190,7 @@ public final class SafetensorsBytes {
     /** The adapter data file a directory's manifest names. */
     public static Path adapterData(Path dir) throws IOException {
         return dir.resolve(
-                readJson(dir.resolve("adapter_config.json"))
+                readJson(dir.resolve(dev.bella.core.AdapterStore.MANIFEST))
                         .getAsJsonObject("tensors")
                         .get("file")
                         .getAsString());
@@ -199,7 +199,7 @@ public final class SafetensorsBytes {
     /** The optimizer state file a checkpoint's manifest names. */
     public static Path optimizerState(Path dir) throws IOException {
         return dir.resolve(
-                readJson(dir.resolve("adapter_config.json"))
+                readJson(dir.resolve(dev.bella.core.AdapterStore.MANIFEST))
                         .getAsJsonObject("metadata")
                         .get("optimizer_state")
                         .getAsString());
@@ -210,7 +210,7 @@ public final class SafetensorsBytes {
      * its manifest records to match.
      */
     public static void replaceOptimizerState(Path dir, byte[] bytes) throws IOException {
-        Path manifest = dir.resolve("adapter_config.json");
+        Path manifest = dir.resolve(dev.bella.core.AdapterStore.MANIFEST);
         JsonObject m = readJson(manifest);
         JsonObject meta = m.getAsJsonObject("metadata");
         Files.write(dir.resolve(meta.get("optimizer_state").getAsString()), bytes);

@@ -32,6 +32,7 @@ import picocli.CommandLine.Command;
             BenchCommand.class,
             ServeCommand.class,
             SvgdToyCommand.class,
+            AdaptersCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class BellaCli implements Runnable {

@@ -217,16 +217,8 @@ public final class StudyModels {
      *     lists the methods there are) or the files do not match
      */
     public static Posterior load(Path studyDir, String name, NDManager manager) throws IOException {
-        BaseShape shape = readShape(studyDir);
         String method = adapterFolder(studyDir, name);
-        Path params = studyDir.resolve(BASE_PARAMS);
-        SequentialBlock base;
-        try {
-            base = readBase(params, shape.hidden(), shape.classes(), manager);
-        } catch (MalformedModelException e) {
-            throw new IllegalArgumentException(
-                    params + " is not the base of " + shape + ": " + e.getMessage(), e);
-        }
+        SequentialBlock base = loadBase(studyDir, manager);
         Path dir = studyDir.resolve("adapters").resolve(method);
         ParticlePosterior loaded = ParticlePosterior.load(dir, base);
         String saved = loaded.getProvenance().method();
@@ -238,6 +230,28 @@ public final class StudyModels {
             return McDropout.load(dir, base);
         }
         return loaded;
+    }
+
+    /**
+     * Loads a study's frozen base, the MLP {@code Linear(hidden) -> relu -> Linear(classes)} whose
+     * layers' paths are {@code 0} and {@code 2} (as in PyTorch's {@code nn.Sequential}).
+     *
+     * @param studyDir the study's output directory
+     * @param manager owns the weights
+     * @return the initialised base
+     * @throws IOException if a file cannot be read
+     * @throws IllegalArgumentException if {@code base.json} is missing or malformed, or {@code
+     *     base.params} does not hold that MLP
+     */
+    public static SequentialBlock loadBase(Path studyDir, NDManager manager) throws IOException {
+        BaseShape shape = readShape(studyDir);
+        Path params = studyDir.resolve(BASE_PARAMS);
+        try {
+            return readBase(params, shape.hidden(), shape.classes(), manager);
+        } catch (MalformedModelException e) {
+            throw new IllegalArgumentException(
+                    params + " is not the base of " + shape + ": " + e.getMessage(), e);
+        }
     }
 
     /**
