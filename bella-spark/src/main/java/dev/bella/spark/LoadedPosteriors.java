@@ -16,7 +16,8 @@ package dev.bella.spark;
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
-import dev.bella.core.posterior.ParticlePosterior;
+import dev.bella.baselines.SavedPosteriors;
+import dev.bella.core.posterior.Posterior;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -35,7 +36,7 @@ final class LoadedPosteriors {
     private static final Logger LOG = LoggerFactory.getLogger(LoadedPosteriors.class);
 
     /** A loaded posterior and the manager that owns its base and adapters. */
-    record Loaded(NDManager manager, ParticlePosterior posterior) {}
+    record Loaded(NDManager manager, Posterior posterior) {}
 
     private static final Map<String, Loaded> LOADED = new ConcurrentHashMap<>();
 
@@ -44,7 +45,7 @@ final class LoadedPosteriors {
     /**
      * Returns the posterior saved in {@code adapters}, loading it onto the base on first use.
      *
-     * @param adapters the adapter directory ({@link ParticlePosterior#save})
+     * @param adapters the adapter directory (any posterior {@link SavedPosteriors#load} reads)
      * @param base rebuilds the base (used on first use only)
      * @return the shared posterior; do not close it
      * @throws UncheckedIOException if a file cannot be read
@@ -59,10 +60,11 @@ final class LoadedPosteriors {
         NDManager manager = NDManager.newBaseManager();
         try {
             Block base = loader.load(manager);
-            ParticlePosterior posterior = ParticlePosterior.load(dir, base);
+            Posterior posterior = SavedPosteriors.load(dir, base);
             LOG.info(
-                    "loaded {} ({} particles, method {}) for batch scoring",
+                    "loaded {} ({}, {} samples, method {}) for batch scoring",
                     dir,
+                    posterior.getClass().getSimpleName(),
                     posterior.getSampleCount(),
                     posterior.getProvenance().method());
             return new Loaded(manager, posterior);

@@ -53,11 +53,14 @@ import org.apache.spark.util.TaskCompletionListener;
  * Dataset<Row> scored = scorer.score(images);   // images has an array<float> column "features"
  * }</pre>
  *
- * <p><b>Loading.</b> The scorer is serializable and holds only the recipe: the adapter directory
- * (written by {@link dev.bella.core.posterior.ParticlePosterior#save}) and a {@link BaseLoader}.
- * Both must be readable from every executor (a shared file system, or files shipped with {@code
- * spark-submit --files}). Each executor JVM loads the posterior once, on its first partition, and
- * shares it between its tasks; it stays loaded until the JVM exits.
+ * <p><b>Loading.</b> The scorer is serializable and holds only the recipe: the adapter directory of
+ * a saved posterior and a {@link BaseLoader}. The directory loads through {@link
+ * dev.bella.baselines.SavedPosteriors#load}, as the study's service loads it: particles (SVGD, the
+ * ensemble, SGLD, SWAG samples), a Dirichlet student (closed-form uncertainty) or MC dropout, each
+ * as the predictive it was saved as. Both must be readable from every executor (a shared file
+ * system, or files shipped with {@code spark-submit --files}). Each executor JVM loads the
+ * posterior once, on its first partition, and shares it between its tasks; it stays loaded until
+ * the JVM exits.
  *
  * <p><b>Partitions.</b> {@link #call} is a {@link MapPartitionsFunction}: each partition gets its
  * own DJL manager (a sub-manager of the posterior's), closed when the partition's rows are used up
@@ -304,8 +307,8 @@ public final class PosteriorScorer implements MapPartitionsFunction<Row, Row> {
         private Builder() {}
 
         /**
-         * Sets the adapter directory of a saved posterior ({@link
-         * dev.bella.core.posterior.ParticlePosterior#save}), readable from every executor.
+         * Sets the adapter directory of a saved posterior (for example a study's {@code
+         * adapters/svgd-bella-n-5}), readable from every executor.
          *
          * @param adapters the directory's path
          * @return this builder
