@@ -195,7 +195,7 @@ public final class PosteriorScorer implements MapPartitionsFunction<Row, Row> {
         private final UncertaintyPredictor predictor;
         private final ArrayDeque<Row> ready = new ArrayDeque<>();
         private int column = -1;
-        private boolean closed;
+        private volatile boolean closed;
 
         Scored(Iterator<Row> rows, LoadedPosteriors.Loaded loaded) {
             this.rows = rows;
