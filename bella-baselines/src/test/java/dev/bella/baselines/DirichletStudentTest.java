@@ -295,9 +295,16 @@ class DirichletStudentTest {
             assertThat(loaded.getProvenance().settings()).isEqualTo(provenance.settings());
             assertThat(loaded.getProvenance().history()).isEqualTo(provenance.history());
         }
+        try (Posterior any = SavedPosteriors.load(saved, base)) {
+            assertThat(any).isInstanceOf(DirichletStudent.class);
+            assertThat(any.predict(new NDList(inputs()))).isEqualTo(before);
+        }
         Path particles = dir.resolve("particles");
         try (ParticlePosterior p = ParticlePosterior.of(network())) {
             p.save(particles);
+        }
+        try (Posterior any = SavedPosteriors.load(particles, base)) {
+            assertThat(any).isInstanceOf(ParticlePosterior.class);
         }
         assertThatThrownBy(() -> DirichletStudent.load(particles, base))
                 .isInstanceOf(IllegalArgumentException.class)

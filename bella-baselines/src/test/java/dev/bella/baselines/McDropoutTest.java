@@ -31,6 +31,7 @@ import dev.bella.core.BellaConfig;
 import dev.bella.core.LowRankLinear;
 import dev.bella.core.ParticleBlock;
 import dev.bella.core.Seeds;
+import dev.bella.core.posterior.Posterior;
 import dev.bella.core.posterior.Prediction;
 import java.nio.file.Path;
 import java.util.List;
@@ -255,6 +256,11 @@ class McDropoutTest {
                 assertThat(back.getDropout()).isEqualTo(0.2);
                 assertThat(back.getProvenance().method()).isEqualTo("mc-dropout");
                 assertThat(back.sampleProbabilities(new NDList(x)).toFloatArray())
+                        .containsExactly(before);
+            }
+            try (Posterior any = SavedPosteriors.load(dir, base)) {
+                assertThat(any).isInstanceOf(McDropout.class);
+                assertThat(any.sampleProbabilities(new NDList(x)).toFloatArray())
                         .containsExactly(before);
             }
         }

@@ -22,9 +22,7 @@ import ai.djl.nn.core.Linear;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import dev.bella.baselines.DirichletStudent;
-import dev.bella.baselines.McDropout;
-import dev.bella.core.posterior.ParticlePosterior;
+import dev.bella.baselines.SavedPosteriors;
 import dev.bella.core.posterior.Posterior;
 import dev.bella.metrics.io.AtomicFiles;
 import java.io.BufferedInputStream;
@@ -202,9 +200,8 @@ public final class StudyModels {
 
     /**
      * Loads one method's posterior on the study's frozen base, as the kind of posterior it was
-     * saved as (read from its provenance): a Dirichlet student ({@link DirichletStudent}, method
-     * {@value DirichletStudent#METHOD}, uncertainty in closed form), MC dropout ({@link McDropout},
-     * its passes), or particles ({@link ParticlePosterior}) for everything else.
+     * saved as (read from its provenance, by {@link SavedPosteriors#load}): a Dirichlet student
+     * (uncertainty in closed form), MC dropout (its passes), or particles for everything else.
      *
      * @param studyDir the study's output directory
      * @param name an adapter directory name from {@link #methods} (e.g. {@code svgd-bella-n-5}), or
@@ -219,17 +216,7 @@ public final class StudyModels {
     public static Posterior load(Path studyDir, String name, NDManager manager) throws IOException {
         String method = adapterFolder(studyDir, name);
         SequentialBlock base = loadBase(studyDir, manager);
-        Path dir = studyDir.resolve("adapters").resolve(method);
-        ParticlePosterior loaded = ParticlePosterior.load(dir, base);
-        String saved = loaded.getProvenance().method();
-        if (saved.equals(DirichletStudent.METHOD)) {
-            return DirichletStudent.of(loaded);
-        }
-        if (saved.equals(McDropout.METHOD)) {
-            loaded.close();
-            return McDropout.load(dir, base);
-        }
-        return loaded;
+        return SavedPosteriors.load(studyDir.resolve("adapters").resolve(method), base);
     }
 
     /**
