@@ -33,6 +33,7 @@ import picocli.CommandLine.Command;
             ServeCommand.class,
             SvgdToyCommand.class,
             AdaptersCommand.class,
+            DoctorCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class BellaCli implements Runnable {
