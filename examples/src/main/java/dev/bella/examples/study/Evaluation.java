@@ -44,27 +44,23 @@ public final class Evaluation {
     public static float[][][] particleProbabilities(
             Posterior model, LabeledImages images, int batchSize) {
         int n = model.getSampleCount();
-        int d = images.height() * images.width();
         float[][][] out = new float[n][images.size()][];
-        float[] flat = images.flatPixels();
-        for (int from = 0; from < images.size(); from += batchSize) {
-            int b = Math.min(batchSize, images.size() - from);
-            try (NDManager scope = NDManager.newBaseManager()) {
-                float[] chunk = new float[b * d];
-                System.arraycopy(flat, from * d, chunk, 0, b * d);
-                NDArray x = scope.create(chunk, new Shape(b, d));
-                NDArray p = model.sampleProbabilities(new NDList(x));
-                int c = Math.toIntExact(p.getShape().get(2));
-                float[] v = p.toFloatArray();
-                for (int i = 0; i < n; i++) {
-                    for (int j = 0; j < b; j++) {
-                        float[] row = new float[c];
-                        System.arraycopy(v, (i * b + j) * c, row, 0, c);
-                        out[i][from + j] = row;
+        forEachBatch(
+                images,
+                batchSize,
+                (from, x) -> {
+                    NDArray p = model.sampleProbabilities(new NDList(x));
+                    int b = Math.toIntExact(p.getShape().get(1));
+                    int c = Math.toIntExact(p.getShape().get(2));
+                    float[] v = p.toFloatArray();
+                    for (int i = 0; i < n; i++) {
+                        for (int j = 0; j < b; j++) {
+                            float[] row = new float[c];
+                            System.arraycopy(v, (i * b + j) * c, row, 0, c);
+                            out[i][from + j] = row;
+                        }
                     }
-                }
-            }
-        }
+                });
         return out;
     }
 
@@ -79,17 +75,8 @@ public final class Evaluation {
      */
     public static List<Prediction> predictions(
             Posterior model, LabeledImages images, int batchSize) {
-        int d = images.height() * images.width();
         List<Prediction> out = new ArrayList<>(images.size());
-        float[] flat = images.flatPixels();
-        for (int from = 0; from < images.size(); from += batchSize) {
-            int b = Math.min(batchSize, images.size() - from);
-            try (NDManager scope = NDManager.newBaseManager()) {
-                float[] chunk = new float[b * d];
-                System.arraycopy(flat, from * d, chunk, 0, b * d);
-                out.addAll(model.predict(new NDList(scope.create(chunk, new Shape(b, d)))));
-            }
-        }
+        forEachBatch(images, batchSize, (from, x) -> out.addAll(model.predict(new NDList(x))));
         return out;
     }
 
@@ -143,6 +130,29 @@ public final class Evaluation {
                 }
             }
             return sum / (n * (n - 1) / 2.0);
+        }
+    }
+
+    /** Work on one batch of images: its first index and its pixels as a {@code (b, d)} array. */
+    @FunctionalInterface
+    private interface BatchWork {
+        void accept(int from, NDArray x);
+    }
+
+    /**
+     * Hands the images to {@code work} in batches of at most {@code batchSize}, flattened to {@code
+     * (b, height * width)}, each batch's arrays in a manager closed after it.
+     */
+    private static void forEachBatch(LabeledImages images, int batchSize, BatchWork work) {
+        int d = images.height() * images.width();
+        float[] flat = images.flatPixels();
+        for (int from = 0; from < images.size(); from += batchSize) {
+            int b = Math.min(batchSize, images.size() - from);
+            try (NDManager scope = NDManager.newBaseManager()) {
+                float[] chunk = new float[b * d];
+                System.arraycopy(flat, from * d, chunk, 0, b * d);
+                work.accept(from, scope.create(chunk, new Shape(b, d)));
+            }
         }
     }
 }
