@@ -261,6 +261,11 @@ public final class DirichletStudent implements Posterior {
     }
 
     @Override
+    public ai.djl.Device getDevice() {
+        return network.getDevice();
+    }
+
+    @Override
     public Provenance getProvenance() {
         return provenance;
     }
@@ -279,5 +284,25 @@ public final class DirichletStudent implements Posterior {
     @Override
     public void close() {
         network.close();
+    }
+
+    /**
+     * Reads a saved Dirichlet student for {@link dev.bella.core.posterior.Posteriors#load};
+     * registered with {@link java.util.ServiceLoader}.
+     */
+    public static final class Format implements dev.bella.core.posterior.PosteriorFormat {
+
+        /** Used by {@link java.util.ServiceLoader}. */
+        public Format() {}
+
+        @Override
+        public String method() {
+            return METHOD;
+        }
+
+        @Override
+        public Posterior load(Path dir, Block base) throws IOException {
+            return DirichletStudent.load(dir, base);
+        }
     }
 }

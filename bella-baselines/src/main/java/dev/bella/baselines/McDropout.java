@@ -252,6 +252,11 @@ public final class McDropout implements Posterior {
     }
 
     @Override
+    public ai.djl.Device getDevice() {
+        return copies.getDevice();
+    }
+
+    @Override
     public Provenance getProvenance() {
         return provenance;
     }
@@ -273,5 +278,25 @@ public final class McDropout implements Posterior {
     @Override
     public void close() {
         copies.close();
+    }
+
+    /**
+     * Reads a saved MC dropout for {@link dev.bella.core.posterior.Posteriors#load}; registered
+     * with {@link java.util.ServiceLoader}.
+     */
+    public static final class Format implements dev.bella.core.posterior.PosteriorFormat {
+
+        /** Used by {@link java.util.ServiceLoader}. */
+        public Format() {}
+
+        @Override
+        public String method() {
+            return METHOD;
+        }
+
+        @Override
+        public Posterior load(Path dir, Block base) throws IOException {
+            return McDropout.load(dir, base);
+        }
     }
 }

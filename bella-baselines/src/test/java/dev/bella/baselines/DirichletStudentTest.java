@@ -32,6 +32,7 @@ import dev.bella.core.BellaConfig;
 import dev.bella.core.ParticleBlock;
 import dev.bella.core.posterior.ParticlePosterior;
 import dev.bella.core.posterior.Posterior;
+import dev.bella.core.posterior.Posteriors;
 import dev.bella.core.posterior.Prediction;
 import dev.bella.core.posterior.Provenance;
 import java.nio.file.NoSuchFileException;
@@ -158,6 +159,11 @@ class DirichletStudentTest {
         @Override
         public int getSampleCount() {
             return SAMPLES;
+        }
+
+        @Override
+        public ai.djl.Device getDevice() {
+            return ai.djl.Device.cpu();
         }
 
         @Override
@@ -295,7 +301,7 @@ class DirichletStudentTest {
             assertThat(loaded.getProvenance().settings()).isEqualTo(provenance.settings());
             assertThat(loaded.getProvenance().history()).isEqualTo(provenance.history());
         }
-        try (Posterior any = SavedPosteriors.load(saved, base)) {
+        try (Posterior any = Posteriors.load(saved, base)) {
             assertThat(any).isInstanceOf(DirichletStudent.class);
             assertThat(any.predict(new NDList(inputs()))).isEqualTo(before);
         }
@@ -303,7 +309,7 @@ class DirichletStudentTest {
         try (ParticlePosterior p = ParticlePosterior.of(network())) {
             p.save(particles);
         }
-        try (Posterior any = SavedPosteriors.load(particles, base)) {
+        try (Posterior any = Posteriors.load(particles, base)) {
             assertThat(any).isInstanceOf(ParticlePosterior.class);
         }
         assertThatThrownBy(() -> DirichletStudent.load(particles, base))

@@ -32,6 +32,7 @@ import dev.bella.core.LowRankLinear;
 import dev.bella.core.ParticleBlock;
 import dev.bella.core.Seeds;
 import dev.bella.core.posterior.Posterior;
+import dev.bella.core.posterior.Posteriors;
 import dev.bella.core.posterior.Prediction;
 import java.nio.file.Path;
 import java.util.List;
@@ -258,7 +259,7 @@ class McDropoutTest {
                 assertThat(back.sampleProbabilities(new NDList(x)).toFloatArray())
                         .containsExactly(before);
             }
-            try (Posterior any = SavedPosteriors.load(dir, base)) {
+            try (Posterior any = Posteriors.load(dir, base)) {
                 assertThat(any).isInstanceOf(McDropout.class);
                 assertThat(any.sampleProbabilities(new NDList(x)).toFloatArray())
                         .containsExactly(before);

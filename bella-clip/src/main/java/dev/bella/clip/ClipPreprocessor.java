@@ -23,6 +23,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.Transform;
+import dev.bella.core.serve.ImagePreprocessor;
 import java.util.List;
 import java.util.Objects;
 
@@ -51,7 +52,7 @@ import java.util.Objects;
  *       preprocessing when downscaling (tens of grey levels on detailed images).
  * </ul>
  */
-public final class ClipPreprocessor implements Transform {
+public final class ClipPreprocessor implements Transform, ImagePreprocessor {
 
     /** How pixels are interpolated when resizing. */
     public enum Resampling {

@@ -108,6 +108,23 @@ class ClipPreprocessorTest {
         }
     }
 
+    /**
+     * A model directory names CLIP's preprocessing by class ({@code imagePreprocessor=} in
+     * serving.properties); the name resolves to the preprocessing that matches Pillow.
+     */
+    @Test
+    void theClassNameOfAModelDirectoryResolvesToClipsPreprocessing() throws Exception {
+        dev.bella.core.serve.ImagePreprocessor byName =
+                dev.bella.core.serve.PosteriorTranslatorFactory.imagePreprocessor(
+                        ClipPreprocessor.class.getName());
+        assertThat(byName).isInstanceOf(ClipPreprocessor.class);
+        try (NDManager scope = manager.newSubManager()) {
+            float[] all = byName.preprocess(image("photo"), scope).toFloatArray();
+            assertThat(maxAbsDiff(subsample(all, 224, 7), reference.get("photo.tensor").values()))
+                    .isLessThan(1e-5);
+        }
+    }
+
     @Test
     void engineBicubicIsCloseButNotPillow() throws Exception {
         ClipPreprocessor engine =

@@ -67,7 +67,25 @@ public final class Bella {
      *     is not a Linear, or the rank exceeds {@code min(d_in, d_out)} of a target
      */
     public static ParticleBlock wrap(Block base, BellaConfig config) {
-        return wrap(base, config, true, null);
+        return wrap(base, config, true, null, null);
+    }
+
+    /**
+     * Wraps an initialised DJL block tree onto a given device: the adapters are created there, and
+     * the frozen views of the base's parameters are copies on that device if the base lives on
+     * another one (the base itself is not moved). Use it to train or serve on a GPU from a base
+     * loaded on the CPU; inputs must then be on {@code device}.
+     *
+     * @param base the pre-trained network (all parameters initialised)
+     * @param config what to adapt
+     * @param device where the particles live; it must be one the engine has
+     * @return the particle model; close it to free the adapters (and the copies)
+     * @throws IllegalArgumentException as {@link #wrap(Block, BellaConfig)}, or if the engine has
+     *     no such device (the message names the devices it has)
+     */
+    public static ParticleBlock wrap(Block base, BellaConfig config, Device device) {
+        Objects.requireNonNull(device, "device");
+        return wrap(base, config, true, null, checkDevice(device));
     }
 
     /**
@@ -87,7 +105,7 @@ public final class Bella {
         // the particles are allocated: a manifest claiming a million particles is refused by the
         // size of the data file, in milliseconds.
         try (AdapterStore.Data data = AdapterStore.openData(dir, manifest)) {
-            ParticleBlock model = wrap(base, manifest.config(), false, null);
+            ParticleBlock model = wrap(base, manifest.config(), false, null, null);
             try {
                 AdapterStore.loadInto(model, dir, manifest, data);
             } catch (IOException | RuntimeException e) {
@@ -99,7 +117,11 @@ public final class Bella {
     }
 
     static ParticleBlock wrap(
-            Block base, BellaConfig config, boolean initialize, BaseFingerprint fingerprint) {
+            Block base,
+            BellaConfig config,
+            boolean initialize,
+            BaseFingerprint fingerprint,
+            Device onDevice) {
         Objects.requireNonNull(base, "base");
         Objects.requireNonNull(config, "config");
         for (Pair<String, Parameter> p : base.getParameters()) {
@@ -122,7 +144,7 @@ public final class Bella {
             checkRank((Linear) tree.get(p), p, config.getRank());
         }
 
-        Device device = firstDevice(base);
+        Device device = onDevice != null ? onDevice : deviceOf(base);
         NDManager manager = NDManager.newBaseManager(device);
         try {
             Map<Parameter, Parameter> views = new IdentityHashMap<>();
@@ -384,7 +406,13 @@ public final class Bella {
         boolean runningStat =
                 p.getType() == Parameter.Type.RUNNING_MEAN
                         || p.getType() == Parameter.Type.RUNNING_VAR;
-        NDArray value = runningStat ? original.duplicate() : original.stopGradient();
+        NDArray value;
+        if (!original.getDevice().equals(manager.getDevice())) {
+            // A fresh copy on the particles' device: it records no gradient.
+            value = original.toDevice(manager.getDevice(), true);
+        } else {
+            value = runningStat ? original.duplicate() : original.stopGradient();
+        }
         value.attach(manager);
         value.setName(p.getName());
         return Parameter.builder()
@@ -396,11 +424,30 @@ public final class Bella {
                 .build();
     }
 
-    private static Device firstDevice(Block base) {
+    /** The base's device: that of its parameters (checked initialised by the caller). */
+    private static Device deviceOf(Block base) {
         for (Pair<String, Parameter> p : base.getParameters()) {
             return p.getValue().getArray().getDevice();
         }
-        return Device.cpu();
+        throw new IllegalArgumentException(
+                "the base block has no parameters: there is no Linear layer to adapt");
+    }
+
+    private static Device checkDevice(Device device) {
+        ai.djl.engine.Engine engine = ai.djl.engine.Engine.getInstance();
+        if (device.isGpu() && device.getDeviceId() >= engine.getGpuCount()) {
+            throw new IllegalArgumentException(
+                    "device "
+                            + device
+                            + " is not available: the "
+                            + engine.getEngineName()
+                            + " engine sees "
+                            + engine.getGpuCount()
+                            + " GPU(s); pass one of "
+                            + java.util.Arrays.toString(engine.getDevices())
+                            + " (./bella doctor shows what is missing for a GPU)");
+        }
+        return device;
     }
 
     private static String readVersion() {

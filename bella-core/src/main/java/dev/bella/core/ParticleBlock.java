@@ -514,6 +514,33 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
     }
 
     /**
+     * Describes no named inputs: the block is made from initialised parts, never initialised with
+     * input shapes of its own.
+     *
+     * @return an empty list
+     */
+    @Override
+    public ai.djl.util.PairList<String, ai.djl.ndarray.types.Shape> describeInput() {
+        return new ai.djl.util.PairList<>();
+    }
+
+    /**
+     * Refuses: DJL's {@code Model.save} writes one parameter stream, and a posterior is the frozen
+     * base plus adapters plus a manifest.
+     *
+     * @throws UnsupportedOperationException always, naming what to call instead
+     */
+    @Override
+    public void saveParameters(java.io.DataOutputStream os) {
+        throw new UnsupportedOperationException(
+                "DJL's Model.save cannot write Bella particles (frozen base + adapters +"
+                        + " manifest): call ModelDirectory.builder(base, posterior,"
+                        + " inputShape).save(dir) (dev.bella.core.serve), which writes a directory"
+                        + " DJL's Criteria loads back, or saveAdapters(dir) for the adapters alone (the .params file Model.save opened holds DJL's header only:"
+                        + " delete it)");
+    }
+
+    /**
      * Returns the configuration this model was wrapped with.
      *
      * @return the configuration
@@ -529,6 +556,16 @@ public final class ParticleBlock extends AbstractBlock implements AutoCloseable 
      */
     public int getParticleCount() {
         return particles;
+    }
+
+    /**
+     * Returns the device the particles' arrays live on: the one given to {@link Bella#wrap(Block,
+     * BellaConfig, ai.djl.Device)}, by default the base's.
+     *
+     * @return the device
+     */
+    public ai.djl.Device getDevice() {
+        return manager.getDevice();
     }
 
     /**

@@ -89,7 +89,7 @@ public final class Soups {
                                 .optAlpha(c.getAlpha())
                                 .optParticles(1)
                                 .build();
-        ParticleBlock soup = Bella.wrap(particles.getBase(), soupConfig);
+        ParticleBlock soup = Bella.wrap(particles.getBase(), soupConfig, particles.getDevice());
         try {
             for (ParticleLinear from : particles.getLayers().values()) {
                 ParticleLinear to = soup.getLayers().get(from.getPath());

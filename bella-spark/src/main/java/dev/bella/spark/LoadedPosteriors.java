@@ -16,8 +16,8 @@ package dev.bella.spark;
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
-import dev.bella.baselines.SavedPosteriors;
 import dev.bella.core.posterior.Posterior;
+import dev.bella.core.posterior.Posteriors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -45,7 +45,7 @@ final class LoadedPosteriors {
     /**
      * Returns the posterior saved in {@code adapters}, loading it onto the base on first use.
      *
-     * @param adapters the adapter directory (any posterior {@link SavedPosteriors#load} reads)
+     * @param adapters the adapter directory (any posterior {@link Posteriors#load} reads)
      * @param base rebuilds the base (used on first use only)
      * @return the shared posterior; do not close it
      * @throws UncheckedIOException if a file cannot be read
@@ -60,7 +60,7 @@ final class LoadedPosteriors {
         NDManager manager = NDManager.newBaseManager();
         try {
             Block base = loader.load(manager);
-            Posterior posterior = SavedPosteriors.load(dir, base);
+            Posterior posterior = Posteriors.load(dir, base);
             LOG.info(
                     "loaded {} ({}, {} samples, method {}) for batch scoring",
                     dir,

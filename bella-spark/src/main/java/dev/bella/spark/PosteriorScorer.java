@@ -55,7 +55,7 @@ import org.apache.spark.util.TaskCompletionListener;
  *
  * <p><b>Loading.</b> The scorer is serializable and holds only the recipe: the adapter directory of
  * a saved posterior and a {@link BaseLoader}. The directory loads through {@link
- * dev.bella.baselines.SavedPosteriors#load}, as the study's service loads it: particles (SVGD, the
+ * dev.bella.core.posterior.Posteriors#load}, as the study's service loads it: particles (SVGD, the
  * ensemble, SGLD, SWAG samples), a Dirichlet student (closed-form uncertainty) or MC dropout, each
  * as the predictive it was saved as. Both must be readable from every executor (a shared file
  * system, or files shipped with {@code spark-submit --files}). Each executor JVM loads the

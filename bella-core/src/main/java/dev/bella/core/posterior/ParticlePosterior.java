@@ -140,6 +140,11 @@ public final class ParticlePosterior implements Posterior {
     }
 
     @Override
+    public ai.djl.Device getDevice() {
+        return particles.getDevice();
+    }
+
+    @Override
     public Provenance getProvenance() {
         return provenance;
     }

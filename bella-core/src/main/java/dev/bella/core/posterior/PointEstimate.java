@@ -104,6 +104,18 @@ public final class PointEstimate implements Posterior {
         return 1;
     }
 
+    /** The device of the block's first parameter; a block without parameters is refused. */
+    @Override
+    public ai.djl.Device getDevice() {
+        for (ai.djl.util.Pair<String, ai.djl.nn.Parameter> p : block.getParameters()) {
+            if (p.getValue().isInitialized()) {
+                return p.getValue().getArray().getDevice();
+            }
+        }
+        throw new IllegalStateException(
+                "the wrapped block has no initialised parameter to tell its device");
+    }
+
     @Override
     public Provenance getProvenance() {
         return provenance;

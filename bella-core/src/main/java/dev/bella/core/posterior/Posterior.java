@@ -87,6 +87,14 @@ public interface Posterior extends AutoCloseable {
     int getSampleCount();
 
     /**
+     * Returns the device the posterior's arrays live on; inputs to its prediction methods must be
+     * on it (a service creates them there).
+     *
+     * @return the device
+     */
+    ai.djl.Device getDevice();
+
+    /**
      * Returns how this posterior was made.
      *
      * @return the provenance

@@ -79,6 +79,7 @@ public final class UncertaintyPredictor implements AutoCloseable {
     private final float max;
     private final NDManager manager;
     private final boolean ownsManager;
+    private final ImagePreprocessor images;
     private volatile boolean closed;
 
     private UncertaintyPredictor(Builder b, NDManager manager, boolean ownsManager) {
@@ -91,6 +92,18 @@ public final class UncertaintyPredictor implements AutoCloseable {
         this.max = b.max;
         this.manager = manager;
         this.ownsManager = ownsManager;
+        this.images = b.images;
+        if (!manager.getDevice().equals(b.model.getDevice())) {
+            if (ownsManager) {
+                manager.close();
+            }
+            throw new IllegalArgumentException(
+                    "the manager is on "
+                            + manager.getDevice()
+                            + " but the posterior lives on "
+                            + b.model.getDevice()
+                            + ": give a manager on the posterior's device");
+        }
         this.classes = probe();
     }
 
@@ -133,6 +146,59 @@ public final class UncertaintyPredictor implements AutoCloseable {
         checkOpen();
         check(input, "input");
         return run(new float[][] {input}, 0, 1).get(0);
+    }
+
+    /**
+     * Predicts one input given as an {@link NDList} of one array of the input shape (or its size),
+     * without the batch axis, on any device; its values are validated as {@link #predict(float[])}
+     * validates.
+     *
+     * @param input one array
+     * @return the prediction of all particles
+     * @throws IllegalArgumentException if the list is null or does not hold one array of the input
+     *     size, or a value is bad
+     * @throws IllegalStateException if the predictor is closed
+     */
+    public Prediction predict(NDList input) {
+        checkOpen();
+        if (input == null || input.size() != 1) {
+            throw new IllegalArgumentException(
+                    "the input NDList must hold one array of shape "
+                            + inputShape
+                            + ", got "
+                            + (input == null ? "null" : input.size() + " arrays"));
+        }
+        return predict(
+                input.get(0).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray());
+    }
+
+    /**
+     * Predicts one image, preprocessed by the {@link Builder#optImagePreprocessor preprocessor}.
+     *
+     * @param image the image
+     * @return the prediction of all particles
+     * @throws IllegalStateException if no preprocessor was set, or the predictor is closed
+     * @throws IllegalArgumentException if the image is null or preprocesses to the wrong size
+     */
+    public Prediction predict(ai.djl.modality.cv.Image image) {
+        checkOpen();
+        if (images == null) {
+            throw new IllegalStateException(
+                    "this predictor has no image preprocessor: build it with"
+                            + " optImagePreprocessor(ClipPreprocessor.create()) for CLIP, or"
+                            + " ImagePreprocessor.tensor(...)");
+        }
+        if (image == null) {
+            throw new IllegalArgumentException("the image is null");
+        }
+        float[] values;
+        try (NDManager scope = manager.newSubManager()) {
+            values =
+                    images.preprocess(image, scope)
+                            .toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
+                            .toFloatArray();
+        }
+        return predict(values);
     }
 
     /**
@@ -344,6 +410,7 @@ public final class UncertaintyPredictor implements AutoCloseable {
         private final Posterior model;
         private final Shape inputShape;
         private NDManager manager;
+        private ImagePreprocessor images;
         private int maxBatch = DEFAULT_MAX_BATCH;
         private float min = Float.NEGATIVE_INFINITY;
         private float max = Float.POSITIVE_INFINITY;
@@ -368,8 +435,9 @@ public final class UncertaintyPredictor implements AutoCloseable {
 
         /**
          * Sets the manager under which every call opens its sub-manager (and the device the inputs
-         * are created on). The predictor does not close it. Default: a new base manager on the
-         * default device, owned and closed by the predictor.
+         * are created on: it must be the posterior's). The predictor does not close it. Default: a
+         * new base manager on the posterior's device ({@link Posterior#getDevice}), owned and
+         * closed by the predictor.
          *
          * @param parent the parent manager
          * @return this builder
@@ -379,6 +447,22 @@ public final class UncertaintyPredictor implements AutoCloseable {
                 throw new IllegalArgumentException("the parent manager must not be null");
             }
             this.manager = parent;
+            return this;
+        }
+
+        /**
+         * Sets how {@link UncertaintyPredictor#predict(Image)} turns an image into an input: for
+         * CLIP {@code ClipPreprocessor}, else e.g. {@link ImagePreprocessor#tensor}. Default: none
+         * (images are refused with a message saying to set one).
+         *
+         * @param preprocessor the preprocessor
+         * @return this builder
+         */
+        public Builder optImagePreprocessor(ImagePreprocessor preprocessor) {
+            if (preprocessor == null) {
+                throw new IllegalArgumentException("the image preprocessor must not be null");
+            }
+            this.images = preprocessor;
             return this;
         }
 
@@ -434,7 +518,8 @@ public final class UncertaintyPredictor implements AutoCloseable {
             if (manager != null) {
                 return new UncertaintyPredictor(this, manager, false);
             }
-            return new UncertaintyPredictor(this, NDManager.newBaseManager(), true);
+            return new UncertaintyPredictor(
+                    this, NDManager.newBaseManager(model.getDevice()), true);
         }
     }
 }

@@ -214,7 +214,7 @@ public final class ParticleTrainer {
         rule.prepare(model);
         Optimizer opt = optimizer.get();
         Map<String, Parameter> params = model.getParticleParameters();
-        Device device = params.values().iterator().next().getArray().getDevice();
+        Device device = model.getDevice();
         TrainingRun run =
                 new TrainingRun(model, opt, rule, settings(), trainSize, seed, checkpointDir);
         int startEpoch = 0;
@@ -376,8 +376,10 @@ public final class ParticleTrainer {
             List<StepListener> stepListeners) {
         ParticleBlock model = run.getModel();
         Map<String, Parameter> params = model.getParticleParameters();
-        NDList data = batch.getData();
-        NDList labels = batch.getLabels();
+        // The batch moves to the particles' device (a no-op when it is already there): a dataset
+        // read on the CPU trains particles wrapped onto a GPU.
+        NDList data = batch.getData().toDevice(model.getDevice(), false);
+        NDList labels = batch.getLabels().toDevice(model.getDevice(), false);
         NDList predictions;
         NDArray perParticle;
         int n = model.getParticleCount();
@@ -616,9 +618,11 @@ public final class ParticleTrainer {
         for (Batch batch :
                 validation.getData(trainer.getManager(), new SeededSampler(batchSize, 0, false))) {
             try (batch) {
-                NDList predictions = trainer.evaluate(batch.getData());
+                Device device = run.getModel().getDevice();
+                NDList labels = batch.getLabels().toDevice(device, false);
+                NDList predictions = trainer.evaluate(batch.getData().toDevice(device, false));
                 checkLabels(
-                        batch.getLabels(),
+                        labels,
                         predictions,
                         "validation batch "
                                 + index++
@@ -630,10 +634,8 @@ public final class ParticleTrainer {
                 TrainingListener.BatchData batchData =
                         new TrainingListener.BatchData(
                                 batch,
-                                Collections.singletonMap(
-                                        batch.getData().head().getDevice(), batch.getLabels()),
-                                Collections.singletonMap(
-                                        batch.getData().head().getDevice(), predictions));
+                                Collections.singletonMap(device, labels),
+                                Collections.singletonMap(device, predictions));
                 trainer.notifyListeners(listener -> listener.onValidationBatch(trainer, batchData));
             }
         }

@@ -22,8 +22,8 @@ import ai.djl.nn.core.Linear;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import dev.bella.baselines.SavedPosteriors;
 import dev.bella.core.posterior.Posterior;
+import dev.bella.core.posterior.Posteriors;
 import dev.bella.metrics.io.AtomicFiles;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
@@ -200,7 +200,7 @@ public final class StudyModels {
 
     /**
      * Loads one method's posterior on the study's frozen base, as the kind of posterior it was
-     * saved as (read from its provenance, by {@link SavedPosteriors#load}): a Dirichlet student
+     * saved as (read from its provenance, by {@link Posteriors#load}): a Dirichlet student
      * (uncertainty in closed form), MC dropout (its passes), or particles for everything else.
      *
      * @param studyDir the study's output directory
@@ -216,7 +216,7 @@ public final class StudyModels {
     public static Posterior load(Path studyDir, String name, NDManager manager) throws IOException {
         String method = adapterFolder(studyDir, name);
         SequentialBlock base = loadBase(studyDir, manager);
-        return SavedPosteriors.load(studyDir.resolve("adapters").resolve(method), base);
+        return Posteriors.load(studyDir.resolve("adapters").resolve(method), base);
     }
 
     /**

@@ -58,6 +58,11 @@ final class SlowPosterior implements Posterior {
     }
 
     @Override
+    public ai.djl.Device getDevice() {
+        return delegate.getDevice();
+    }
+
+    @Override
     public Provenance getProvenance() {
         return delegate.getProvenance();
     }
