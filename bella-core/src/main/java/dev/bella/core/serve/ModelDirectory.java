@@ -67,6 +67,15 @@ public final class ModelDirectory {
 
     private static final int DJL_MODEL_VERSION = 1;
 
+    private static final java.util.Set<String> RESERVED =
+            java.util.Set.of(
+                    "engine",
+                    "inputShape",
+                    "posterior",
+                    "translatorFactory",
+                    "blockFactory",
+                    "imagePreprocessor");
+
     private ModelDirectory() {}
 
     /**
@@ -89,6 +98,7 @@ public final class ModelDirectory {
         private List<String> classes;
         private String blockFactory;
         private String imagePreprocessor;
+        private final java.util.Map<String, String> arguments = new java.util.TreeMap<>();
 
         private Builder(Block base, Posterior posterior, Shape inputShape) {
             if (base == null || posterior == null) {
@@ -154,6 +164,36 @@ public final class ModelDirectory {
             return this;
         }
 
+        /**
+         * Adds an argument to {@code serving.properties}, which DJL hands to the {@code
+         * blockFactory} (e.g. the base's layer sizes) and to the translator factory.
+         *
+         * @param key the name: letters, digits, {@code _ . -}; not one this class writes itself
+         *     ({@code engine}, {@code inputShape}, {@code posterior}, {@code translatorFactory},
+         *     {@code blockFactory}, {@code imagePreprocessor}, or {@code option.*})
+         * @param value the value, on one line
+         * @return this builder
+         */
+        public Builder optArgument(String key, String value) {
+            if (key == null
+                    || !key.matches("[A-Za-z][A-Za-z0-9_.-]*")
+                    || key.startsWith("option.")
+                    || RESERVED.contains(key)) {
+                throw new IllegalArgumentException(
+                        "argument name '"
+                                + key
+                                + "' is not allowed: use letters, digits, _ . -, not option.* or"
+                                + " one of "
+                                + RESERVED);
+            }
+            if (value == null || value.contains("\n") || value.contains("\r")) {
+                throw new IllegalArgumentException(
+                        "argument " + key + " must have a one-line value, got '" + value + "'");
+            }
+            arguments.put(key, value);
+            return this;
+        }
+
         private static String className(String name, String what) {
             if (name == null
                     || !name.matches(
@@ -196,6 +236,7 @@ public final class ModelDirectory {
             if (imagePreprocessor != null) {
                 p.setProperty("imagePreprocessor", imagePreprocessor);
             }
+            arguments.forEach(p::setProperty);
             AtomicFiles.write(
                     dir.resolve(SERVING_PROPERTIES),
                     true,

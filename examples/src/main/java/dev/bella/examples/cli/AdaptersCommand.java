@@ -24,6 +24,9 @@ import dev.bella.core.peft.PeftAdapters;
 import dev.bella.core.peft.PeftNameMap;
 import dev.bella.core.posterior.ParticlePosterior;
 import dev.bella.core.posterior.Posterior;
+import dev.bella.core.posterior.Posteriors;
+import dev.bella.core.serve.ModelDirectory;
+import dev.bella.examples.study.StudyBaseFactory;
 import dev.bella.examples.study.StudyModels;
 import dev.bella.metrics.io.BoundedText;
 import java.io.IOException;
@@ -42,12 +45,21 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code ./bella adapters}: Hugging Face PEFT LoRA adapters in and out (docs/peft.md). */
+/**
+ * {@code ./bella adapters}: Hugging Face PEFT LoRA adapters in and out (docs/peft.md), and a
+ * study's posterior as a DJL model directory (docs/djl.md).
+ */
 @Command(
         name = "adapters",
         mixinStandardHelpOptions = true,
-        description = "Hugging Face PEFT LoRA adapters in and out (see docs/peft.md).",
-        subcommands = {AdaptersCommand.ImportPeft.class, AdaptersCommand.ExportPeft.class})
+        description =
+                "Hugging Face PEFT LoRA adapters in and out (see docs/peft.md); a study's"
+                        + " posterior as a DJL model directory (docs/djl.md).",
+        subcommands = {
+            AdaptersCommand.ImportPeft.class,
+            AdaptersCommand.ExportPeft.class,
+            AdaptersCommand.ExportDjl.class
+        })
 public final class AdaptersCommand implements Runnable {
 
     /** Exit code for bad input. */
@@ -284,6 +296,83 @@ public final class AdaptersCommand implements Runnable {
                                                     + ", modules "
                                                     + adapter.modules().keySet());
                             spec.commandLine().getOut().flush();
+                        }
+                        return 0;
+                    });
+        }
+    }
+
+    @Command(
+            name = "export-djl",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Writes a study's method as a DJL model directory (frozen base, posterior,"
+                            + " serving.properties, synset.txt) that DJL's Criteria loads with"
+                            + " PosteriorTranslatorFactory (see docs/djl.md).",
+            exitCodeOnInvalidInput = 2)
+    static final class ExportDjl implements Callable<Integer> {
+
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @Option(
+                names = "--study",
+                required = true,
+                paramLabel = "DIR",
+                description = "the study's directory (./bella demo --out)")
+        Path study;
+
+        @Option(
+                names = "--method",
+                required = true,
+                paramLabel = "M",
+                description = "the method's adapter folder under <study>/adapters, or its id")
+        String method;
+
+        @Option(
+                names = "--out",
+                required = true,
+                paramLabel = "DIR",
+                description = "the model directory to write")
+        Path out;
+
+        @Override
+        public Integer call() {
+            return report(
+                    spec,
+                    "export-djl",
+                    () -> {
+                        StudyModels.BaseShape shape = StudyModels.readShape(study);
+                        String folder = StudyModels.adapterFolder(study, method);
+                        try (NDManager manager = NDManager.newBaseManager()) {
+                            Block base = StudyModels.loadBase(study, manager);
+                            try (Posterior posterior =
+                                    Posteriors.load(
+                                            study.resolve("adapters").resolve(folder), base)) {
+                                List<String> classes = new ArrayList<>();
+                                for (int c = 0; c < shape.classes(); c++) {
+                                    classes.add(Integer.toString(c));
+                                }
+                                ModelDirectory.builder(
+                                                base, posterior, StudyModels.inputShape(shape))
+                                        .optClasses(classes)
+                                        .optBlockFactory(StudyBaseFactory.class.getName())
+                                        .optArgument("hidden", Integer.toString(shape.hidden()))
+                                        .optArgument("classes", Integer.toString(shape.classes()))
+                                        .save(out);
+                                spec.commandLine()
+                                        .getOut()
+                                        .println(
+                                                "wrote "
+                                                        + out
+                                                        + ": "
+                                                        + folder
+                                                        + " ("
+                                                        + posterior.getSampleCount()
+                                                        + " samples) on the study's base, input shape "
+                                                        + StudyModels.inputShape(shape)
+                                                        + "; load it with Criteria (docs/djl.md)");
+                                spec.commandLine().getOut().flush();
+                            }
                         }
                         return 0;
                     });

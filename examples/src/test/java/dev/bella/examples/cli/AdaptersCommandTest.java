@@ -23,6 +23,7 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import dev.bella.core.peft.PeftAdapter;
 import dev.bella.core.peft.PeftConfig;
+import dev.bella.examples.study.StudyModels;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -90,6 +91,68 @@ class AdaptersCommandTest {
             m.put(name, new PeftAdapter.Lora(a, b, in, o));
         }
         return new PeftAdapter(new PeftConfig(2, 4.0, false, List.of(modules), "mlp"), m);
+    }
+
+    /**
+     * A study's method exported as a DJL model directory loads through Criteria, without the caller
+     * knowing the base's architecture (serving.properties names StudyBaseFactory), and predicts
+     * what the study's own loader predicts.
+     */
+    @Test
+    void exportDjlWritesADirectoryCriteriaLoads() throws Exception {
+        adapter(3, "0", "2").write(tmp.resolve("peft_a"));
+        adapter(4, "0", "2").write(tmp.resolve("peft_b"));
+        Path bella = study.resolve("adapters").resolve("pair");
+        assertThat(
+                        run(
+                                "adapters",
+                                "import-peft",
+                                tmp.resolve("peft_a").toString(),
+                                tmp.resolve("peft_b").toString(),
+                                "--base",
+                                study.toString(),
+                                "--out",
+                                bella.toString()))
+                .as(err.toString())
+                .isZero();
+        Path model = tmp.resolve("djl-model");
+        assertThat(
+                        run(
+                                "adapters",
+                                "export-djl",
+                                "--study",
+                                study.toString(),
+                                "--method",
+                                "pair",
+                                "--out",
+                                model.toString()))
+                .as(err.toString())
+                .isZero();
+        assertThat(out.toString()).contains("2 samples");
+        ai.djl.repository.zoo.Criteria<float[], dev.bella.core.serve.UncertainClassifications>
+                criteria =
+                        ai.djl.repository.zoo.Criteria.builder()
+                                .setTypes(
+                                        float[].class,
+                                        dev.bella.core.serve.UncertainClassifications.class)
+                                .optModelPath(model)
+                                .optTranslatorFactory(
+                                        new dev.bella.core.serve.PosteriorTranslatorFactory())
+                                .build();
+        float[] x = {0.5f, -1f, 2f, 0f, 1.5f, -0.25f};
+        try (var zoo = criteria.loadModel();
+                var predictor = zoo.newPredictor();
+                NDManager manager = NDManager.newBaseManager();
+                var posterior = StudyModels.load(study, "pair", manager);
+                var reference =
+                        dev.bella.core.serve.UncertaintyPredictor.of(posterior, new Shape(6))) {
+            var got = predictor.predict(x);
+            var want = reference.predict(x);
+            assertThat(got.getPrediction().probabilities()).containsExactly(want.probabilities());
+            assertThat(got.getMutualInformation()).isEqualTo(want.mutualInformation());
+            assertThat(got.getMutualInformation()).isGreaterThan(0);
+            assertThat(got.best().getClassName()).isEqualTo(Integer.toString(want.predicted()));
+        }
     }
 
     @Test
