@@ -47,17 +47,19 @@ final class LoadedPosteriors {
      *
      * @param adapters the adapter directory (any posterior {@link Posteriors#load} reads)
      * @param base rebuilds the base (used on first use only)
+     * @param device where the base and the posterior are loaded
      * @return the shared posterior; do not close it
      * @throws UncheckedIOException if a file cannot be read
      * @throws IllegalArgumentException if the files are malformed or do not fit the base
      */
-    static Loaded get(String adapters, BaseLoader base) {
-        String key = Path.of(adapters).toAbsolutePath().normalize().toString();
-        return LOADED.computeIfAbsent(key, k -> load(Path.of(k), base));
+    static Loaded get(String adapters, BaseLoader base, ai.djl.Device device) {
+        Path dir = Path.of(adapters).toAbsolutePath().normalize();
+        String key = dir + "@" + device;
+        return LOADED.computeIfAbsent(key, k -> load(dir, base, device));
     }
 
-    private static Loaded load(Path dir, BaseLoader loader) {
-        NDManager manager = NDManager.newBaseManager();
+    private static Loaded load(Path dir, BaseLoader loader, ai.djl.Device device) {
+        NDManager manager = NDManager.newBaseManager(device);
         try {
             Block base = loader.load(manager);
             Posterior posterior = Posteriors.load(dir, base);

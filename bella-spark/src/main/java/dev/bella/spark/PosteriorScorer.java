@@ -99,6 +99,7 @@ public final class PosteriorScorer implements MapPartitionsFunction<Row, Row> {
     private final long[] inputShape;
     private final String inputColumn;
     private final int maxBatch;
+    private final String device;
 
     private PosteriorScorer(Builder b) {
         this.adapters = b.adapters;
@@ -106,6 +107,7 @@ public final class PosteriorScorer implements MapPartitionsFunction<Row, Row> {
         this.inputShape = b.inputShape.clone();
         this.inputColumn = b.inputColumn;
         this.maxBatch = b.maxBatch;
+        this.device = b.device;
     }
 
     /**
@@ -184,7 +186,13 @@ public final class PosteriorScorer implements MapPartitionsFunction<Row, Row> {
         if (!rows.hasNext()) {
             return rows;
         }
-        LoadedPosteriors.Loaded loaded = LoadedPosteriors.get(adapters, base);
+        LoadedPosteriors.Loaded loaded =
+                LoadedPosteriors.get(
+                        adapters,
+                        base,
+                        device == null
+                                ? ai.djl.engine.Engine.getInstance().defaultDevice()
+                                : ai.djl.Device.fromName(device));
         return new Scored(rows, loaded);
     }
 
@@ -303,8 +311,32 @@ public final class PosteriorScorer implements MapPartitionsFunction<Row, Row> {
         private long[] inputShape;
         private String inputColumn = DEFAULT_INPUT_COLUMN;
         private int maxBatch = UncertaintyPredictor.DEFAULT_MAX_BATCH;
+        private String device;
 
         private Builder() {}
+
+        /**
+         * Sets the device every executor loads the base and the posterior onto, by DJL name ({@code
+         * cpu}, {@code gpu}, {@code gpu1}). Default: the engine's default device on each executor
+         * (a GPU if it has one).
+         *
+         * @param device the device's name
+         * @return this builder
+         */
+        public Builder optDevice(String device) {
+            if (device == null || device.isBlank()) {
+                throw new IllegalArgumentException(
+                        "device must name a DJL device such as cpu or gpu0, got '" + device + "'");
+            }
+            try {
+                ai.djl.Device.fromName(device.strip());
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException(
+                        "device '" + device + "' is not a DJL device name such as cpu or gpu0", e);
+            }
+            this.device = device.strip();
+            return this;
+        }
 
         /**
          * Sets the adapter directory of a saved posterior (for example a study's {@code

@@ -160,7 +160,10 @@ class PosteriorScorerTest {
         }
         // Three partitions over two cores, batches of 4: several batches and tasks per executor.
         Dataset<Row> df = spark.createDataFrame(rows, SCHEMA).repartition(3);
-        PosteriorScorer scorer = scorer().optMaxBatch(4).build();
+        // The device the suite runs on (-Dbella.test.device), else each executor's default.
+        String device = System.getProperty("bella.test.device", "");
+        PosteriorScorer scorer =
+                (device.isBlank() ? scorer() : scorer().optDevice(device)).optMaxBatch(4).build();
         Dataset<Row> scored = scorer.score(df);
 
         assertThat(scored.columns())
@@ -241,6 +244,9 @@ class PosteriorScorerTest {
         assertThatThrownBy(() -> scorer().setInputShape(8, 0).build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("[8, 0]");
+        assertThatThrownBy(() -> scorer().optDevice("gpu:x"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("device 'gpu:x' is not a DJL device name");
         assertThatThrownBy(() -> scorer().optMaxBatch(0).build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("0");

@@ -17,7 +17,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 
 /**
- * The device the device-aware tests run on: {@code -Dbella.test.device=gpu} (or {@code gpu:1},
+ * The device the device-aware tests run on: {@code -Dbella.test.device=gpu} (or {@code gpu1},
  * {@code cpu}) on the Maven command line, else the engine's default device. The same suite then
  * runs on a GPU machine.
  */

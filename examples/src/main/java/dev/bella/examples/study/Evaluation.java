@@ -48,6 +48,7 @@ public final class Evaluation {
         forEachBatch(
                 images,
                 batchSize,
+                model.getDevice(),
                 (from, x) -> {
                     NDArray p = model.sampleProbabilities(new NDList(x));
                     int b = Math.toIntExact(p.getShape().get(1));
@@ -76,7 +77,11 @@ public final class Evaluation {
     public static List<Prediction> predictions(
             Posterior model, LabeledImages images, int batchSize) {
         List<Prediction> out = new ArrayList<>(images.size());
-        forEachBatch(images, batchSize, (from, x) -> out.addAll(model.predict(new NDList(x))));
+        forEachBatch(
+                images,
+                batchSize,
+                model.getDevice(),
+                (from, x) -> out.addAll(model.predict(new NDList(x))));
         return out;
     }
 
@@ -97,7 +102,7 @@ public final class Evaluation {
         for (LowRankLinear l : model.getLayers(LowRankLinear.class).values()) {
             layers.add(new LowRankFactors(l.getA().getArray(), l.getB().getArray(), l.getScale()));
         }
-        try (NDManager scope = NDManager.newBaseManager()) {
+        try (NDManager scope = NDManager.newBaseManager(model.getDevice())) {
             for (CoreLinear l : model.getLayers(CoreLinear.class).values()) {
                 NDArray a = l.getA().getArray().matMul(l.getCore().getArray()); // (n, d_in, r)
                 NDArray b = l.getB().getArray().expandDims(0).repeat(0, n); // (n, r, d_out)
@@ -141,14 +146,16 @@ public final class Evaluation {
 
     /**
      * Hands the images to {@code work} in batches of at most {@code batchSize}, flattened to {@code
-     * (b, height * width)}, each batch's arrays in a manager closed after it.
+     * (b, height * width)}, each batch's arrays on the posterior's device in a manager closed after
+     * it.
      */
-    private static void forEachBatch(LabeledImages images, int batchSize, BatchWork work) {
+    private static void forEachBatch(
+            LabeledImages images, int batchSize, ai.djl.Device device, BatchWork work) {
         int d = images.height() * images.width();
         float[] flat = images.flatPixels();
         for (int from = 0; from < images.size(); from += batchSize) {
             int b = Math.min(batchSize, images.size() - from);
-            try (NDManager scope = NDManager.newBaseManager()) {
+            try (NDManager scope = NDManager.newBaseManager(device)) {
                 float[] chunk = new float[b * d];
                 System.arraycopy(flat, from * d, chunk, 0, b * d);
                 work.accept(from, scope.create(chunk, new Shape(b, d)));

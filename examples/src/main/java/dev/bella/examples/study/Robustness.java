@@ -112,7 +112,7 @@ final class Robustness {
         long correct = 0;
         for (int from = 0; from < test.size(); from += BATCH) {
             int b = Math.min(BATCH, test.size() - from);
-            try (NDManager scope = NDManager.newBaseManager()) {
+            try (NDManager scope = NDManager.newBaseManager(model.getDevice())) {
                 float[] chunk = new float[b * d];
                 System.arraycopy(flat, from * d, chunk, 0, b * d);
                 NDArray x = scope.create(chunk, new Shape(b, h, w));
@@ -146,7 +146,7 @@ final class Robustness {
         for (int i = 0; i < y.length; i++) {
             y[i] = test.labels()[i];
         }
-        try (NDManager scope = NDManager.newBaseManager()) {
+        try (NDManager scope = NDManager.newBaseManager(model.getDevice())) {
             NDArray images = scope.create(test.flatPixels(), new Shape(test.size(), d));
             NDArray labels = scope.create(y, new Shape(test.size()));
             FgsmCurve curve = Fgsm.accuracyCurve(model, images, labels, eps, 0, 1, BATCH);
