@@ -59,6 +59,8 @@ final class TorchScriptFile implements TensorSource {
      */
     static TorchScriptFile open(Path path) throws IOException {
         validate(path);
+        // The archive is staged on the CPU (mapLocation) only to read its tensors out; they are
+        // created on the caller's manager, and so its device, by the loader.
         Model model = Model.newInstance("clip-torchscript", Device.cpu(), "PyTorch");
         try {
             model.load(path, null, Map.of("mapLocation", "true"));

@@ -121,8 +121,14 @@ public final class DoctorCommand implements Callable<Integer> {
             lines.add("instead of pytorch-native-cpu, or, if your repository does not serve the");
             lines.add("CUDA jar, declare no native jar, leave ai.djl.offline unset and set");
             lines.add("PYTORCH_FLAVOR=cu128 PYTORCH_VERSION=2.7.1 so DJL fetches it on first use.");
-            lines.add("DJL's default device (Engine.defaultDevice()) is then the first GPU. See");
-            lines.add("docs/installation.md (NVIDIA GPU, CUDA); nothing here has run on a GPU.");
+            lines.add(
+                    "DJL's default device (Engine.defaultDevice()) is then the first GPU. Pick one");
+            lines.add(
+                    "explicitly with Bella.wrap(base, config, Device.gpu(i)), Criteria.optDevice,");
+            lines.add(
+                    "PosteriorScorer.optDevice or ./bella serve --device gpu1; run the tests there");
+            lines.add("with -Dbella.test.device=gpu. See docs/installation.md and docs/djl.md;");
+            lines.add("nothing here has run on a GPU.");
         }
         return lines;
     }
