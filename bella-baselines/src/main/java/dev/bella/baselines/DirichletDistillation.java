@@ -27,6 +27,7 @@ import ai.djl.training.listener.EarlyStoppingListener;
 import ai.djl.training.listener.EvaluatorTrainingListener;
 import ai.djl.training.listener.TrainingListenerAdapter;
 import ai.djl.translate.TranslateException;
+import dev.bella.core.InPlace;
 import dev.bella.core.ParticleBlock;
 import dev.bella.core.posterior.ParticlePosterior;
 import dev.bella.core.posterior.Posterior;
@@ -382,7 +383,7 @@ public final class DirichletDistillation {
                 return;
             }
             for (Map.Entry<String, Parameter> e : network.getParticleParameters().entrySet()) {
-                e.getValue().getArray().set(bestValues.get(e.getKey()));
+                InPlace.set(e.getValue().getArray(), bestValues.get(e.getKey()));
             }
         }
     }

@@ -38,6 +38,7 @@ import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.ParameterTracker;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.translate.TranslateException;
+import dev.bella.core.InPlace;
 import dev.bella.core.ParticleBlock;
 import dev.bella.core.Scalars;
 import dev.bella.core.Seeds;
@@ -573,7 +574,7 @@ public final class ParticleTrainer {
                 DivergenceGuard.Violation exploded = DivergenceGuard.find(values, limit);
                 if (exploded != null) {
                     for (Map.Entry<String, NDArray> e : values.entrySet()) {
-                        e.getValue().set(before.get(e.getKey()).toByteBuffer());
+                        InPlace.copy(before.get(e.getKey()), e.getValue());
                     }
                     throw DivergenceGuard.diverged(
                             "after the optimizer step, " + exploded.describe(limit, "would hold"),
