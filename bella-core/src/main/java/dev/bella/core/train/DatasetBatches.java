@@ -86,8 +86,13 @@ final class DatasetBatches {
         Sampler sampler = samplerOf(dataset);
         if (sampler == null) {
             int size = requested != null ? requested : fallback;
-            logger.debug(
-                    "the {} dataset's sampler cannot be read; drawing batches of {}", role, size);
+            logger.warn(
+                    "cannot read the sampler the {} dataset was built with (DJL's"
+                            + " RandomAccessDataset.sampler is not open to reflection; open"
+                            + " ai.djl.training.dataset to dev.bella.core.train); drawing batches"
+                            + " of {} whatever its batch size",
+                    role,
+                    size);
             return size;
         }
         if (!(sampler instanceof BatchSampler)) {
