@@ -27,6 +27,7 @@ import ai.djl.training.listener.EarlyStoppingListener;
 import ai.djl.training.listener.EvaluatorTrainingListener;
 import ai.djl.training.listener.TrainingListenerAdapter;
 import ai.djl.translate.TranslateException;
+import dev.bella.core.InPlace;
 import dev.bella.core.ParticleBlock;
 import dev.bella.core.posterior.ParticlePosterior;
 import dev.bella.core.posterior.Posterior;
@@ -248,18 +249,20 @@ public final class DirichletDistillation {
                                     + " classes");
                 }
             }
+            BestEpoch best = new BestEpoch(network, patience, minDelta);
+            ParticleTrainer trainer = loop.apply(trainer()).addTrainingListener(() -> best).build();
+            // The data set is ours: it takes the loop's batch size (the trainer would refuse
+            // another), or the trainer's default when the loop sets none.
             ArrayDataset data =
                     new ArrayDataset.Builder()
                             .setData(inputs)
                             .optLabels(samples)
-                            .setSampling(DEFAULT_TEACHER_BATCH, false)
+                            .setSampling(
+                                    trainer.getBatchSize()
+                                            .orElse(ParticleTrainer.DEFAULT_BATCH_SIZE),
+                                    false)
                             .build();
-            BestEpoch best = new BestEpoch(network, patience, minDelta);
-            ParticlePosterior fit =
-                    loop.apply(trainer())
-                            .addTrainingListener(() -> best)
-                            .build()
-                            .fit(network, data, null);
+            ParticlePosterior fit = trainer.fit(network, data, null);
             best.restore();
             Provenance p = fit.getProvenance();
             Map<String, String> s = new LinkedHashMap<>(p.settings());
@@ -380,7 +383,7 @@ public final class DirichletDistillation {
                 return;
             }
             for (Map.Entry<String, Parameter> e : network.getParticleParameters().entrySet()) {
-                e.getValue().getArray().set(bestValues.get(e.getKey()));
+                InPlace.set(e.getValue().getArray(), bestValues.get(e.getKey()));
             }
         }
     }

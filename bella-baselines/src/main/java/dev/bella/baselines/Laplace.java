@@ -24,6 +24,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import dev.bella.core.Bella;
 import dev.bella.core.BellaConfig;
+import dev.bella.core.InPlace;
 import dev.bella.core.ParticleBlock;
 import dev.bella.core.Scalars;
 import dev.bella.core.Seeds;
@@ -139,7 +140,7 @@ public final class Laplace {
                             all[k * mu.length + i] = (float) (mu[i] + s[i] * rng.nextGaussian());
                         }
                     }
-                    e.getValue().getArray().set(all);
+                    InPlace.set(e.getValue().getArray(), all);
                 }
             } catch (RuntimeException ex) {
                 drawn.close();
@@ -223,7 +224,7 @@ public final class Laplace {
                 for (int i = 0; i < size; i++) {
                     System.arraycopy(mu, 0, all, i * mu.length, mu.length);
                 }
-                e.getValue().getArray().set(all);
+                InPlace.set(e.getValue().getArray(), all);
             }
             copies.setAdaptersTrainable(true);
             try {

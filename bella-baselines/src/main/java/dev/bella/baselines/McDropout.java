@@ -22,6 +22,7 @@ import ai.djl.nn.Parameter;
 import dev.bella.core.AdapterStore;
 import dev.bella.core.Bella;
 import dev.bella.core.BellaConfig;
+import dev.bella.core.InPlace;
 import dev.bella.core.ParticleBlock;
 import dev.bella.core.posterior.ParticlePosterior;
 import dev.bella.core.posterior.Posterior;
@@ -151,7 +152,7 @@ public final class McDropout implements Posterior {
                 for (int s = 0; s < samples; s++) {
                     System.arraycopy(one, 0, all, s * one.length, one.length);
                 }
-                e.getValue().getArray().set(all);
+                InPlace.set(e.getValue().getArray(), all);
             }
             Provenance provenance =
                     new Provenance(

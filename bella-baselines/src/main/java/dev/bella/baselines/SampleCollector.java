@@ -21,6 +21,7 @@ import ai.djl.training.Trainer;
 import ai.djl.training.listener.TrainingListenerAdapter;
 import dev.bella.core.Bella;
 import dev.bella.core.BellaConfig;
+import dev.bella.core.InPlace;
 import dev.bella.core.ParticleBlock;
 import dev.bella.core.posterior.ParticlePosterior;
 import dev.bella.core.posterior.Provenance;
@@ -120,7 +121,7 @@ public final class SampleCollector extends TrainingListenerAdapter {
                 for (int s = 0; s < snapshots.size(); s++) {
                     System.arraycopy(snapshots.get(s).get(e.getKey()), 0, all, s * per, per);
                 }
-                target.set(all);
+                InPlace.set(target, all);
             }
         } catch (RuntimeException ex) {
             samples.close();

@@ -20,6 +20,7 @@ import ai.djl.training.Trainer;
 import ai.djl.training.listener.TrainingListenerAdapter;
 import dev.bella.core.Bella;
 import dev.bella.core.BellaConfig;
+import dev.bella.core.InPlace;
 import dev.bella.core.ParticleBlock;
 import dev.bella.core.Seeds;
 import dev.bella.core.posterior.ParticlePosterior;
@@ -231,7 +232,7 @@ public final class SwagCollector extends TrainingListenerAdapter {
                 for (int j = 0; j < total; j++) {
                     System.arraycopy(drawn[j], at, all, j * per, per);
                 }
-                p.getArray().set(all);
+                InPlace.set(p.getArray(), all);
                 at += per;
             }
             if (at != d) {

@@ -22,6 +22,7 @@ import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import dev.bella.core.Bella;
 import dev.bella.core.BellaConfig;
+import dev.bella.core.InPlace;
 import dev.bella.core.ParticleBlock;
 import dev.bella.core.Seeds;
 import dev.bella.core.posterior.ParticlePosterior;
@@ -213,7 +214,7 @@ public final class ViRule implements UpdateRule {
             }
             float[] theta = new float[values.length];
             draw(f, Seeds.stream(seed, 0, t++), theta);
-            array.set(theta);
+            InPlace.set(array, theta);
             fresh.put(e.getKey(), f);
         }
         this.model = model;
@@ -368,7 +369,7 @@ public final class ViRule implements UpdateRule {
                                 (float) (f.mu[i] + softplus(f.rho[i]) * rng.nextGaussian());
                     }
                 }
-                e.getValue().getArray().set(all);
+                InPlace.set(e.getValue().getArray(), all);
             }
         } catch (RuntimeException ex) {
             drawn.close();

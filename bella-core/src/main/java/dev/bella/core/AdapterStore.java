@@ -451,7 +451,7 @@ public final class AdapterStore {
             for (Map.Entry<String, Parameter> e : model.getParticleParameters().entrySet()) {
                 NDArray target = e.getValue().getArray();
                 NDArray v = scope.create(values.get(e.getKey()), target.getShape());
-                target.set(v.toType(target.getDataType(), false).toByteBuffer());
+                InPlace.copy(v, target);
             }
         }
     }

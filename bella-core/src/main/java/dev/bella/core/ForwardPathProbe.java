@@ -82,7 +82,7 @@ final class ForwardPathProbe {
                 saved.add(copy);
                 NDArray perturbed = value.add(noise(scope, value, std[k], rng));
                 perturbed.attach(scope);
-                value.set(perturbed.toByteBuffer());
+                InPlace.copy(perturbed, value);
             }
             NDList after = particleOutputs(model, inputs);
             if (!moved(before, after)) {
@@ -99,7 +99,7 @@ final class ForwardPathProbe {
         } finally {
             // Exactly the saved bytes, whatever happened in between.
             for (int k = 0; k < saved.size(); k++) {
-                parameters.get(k).getArray().set(saved.get(k).toByteBuffer());
+                InPlace.copy(saved.get(k), parameters.get(k).getArray());
             }
         }
     }

@@ -102,15 +102,15 @@ public final class Soups {
                                     f.getA().getArray().transpose(1, 0, 2).reshape(1, in, rank);
                             NDArray bCat =
                                     f.getB().getArray().reshape(1, rank, f.getOutFeatures())) {
-                        t.getA().getArray().set(aCat.toByteBuffer());
-                        t.getB().getArray().set(bCat.toByteBuffer());
+                        InPlace.copy(aCat, t.getA().getArray());
+                        InPlace.copy(bCat, t.getB().getArray());
                     }
                 } else {
                     // A full copy per particle, or a B-LoRA-XS core: the soup holds the mean.
                     for (Map.Entry<String, Parameter> e : from.getParticleParameters().entrySet()) {
                         NDArray target = to.getParticleParameters().get(e.getKey()).getArray();
                         try (NDArray mean = e.getValue().getArray().mean(new int[] {0}, true)) {
-                            target.set(mean.toByteBuffer());
+                            InPlace.copy(mean, target);
                         }
                     }
                 }

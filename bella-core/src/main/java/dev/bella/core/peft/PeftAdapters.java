@@ -21,6 +21,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.core.Linear;
 import dev.bella.core.Bella;
 import dev.bella.core.BellaConfig;
+import dev.bella.core.InPlace;
 import dev.bella.core.LayerPaths;
 import dev.bella.core.LowRankLinear;
 import dev.bella.core.ParticleBlock;
@@ -340,9 +341,6 @@ public final class PeftAdapters {
     }
 
     private static void set(NDArray target, float[] values) {
-        try (NDManager scope = target.getManager().newSubManager()) {
-            NDArray v = scope.create(values, target.getShape());
-            target.set(v.toType(target.getDataType(), false).toByteBuffer());
-        }
+        InPlace.set(target, values);
     }
 }

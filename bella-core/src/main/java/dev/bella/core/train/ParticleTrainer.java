@@ -38,6 +38,7 @@ import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.ParameterTracker;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.translate.TranslateException;
+import dev.bella.core.InPlace;
 import dev.bella.core.ParticleBlock;
 import dev.bella.core.Scalars;
 import dev.bella.core.Seeds;
@@ -54,6 +55,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -107,6 +109,12 @@ public final class ParticleTrainer {
     /** The default of {@link Builder#optDivergenceFactor}. */
     public static final double DEFAULT_DIVERGENCE_FACTOR = 1e4;
 
+    /**
+     * The batch size used when neither {@link Builder#optBatchSize} nor the dataset's own sampler
+     * gives one (the sampler cannot be read, e.g. where DJL's package is not open to reflection).
+     */
+    public static final int DEFAULT_BATCH_SIZE = 32;
+
     private final UpdateRule rule;
     private final ParticleLoss loss;
     private final Supplier<Optimizer> optimizer;
@@ -119,7 +127,7 @@ public final class ParticleTrainer {
     private final Objective objective;
     private final int epochs;
     private final long maxSteps;
-    private final int batchSize;
+    private final Integer batchSize;
     private final long seed;
     private final boolean perParticleDataOrder;
     private final int particleChunk;
@@ -155,8 +163,9 @@ public final class ParticleTrainer {
 
     /**
      * Returns a builder: softmax cross-entropy, AdamW at 1e-3 with weight decay 0.01, one epoch,
-     * batches of 32, seed 0. The update rule must be set ({@link Builder#setUpdateRule}); {@code
-     * SvgdRule.trainer()} and {@code EnsembleBella.trainer()} return builders with it set.
+     * the training dataset's own batch size, seed 0. The update rule must be set ({@link
+     * Builder#setUpdateRule}); {@code SvgdRule.trainer()} and {@code EnsembleBella.trainer()}
+     * return builders with it set.
      *
      * @return a new builder
      */
@@ -173,6 +182,16 @@ public final class ParticleTrainer {
         return rule;
     }
 
+    /**
+     * Returns the batch size set with {@link Builder#optBatchSize}, or empty if the trainer takes
+     * the training dataset's own.
+     *
+     * @return the set batch size, if any
+     */
+    public OptionalInt getBatchSize() {
+        return batchSize == null ? OptionalInt.empty() : OptionalInt.of(batchSize);
+    }
+
     private Optimizer newAdamW() {
         ParameterTracker lr =
                 learningRateTracker != null ? learningRateTracker : Tracker.fixed(learningRate);
@@ -187,14 +206,27 @@ public final class ParticleTrainer {
     /**
      * Trains the particles in place and returns them as a posterior with its provenance.
      *
+     * <p><b>Batches.</b> The trainer draws its own batches, so that a run is reproducible and
+     * resumable: of the datasets' own samplers ({@code setSampling(batchSize, random)} when they
+     * were built) only the batch size is used. Training batches are the training dataset's batch
+     * size unless {@link Builder#optBatchSize} is set, and then the two must agree; their order is
+     * always the trainer's seeded shuffle of the whole set, drawn afresh every epoch from the seed
+     * and the epoch number, whatever {@code random} flag the dataset was built with; every example
+     * is used every epoch, the last batch smaller. Validation batches are the validation dataset's
+     * batch size, in the dataset's order. A dataset whose sampler is not a DJL {@link
+     * ai.djl.training.dataset.BatchSampler}, or one that drops its last batch, is refused rather
+     * than silently ignored.
+     *
      * @param model the particles (from {@code Bella.wrap} or {@code Bella.load})
      * @param train the training data: inputs as the model expects them, integer labels
      * @param validation evaluated after each epoch, or {@code null}
      * @return the posterior; it holds {@code model}, so closing it closes the model
      * @throws IOException if reading data or writing a checkpoint fails
      * @throws TranslateException if the dataset cannot produce a batch
-     * @throws IllegalArgumentException for an empty training set or a checkpoint from another
-     *     configuration
+     * @throws IllegalArgumentException for an empty training set, a checkpoint from another
+     *     configuration, a training dataset sampled in other batches than {@link
+     *     Builder#optBatchSize}, or a dataset with a custom sampler or one that drops its last
+     *     batch
      * @throws ai.djl.TrainingDivergedException if a loss or gradient becomes NaN or infinite
      */
     public ParticlePosterior fit(
@@ -211,12 +243,18 @@ public final class ParticleTrainer {
             throw new IllegalArgumentException(
                     "the validation dataset is empty; pass null to skip validation");
         }
+        int trainBatch = DatasetBatches.batchSize(train, "training", batchSize, DEFAULT_BATCH_SIZE);
+        int validationBatch =
+                validation == null
+                        ? trainBatch
+                        : DatasetBatches.batchSize(validation, "validation", null, trainBatch);
         rule.prepare(model);
         Optimizer opt = optimizer.get();
         Map<String, Parameter> params = model.getParticleParameters();
         Device device = model.getDevice();
         TrainingRun run =
-                new TrainingRun(model, opt, rule, settings(), trainSize, seed, checkpointDir);
+                new TrainingRun(
+                        model, opt, rule, settings(trainBatch), trainSize, seed, checkpointDir);
         int startEpoch = 0;
         if (resumeFrom != null) {
             Checkpoints.Position at = Checkpoints.resume(run, resumeFrom, defaultOptimizer);
@@ -267,9 +305,9 @@ public final class ParticleTrainer {
                             epoch < epochs && run.getStep() < maxSteps;
                             epoch++) {
                         run.setPosition(epoch, run.getStep());
-                        trainEpoch(trainer, run, train, stepListeners);
+                        trainEpoch(trainer, run, train, trainBatch, stepListeners);
                         if (validation != null) {
-                            validate(trainer, run, validation);
+                            validate(trainer, run, validation, validationBatch);
                         }
                         try {
                             notifyEpoch(trainer);
@@ -306,6 +344,7 @@ public final class ParticleTrainer {
             Trainer trainer,
             TrainingRun run,
             RandomAccessDataset train,
+            int batchSize,
             List<StepListener> stepListeners)
             throws IOException, TranslateException {
         ParticleBlock model = run.getModel();
@@ -537,7 +576,7 @@ public final class ParticleTrainer {
                 DivergenceGuard.Violation exploded = DivergenceGuard.find(values, limit);
                 if (exploded != null) {
                     for (Map.Entry<String, NDArray> e : values.entrySet()) {
-                        e.getValue().set(before.get(e.getKey()).toByteBuffer());
+                        InPlace.copy(before.get(e.getKey()), e.getValue());
                     }
                     throw DivergenceGuard.diverged(
                             "after the optimizer step, " + exploded.describe(limit, "would hold"),
@@ -612,7 +651,8 @@ public final class ParticleTrainer {
         return copy;
     }
 
-    private void validate(Trainer trainer, TrainingRun run, RandomAccessDataset validation)
+    private void validate(
+            Trainer trainer, TrainingRun run, RandomAccessDataset validation, int batchSize)
             throws IOException, TranslateException {
         int index = 0;
         for (Batch batch :
@@ -641,7 +681,7 @@ public final class ParticleTrainer {
         }
     }
 
-    private Map<String, String> settings() {
+    private Map<String, String> settings(int batch) {
         Map<String, String> s = new LinkedHashMap<>();
         s.put("method", rule.name());
         s.putAll(rule.settings());
@@ -654,7 +694,7 @@ public final class ParticleTrainer {
         s.put("prior_precision", Double.toString(priorPrecision));
         s.put("objective", objective.name().toLowerCase(java.util.Locale.ROOT));
         s.put("epochs", Integer.toString(epochs));
-        s.put("batch_size", Integer.toString(batchSize));
+        s.put("batch_size", Integer.toString(batch));
         s.put("seed", Long.toString(seed));
         s.put("per_particle_data_order", Boolean.toString(perParticleDataOrder));
         return s;
@@ -718,7 +758,7 @@ public final class ParticleTrainer {
         private Objective objective = Objective.PER_EXAMPLE;
         private int epochs = 1;
         private long maxSteps = Long.MAX_VALUE;
-        private int batchSize = 32;
+        private Integer batchSize;
         private long seed;
         private boolean perParticleDataOrder;
         private int particleChunk;
@@ -871,7 +911,19 @@ public final class ParticleTrainer {
         }
 
         /**
-         * Sets the minibatch size per particle (default 32).
+         * Sets the minibatch size per particle. By default it is the training dataset's own, the
+         * {@code batchSize} of the {@code setSampling(batchSize, random)} it was built with (or
+         * {@value ParticleTrainer#DEFAULT_BATCH_SIZE} if that cannot be read). When set, it must
+         * equal the dataset's: {@link ParticleTrainer#fit} refuses a training dataset sampled in
+         * other batches with an {@link IllegalArgumentException} instead of silently ignoring one
+         * of the two.
+         *
+         * <p>Only the batch size is taken from the dataset: the order is always the trainer's own
+         * seeded shuffle, drawn afresh every epoch from {@link #optSeed} and the epoch number
+         * (whatever {@code random} flag the dataset was built with), so that a run is reproducible
+         * and a resumed run continues exactly; every example is used every epoch, the last batch
+         * smaller. A dataset with a sampler other than DJL's {@code BatchSampler}, or one that
+         * drops its last batch, is refused.
          *
          * @param batchSize positive
          * @return this builder
@@ -1059,7 +1111,7 @@ public final class ParticleTrainer {
                 throw new IllegalArgumentException(
                         "maxSteps must be positive, maxSteps = " + maxSteps);
             }
-            if (batchSize <= 0) {
+            if (batchSize != null && batchSize <= 0) {
                 throw new IllegalArgumentException(
                         "batchSize must be positive, batchSize = " + batchSize);
             }

@@ -21,6 +21,9 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.dataset.ArrayDataset;
+import ai.djl.training.dataset.BatchSampler;
+import ai.djl.training.dataset.Sampler;
+import ai.djl.training.dataset.SequenceSampler;
 import ai.djl.training.initializer.NormalInitializer;
 import dev.bella.core.Bella;
 import dev.bella.core.BellaConfig;
@@ -65,14 +68,41 @@ public final class TrainingFixtures {
     }
 
     /**
+     * Three Gaussian blobs in 8-D, drawn in Java from a seed, sampled in batches of 32 (the batch
+     * size a trainer without {@code optBatchSize} then trains in).
+     *
+     * @param manager the manager of the arrays
+     * @param size the number of examples
+     * @param seed the seed
+     * @return the dataset, sampled in batches of 32
+     */
+    public static ArrayDataset blobs(NDManager manager, int size, long seed) {
+        return blobs(manager, size, seed, 32);
+    }
+
+    /**
      * Three Gaussian blobs in 8-D, drawn in Java from a seed.
      *
      * @param manager the manager of the arrays
      * @param size the number of examples
      * @param seed the seed
-     * @return the dataset, sampled in batches of 16
+     * @param batchSize the dataset's batch size ({@code setSampling(batchSize, false)})
+     * @return the dataset
      */
-    public static ArrayDataset blobs(NDManager manager, int size, long seed) {
+    public static ArrayDataset blobs(NDManager manager, int size, long seed, int batchSize) {
+        return blobs(manager, size, seed, new BatchSampler(new SequenceSampler(), batchSize));
+    }
+
+    /**
+     * Three Gaussian blobs in 8-D, drawn in Java from a seed.
+     *
+     * @param manager the manager of the arrays
+     * @param size the number of examples
+     * @param seed the seed
+     * @param sampler the dataset's sampler ({@code setSampling(sampler)})
+     * @return the dataset
+     */
+    public static ArrayDataset blobs(NDManager manager, int size, long seed, Sampler sampler) {
         SplittableRandom rng = new SplittableRandom(seed);
         float[] x = new float[size * FEATURES];
         float[] y = new float[size];
@@ -87,7 +117,7 @@ public final class TrainingFixtures {
         return new ArrayDataset.Builder()
                 .setData(manager.create(x, new Shape(size, FEATURES)))
                 .optLabels(manager.create(y, new Shape(size)))
-                .setSampling(16, false)
+                .setSampling(sampler)
                 .build();
     }
 

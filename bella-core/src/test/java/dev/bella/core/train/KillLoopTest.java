@@ -291,7 +291,7 @@ class KillLoopTest {
                     }
                     System.out.println("training " + (resume ? "resumed" : "fresh"));
                     long t0 = System.nanoTime();
-                    b.build().fit(model, TrainingFixtures.blobs(manager, 512, 1), null);
+                    b.build().fit(model, TrainingFixtures.blobs(manager, 512, 1, 16), null);
                     model.saveAdapters(out);
                     System.out.printf("done %.2f%n", (System.nanoTime() - t0) / 1e9);
                 }

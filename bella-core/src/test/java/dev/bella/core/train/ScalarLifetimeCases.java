@@ -181,7 +181,7 @@ public final class ScalarLifetimeCases {
      */
     private static double trainerStep(NDManager manager) throws Exception {
         SequentialBlock base = TrainingFixtures.classifier(manager);
-        ArrayDataset data = TrainingFixtures.blobs(manager, 48, 4);
+        ArrayDataset data = TrainingFixtures.blobs(manager, 48, 4, 16);
         List<float[]> reference = trainerGradients(base, data, false);
         List<float[]> squeezed = trainerGradients(base, data, true);
         return worst(reference, squeezed);

@@ -26,6 +26,7 @@ import dev.bella.core.ParticleBlock;
 import dev.bella.core.train.ParticleTrainer;
 import dev.bella.ensemble.Baselines;
 import dev.bella.ensemble.EnsembleRule;
+import dev.bella.examples.cli.ProgressBar;
 import dev.bella.svgd.LowRankSvgd;
 import dev.bella.svgd.SvgdRule;
 import java.util.LinkedHashMap;
@@ -168,6 +169,13 @@ public final class ClipTrainBench implements Callable<Integer> {
                     };
             try (ParticleBlock model = Bella.wrap(clip, config)) {
                 BenchSupport.StepTimer timer = new BenchSupport.StepTimer();
+                // Progress on stderr: CLIP steps take seconds each.
+                ProgressBar bar =
+                        (spec != null
+                                        ? ProgressBar.Factory.on(spec.commandLine().getErr())
+                                        : ProgressBar.Factory.stderr())
+                                .create("clip-train " + r.get("mode"), 1)
+                                .withMaxSteps(steps);
                 ParticleTrainer.builder()
                         .setUpdateRule(
                                 mode == Mode.BELLA
@@ -179,6 +187,7 @@ public final class ClipTrainBench implements Callable<Integer> {
                         .optParticleChunk(particleChunk)
                         .optLearningRate(1e-4f)
                         .addTrainingListener(() -> timer)
+                        .addTrainingListener(bar::listener)
                         .build()
                         .fit(model, data, null);
                 List<Double> timed = timer.durations.subList(1, timer.durations.size());

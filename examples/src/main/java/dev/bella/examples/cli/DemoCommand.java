@@ -231,11 +231,13 @@ public final class DemoCommand implements Callable<Integer> {
             }
         }
         PrintWriter console = spec.commandLine().getOut();
+        // Training progress (bars with rate and ETA) on stderr, the results on stdout.
+        ProgressBar.Factory bars = ProgressBar.Factory.on(spec.commandLine().getErr());
         long t0 = System.nanoTime();
         JsonObject results =
                 sweep == null
-                        ? StudySeeds.run(s, seeds, console)
-                        : GammaSweep.run(s, sweep, seeds, console);
+                        ? StudySeeds.run(s, seeds, console, bars)
+                        : GammaSweep.run(s, sweep, seeds, console, bars);
         console.printf("total time %.1f s%n", (System.nanoTime() - t0) / 1e9);
         if (json) {
             console.println(results.toString());

@@ -177,7 +177,8 @@ public record LabeledImages(float[][] pixels, int[] labels, int height, int widt
      * Makes a DJL data set: data {@code (N, height * width)} float32, labels {@code (N)} float32.
      *
      * @param manager owns the arrays
-     * @param batchSize the data set's own batch size (trainers may use their own)
+     * @param batchSize the data set's batch size, the one a {@code ParticleTrainer} trains in (its
+     *     {@code optBatchSize}, if set, must be the same)
      * @return the data set
      */
     public ArrayDataset toDataset(NDManager manager, int batchSize) {

@@ -16,6 +16,7 @@ package dev.bella.examples.study;
 import ai.djl.translate.TranslateException;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import dev.bella.examples.cli.ProgressBar;
 import dev.bella.metrics.plot.MetricsPlots;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -111,6 +112,28 @@ public final class GammaSweep {
     public static JsonObject run(
             StudySettings settings, double[] gammas, int seeds, PrintWriter progress)
             throws IOException, TranslateException {
+        return run(settings, gammas, seeds, progress, ProgressBar.Factory.stderr());
+    }
+
+    /**
+     * Runs the sweep, showing each training run's progress with a bar.
+     *
+     * @param settings as {@link #run(StudySettings, double[], int, PrintWriter)}
+     * @param gammas the repulsion weights, at least one
+     * @param seeds seeds per value, at least 1
+     * @param progress where progress lines and the table go
+     * @param bars makes the progress bar of each training run
+     * @return {@code {"gammas": {"<g>": <the study's JSON>}}}
+     * @throws IOException if data cannot be read or results written
+     * @throws TranslateException if a batch cannot be made
+     */
+    public static JsonObject run(
+            StudySettings settings,
+            double[] gammas,
+            int seeds,
+            PrintWriter progress,
+            ProgressBar.Factory bars)
+            throws IOException, TranslateException {
         if (gammas.length == 0) {
             throw new IllegalArgumentException("at least one gamma is needed");
         }
@@ -120,7 +143,7 @@ public final class GammaSweep {
             progress.printf(Locale.ROOT, "%n##### gamma = %s #####%n", key);
             progress.flush();
             StudySettings s = settings.withGamma(g, settings.out().resolve("gamma-" + key));
-            byGamma.add(key, StudySeeds.run(s, seeds, progress));
+            byGamma.add(key, StudySeeds.run(s, seeds, progress, bars));
         }
         JsonObject root = new JsonObject();
         root.add("gammas", byGamma);

@@ -33,6 +33,7 @@ import dev.bella.core.posterior.Prediction;
 import dev.bella.core.train.ParticleTrainer;
 import dev.bella.ensemble.Baselines;
 import dev.bella.ensemble.EnsembleRule;
+import dev.bella.examples.cli.ProgressBar;
 import dev.bella.examples.data.Digits;
 import dev.bella.examples.data.LabeledImages;
 import dev.bella.metrics.MetricsReport;
@@ -77,16 +78,29 @@ public final class Study {
 
     private final StudySettings settings;
     private final PrintWriter progress;
+    private final ProgressBar.Factory bars;
 
     /**
-     * Creates a study.
+     * Creates a study that shows its training progress on standard error.
      *
      * @param settings what to run
      * @param progress where progress lines go
      */
     public Study(StudySettings settings, PrintWriter progress) {
+        this(settings, progress, ProgressBar.Factory.stderr());
+    }
+
+    /**
+     * Creates a study.
+     *
+     * @param settings what to run
+     * @param progress where progress lines (what is trained, the results) go
+     * @param bars makes the progress bar of each training run
+     */
+    public Study(StudySettings settings, PrintWriter progress, ProgressBar.Factory bars) {
         this.settings = settings;
         this.progress = progress;
+        this.bars = bars;
     }
 
     /** The data of one study: splits and OOD images. */
@@ -184,10 +198,8 @@ public final class Study {
                                     configure(b)
                                             .addTrainingListener(
                                                     () ->
-                                                            new ProgressListener(
-                                                                    progress,
-                                                                    name,
-                                                                    settings.epochs())),
+                                                            bars.create(name, settings.epochs())
+                                                                    .listener()),
                             lora);
             Posterior posterior = method.fit().fit(context);
             double seconds = (System.nanoTime() - t0) / 1e9;
@@ -498,9 +510,7 @@ public final class Study {
                     .optLearningRate(0.005f)
                     .optSeed(settings.seed())
                     .addTrainingListener(
-                            () ->
-                                    new ProgressListener(
-                                            progress, "pre-training", settings.pretrainEpochs()))
+                            () -> bars.create("pre-training", settings.pretrainEpochs()).listener())
                     .build()
                     .fit(one, source, null);
             try (MergedParticle trained = one.merge(0)) {
@@ -527,78 +537,6 @@ public final class Study {
                 total += Files.size(f);
             }
             return total;
-        }
-    }
-
-    /**
-     * Shows training progress: on a terminal a bar per epoch, redrawn in place; otherwise one line
-     * per epoch. Each line ends with the epoch's training loss and accuracy.
-     */
-    static final class ProgressListener extends ai.djl.training.listener.TrainingListenerAdapter {
-        private static final int WIDTH = 30;
-        private final PrintWriter out;
-        private final String name;
-        private final int epochs;
-        private final boolean terminal = System.console() != null;
-        private int epoch;
-        private long batches;
-        private double lossSum;
-
-        ProgressListener(PrintWriter out, String name, int epochs) {
-            this.out = out;
-            this.name = name;
-            this.epochs = epochs;
-        }
-
-        @Override
-        public void onTrainingBatch(ai.djl.training.Trainer trainer, BatchData batchData) {
-            batches++;
-            ai.djl.training.dataset.Batch b = batchData.getBatch();
-            if (terminal && b.getProgressTotal() > 0) {
-                long done = Math.min(WIDTH, (b.getProgress() + 1) * WIDTH / b.getProgressTotal());
-                out.printf(
-                        Locale.ROOT,
-                        "\r  %s  epoch %d/%d [%s%s]",
-                        name,
-                        epoch + 1,
-                        epochs,
-                        "=".repeat((int) done),
-                        " ".repeat(WIDTH - (int) done));
-                out.flush();
-            }
-        }
-
-        @Override
-        public void onEpoch(ai.djl.training.Trainer trainer) {
-            epoch++;
-            String stats = "";
-            ai.djl.metric.Metrics m = trainer.getMetrics();
-            if (m != null) {
-                String loss =
-                        ai.djl.training.listener.EvaluatorTrainingListener.metricName(
-                                trainer.getLoss(),
-                                ai.djl.training.listener.EvaluatorTrainingListener.TRAIN_EPOCH);
-                if (m.hasMetric(loss)) {
-                    stats =
-                            String.format(
-                                    Locale.ROOT, " loss %.4f", m.latestMetric(loss).getValue());
-                }
-            }
-            if (terminal) {
-                out.printf(
-                        Locale.ROOT,
-                        "\r  %s  epoch %d/%d [%s]%s%s",
-                        name,
-                        epoch,
-                        epochs,
-                        "=".repeat(WIDTH),
-                        stats,
-                        epoch == epochs ? "\n" : "");
-            } else {
-                out.printf(Locale.ROOT, "  %s  epoch %d/%d%s%n", name, epoch, epochs, stats);
-            }
-            out.flush();
-            batches = 0;
         }
     }
 }

@@ -15,6 +15,7 @@ package dev.bella.examples.study;
 
 import ai.djl.translate.TranslateException;
 import com.google.gson.JsonObject;
+import dev.bella.examples.cli.ProgressBar;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -47,11 +48,29 @@ public final class StudySeeds {
      */
     public static JsonObject run(StudySettings settings, int seeds, PrintWriter progress)
             throws IOException, TranslateException {
+        return run(settings, seeds, progress, ProgressBar.Factory.stderr());
+    }
+
+    /**
+     * Runs the study with {@code seeds} seeds, showing each training run's progress with a bar.
+     *
+     * @param settings the study's settings; its seed is the first of the K
+     * @param seeds K, at least 1
+     * @param progress where progress lines and the tables go
+     * @param bars makes the progress bar of each training run
+     * @return as {@link #run(StudySettings, int, PrintWriter)}
+     * @throws IOException if data cannot be read or results written
+     * @throws TranslateException if a batch cannot be made
+     * @throws IllegalArgumentException if {@code seeds < 1}
+     */
+    public static JsonObject run(
+            StudySettings settings, int seeds, PrintWriter progress, ProgressBar.Factory bars)
+            throws IOException, TranslateException {
         if (seeds < 1) {
             throw new IllegalArgumentException("seeds must be at least 1, seeds = " + seeds);
         }
         if (seeds == 1) {
-            return StudyJson.of(new Study(settings, progress).run());
+            return StudyJson.of(new Study(settings, progress, bars).run());
         }
         List<List<MethodResult>> runs = new ArrayList<>();
         for (int k = 0; k < seeds; k++) {
@@ -61,7 +80,8 @@ public final class StudySeeds {
             runs.add(
                     new Study(
                                     settings.withSeed(seed, settings.out().resolve("seed-" + seed)),
-                                    progress)
+                                    progress,
+                                    bars)
                             .run());
         }
         JsonObject json = StudyJson.ofSeeds(runs);
