@@ -36,7 +36,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * try (UncertaintyPredictor predictor = UncertaintyPredictor.of(posterior, new Shape(64));
  *         CoalescingPredictor coalescer =
  *                 CoalescingPredictor.builder(predictor)
- *                         .optMaxWait(Duration.ofMillis(2))   // default 2 ms
+ *                         .optMaxWait(Duration.ofMillis(1))   // default 0: no waiting
  *                         .optMaxBatch(64)                    // default: predictor.getMaxBatch()
  *                         .build()) {
  *     Prediction p = coalescer.predict(pixels);               // blocks; from any thread
@@ -48,10 +48,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * Builder#optMaxWait maxWait} for more, up to {@link Builder#optMaxBatch maxBatch} inputs, and runs
  * them as one batch with {@link UncertaintyPredictor#predict(float[][])}. A lone request therefore
  * waits at most {@code maxWait} before it runs, never for a full batch; under load, requests that
- * arrive while a batch runs are taken together as the next one without waiting. Each caller gets
- * its own input's prediction. The numbers are those of the predictor on the batch the request ran
- * in: equal to a lone {@code predict(float[])} up to float rounding (GEMM rounding depends on the
- * batch size; tested to 1e-6), not always to the last bit.
+ * arrive while a batch runs are taken together as the next one without waiting. The default wait is
+ * zero: a batch is whatever queued while the previous one ran. That is what pays off when clients
+ * wait for their answer before they send again (see {@code docs/benchmarks.md}: on a 0.25 ms model
+ * a 2 ms wait cut the throughput of one to four such clients five- to ninefold); a wait helps where
+ * independent requests trickle in and one pass costs much more than the wait. Each caller gets its
+ * own input's prediction. The numbers are those of the predictor on the batch the request ran in:
+ * equal to a lone {@code predict(float[])} up to float rounding (GEMM rounding depends on the batch
+ * size; tested to 1e-6), not always to the last bit.
  *
  * <p><b>Failures.</b> An input is validated before it is queued, with {@link
  * UncertaintyPredictor#validate} (the predictor's own checks): a bad input fails only its caller,
@@ -77,8 +81,11 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class CoalescingPredictor implements AutoCloseable {
 
-    /** Default longest wait for more requests after the first of a batch: 2 ms. */
-    public static final Duration DEFAULT_MAX_WAIT = Duration.ofMillis(2);
+    /**
+     * Default longest wait for more requests after the first of a batch: zero, a batch is what
+     * queued while the previous one ran.
+     */
+    public static final Duration DEFAULT_MAX_WAIT = Duration.ZERO;
 
     /** Longest accepted {@code maxWait}: 10 s. */
     public static final Duration MAX_MAX_WAIT = Duration.ofSeconds(10);
@@ -122,8 +129,8 @@ public final class CoalescingPredictor implements AutoCloseable {
     }
 
     /**
-     * A coalescer with the default settings: wait at most {@link #DEFAULT_MAX_WAIT 2 ms}, batches
-     * of at most the predictor's {@code maxBatch}, at most 4 x maxBatch requests accepted.
+     * A coalescer with the default settings: no waiting ({@link #DEFAULT_MAX_WAIT}), batches of at
+     * most the predictor's {@code maxBatch}, at most 4 x maxBatch requests accepted.
      *
      * @param predictor the predictor (not owned)
      * @return the coalescer, its worker started
@@ -437,7 +444,7 @@ public final class CoalescingPredictor implements AutoCloseable {
         /**
          * Sets how long the worker waits for more requests after it took the first of a batch; zero
          * takes only what is already queued. A lone request waits this long before it runs. Default
-         * {@link #DEFAULT_MAX_WAIT 2 ms}.
+         * zero ({@link #DEFAULT_MAX_WAIT}).
          *
          * @param maxWait in {@code [0, 10 s]}
          * @return this builder

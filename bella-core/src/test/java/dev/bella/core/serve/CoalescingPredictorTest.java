@@ -444,7 +444,7 @@ class CoalescingPredictorTest {
             assertThat(coalescer.getPredictor()).isSameAs(predictor);
             assertThat(coalescer.getMaxBatch()).isEqualTo(7);
             assertThat(coalescer.getQueueCapacity()).isEqualTo(28);
-            assertThat(coalescer.getMaxWait()).isEqualTo(Duration.ofMillis(2));
+            assertThat(coalescer.getMaxWait()).isEqualTo(Duration.ZERO);
             CoalescingPredictor.Builder b = CoalescingPredictor.builder(predictor);
             assertThatThrownBy(() -> b.optMaxWait(Duration.ofMillis(-1)))
                     .isInstanceOf(IllegalArgumentException.class)

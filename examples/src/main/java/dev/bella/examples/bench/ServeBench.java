@@ -155,8 +155,8 @@ public final class ServeBench implements Callable<Integer> {
 
     @Option(
             names = "--coalesce-ms",
-            defaultValue = "2",
-            description = "--coalesce: the coalescer's longest wait (${DEFAULT-VALUE})")
+            defaultValue = "0",
+            description = "--coalesce: the coalescer's longest wait in ms (${DEFAULT-VALUE})")
     double coalesceMs;
 
     @Option(

@@ -108,13 +108,18 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Option(
             names = "--coalesce-ms",
-            defaultValue = "2",
+            defaultValue = "0",
             paramLabel = "MS",
             description =
-                    "coalesce single-input requests: wait at most this long for more, then"
-                            + " predict them as one batch; 0 = off, each request alone"
-                            + " (${DEFAULT-VALUE})")
+                    "single-input requests are coalesced into batches: wait at most this long for"
+                            + " more; 0 = no waiting, a batch is what queued while the previous"
+                            + " one ran (${DEFAULT-VALUE})")
     double coalesceMs;
+
+    @Option(
+            names = "--no-coalesce",
+            description = "predict every request on its own, as it comes (no coalescing)")
+    boolean noCoalesce;
 
     @Option(
             names = "--coalesce-batch",
@@ -227,11 +232,12 @@ public final class ServeCommand implements Callable<Integer> {
                 running.server().getUri(),
                 p.getInputSize(),
                 running.server().getUri(),
-                coalesceMs > 0
+                !noCoalesce
                         ? String.format(
                                 Locale.ROOT,
-                                "Single-input requests are coalesced: up to %s ms of waiting,"
-                                        + " batches of up to %d (--coalesce-ms 0 turns it off).",
+                                "Single-input requests are coalesced into batches of up to %2$d,"
+                                        + " waiting up to %1$s ms for more (--no-coalesce turns it"
+                                        + " off).",
                                 java.math.BigDecimal.valueOf(coalesceMs)
                                         .stripTrailingZeros()
                                         .toPlainString(),
@@ -298,8 +304,7 @@ public final class ServeCommand implements Callable<Integer> {
         if (!(coalesceMs >= 0 && coalesceMs <= 10_000) || coalesceBatch <= 0) {
             throw new CommandLine.ParameterException(
                     spec.commandLine(),
-                    "--coalesce-ms must be in [0, 10000] (0 = off) and --coalesce-batch positive,"
-                            + " got "
+                    "--coalesce-ms must be in [0, 10000] and --coalesce-batch positive, got "
                             + coalesceMs
                             + ", "
                             + coalesceBatch);
@@ -343,7 +348,7 @@ public final class ServeCommand implements Callable<Integer> {
             if (threads > 0) {
                 b.optThreads(threads);
             }
-            if (coalesceMs > 0) {
+            if (!noCoalesce) {
                 b.optCoalescing(Duration.ofNanos(Math.round(coalesceMs * 1e6)), coalesceBatch);
             }
             if (token != null) {

@@ -1081,7 +1081,8 @@ public final class UncertaintyServer implements AutoCloseable {
          * to the last bit).
          *
          * @param maxWait how long to wait for company after the first request of a batch, in {@code
-         *     [0, 10 s]}; {@code ./bella serve} uses 2 ms
+         *     [0, 10 s]}; {@code ./bella serve} uses 0 (a batch is what queued while the previous
+         *     one ran)
          * @param maxBatch the most inputs in one batch, positive; typically the predictor's {@link
          *     UncertaintyPredictor#getMaxBatch() maxBatch}
          * @return this builder

@@ -304,19 +304,18 @@ class UncertaintyServerCoalescingTest {
     }
 
     @Test
-    void bellaServeCoalescesByDefaultAndCoalesceMsZeroTurnsItOff() throws Exception {
+    void bellaServeCoalescesByDefaultAndNoCoalesceTurnsItOff() throws Exception {
         ServeCommand on = new ServeCommand();
         new CommandLine(on).parseArgs("--port", "0", "--particles", "2", "--threads", "1");
         try (ServeCommand.Running running = on.start()) {
             assertThat(running.server().isCoalescing()).isTrue();
             JsonObject h = health(running.server());
-            assertThat(h.get("coalesce_ms").getAsDouble()).isEqualTo(2.0);
+            assertThat(h.get("coalesce_ms").getAsDouble()).isEqualTo(0.0);
             assertThat(h.get("coalesce_batch").getAsInt()).isEqualTo(64);
         }
         ServeCommand off = new ServeCommand();
         new CommandLine(off)
-                .parseArgs(
-                        "--port", "0", "--particles", "2", "--threads", "1", "--coalesce-ms", "0");
+                .parseArgs("--port", "0", "--particles", "2", "--threads", "1", "--no-coalesce");
         try (ServeCommand.Running running = off.start()) {
             assertThat(running.server().isCoalescing()).isFalse();
         }
@@ -324,6 +323,6 @@ class UncertaintyServerCoalescingTest {
         new CommandLine(bad).parseArgs("--port", "0", "--coalesce-batch", "0");
         assertThatThrownBy(bad::start)
                 .isInstanceOf(CommandLine.ParameterException.class)
-                .hasMessageContaining("--coalesce-batch positive, got 2.0, 0");
+                .hasMessageContaining("--coalesce-batch positive, got 0.0, 0");
     }
 }
