@@ -417,6 +417,9 @@ public final class UncertaintyServer implements AutoCloseable {
             connectionThreads.shutdownNow();
             Thread.currentThread().interrupt();
         }
+        if (coalescer != null) {
+            coalescer.close(); // idempotent; here for an interrupted wait above
+        }
         reaper.shutdownNow();
         closed = true;
         logger.info(
