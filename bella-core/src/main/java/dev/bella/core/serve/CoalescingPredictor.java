@@ -51,11 +51,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * arrive while a batch runs are taken together as the next one without waiting. The default wait is
  * zero: a batch is whatever queued while the previous one ran. That is what pays off when clients
  * wait for their answer before they send again (see {@code docs/benchmarks.md}: on a 0.25 ms model
- * a 2 ms wait cut the throughput of one to four such clients five- to ninefold); a wait helps where
- * independent requests trickle in and one pass costs much more than the wait. Each caller gets its
- * own input's prediction. The numbers are those of the predictor on the batch the request ran in:
- * equal to a lone {@code predict(float[])} up to float rounding (GEMM rounding depends on the batch
- * size; tested to 1e-6), not always to the last bit.
+ * a 2 ms wait cut the throughput of one to four such clients four- to eightfold); a wait helps
+ * where independent requests trickle in and one pass costs much more than the wait. Each caller
+ * gets its own input's prediction. The numbers are those of the predictor on the batch the request
+ * ran in: equal to a lone {@code predict(float[])} up to float rounding (GEMM rounding depends on
+ * the batch size; tested to 1e-6), not always to the last bit.
  *
  * <p><b>Failures.</b> An input is validated before it is queued, with {@link
  * UncertaintyPredictor#validate} (the predictor's own checks): a bad input fails only its caller,
