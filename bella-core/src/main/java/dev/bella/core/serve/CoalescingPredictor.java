@@ -373,7 +373,8 @@ public final class CoalescingPredictor implements AutoCloseable {
                 batch.clear();
             }
         } catch (InterruptedException e) {
-            // nobody but close() should interrupt the worker; stop as if closed
+            // nobody should interrupt the worker; if someone does, it stops, and so must submit
+            closed = true;
         }
         // closing: what was gathered but did not run fails like the rest of the queue
         for (Request r : batch) {
@@ -404,6 +405,13 @@ public final class CoalescingPredictor implements AutoCloseable {
         List<Prediction> out;
         try {
             out = predictor.predict(inputs);
+            if (out.size() != inputs.length) {
+                throw new IllegalStateException(
+                        "the predictor returned "
+                                + out.size()
+                                + " predictions for a batch of "
+                                + inputs.length);
+            }
         } catch (RuntimeException | Error e) {
             for (Request r : batch) {
                 fail(r, e);
