@@ -144,7 +144,7 @@ public final class UncertaintyPredictor implements AutoCloseable {
      */
     public Prediction predict(float[] input) {
         checkOpen();
-        check(input, "input");
+        validate(input, "input");
         return run(new float[][] {input}, 0, 1).get(0);
     }
 
@@ -221,7 +221,7 @@ public final class UncertaintyPredictor implements AutoCloseable {
             throw new IllegalArgumentException("batch is empty: pass at least one input");
         }
         for (int k = 0; k < batch.length; k++) {
-            check(batch[k], "batch[" + k + "]");
+            validate(batch[k], "batch[" + k + "]");
         }
         List<Prediction> out = new ArrayList<>(batch.length);
         for (int from = 0; from < batch.length; from += maxBatch) {
@@ -304,7 +304,18 @@ public final class UncertaintyPredictor implements AutoCloseable {
         }
     }
 
-    private void check(float[] input, String name) {
+    /**
+     * Checks one input the way {@link #predict} does, without predicting: for callers that queue
+     * inputs (such as {@link CoalescingPredictor}) and must reject a bad one before it joins a
+     * batch. Thread-safe; works on a closed predictor too.
+     *
+     * @param input the input to check
+     * @param name what to call it in the message, e.g. {@code "input"} or {@code "inputs[3]"}
+     * @throws IllegalArgumentException if the input is null, has the wrong length, or holds a value
+     *     that is NaN, infinite or outside the accepted range (the message names {@code name[j]}
+     *     and the value)
+     */
+    public void validate(float[] input, String name) {
         if (input == null) {
             throw new IllegalArgumentException(name + " is null");
         }

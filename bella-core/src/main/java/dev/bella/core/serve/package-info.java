@@ -16,6 +16,8 @@
  * that turns a {@link dev.bella.core.ParticleBlock} whose output is logits into per-input {@link
  * dev.bella.core.posterior.Prediction}s (posterior predictive, predictive entropy, its aleatoric
  * part and the mutual information), with input validation and per-call native memory scopes, for
- * use behind a web service or a queue consumer.
+ * use behind a web service or a queue consumer; and {@link
+ * dev.bella.core.serve.CoalescingPredictor}, which gathers concurrent single-input requests into
+ * one batched pass of the particles (bounded wait, bounded batch, bounded queue).
  */
 package dev.bella.core.serve;

@@ -27,10 +27,12 @@ import dev.bella.core.BellaConfig;
 import dev.bella.core.posterior.ParticlePosterior;
 import dev.bella.core.posterior.Posterior;
 import dev.bella.core.posterior.Provenance;
+import dev.bella.core.serve.CoalescingPredictor;
 import dev.bella.core.serve.UncertaintyPredictor;
 import dev.bella.examples.study.StudyModels;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -55,13 +57,20 @@ import picocli.CommandLine.Option;
  * timing does not depend on trained values). With {@code --model study DIR}, a study's MLP: its
  * SVGD Bella particles and its distilled student ({@code ./bella demo --methods svgd,distilled}),
  * on inputs drawn uniformly from [0, 1]. No HTTP: the JSON layer is the same for both.
+ *
+ * <p>With {@code --coalesce}, instead: the teacher's throughput and latency under {@code K}
+ * concurrent single-input clients ({@code --clients 1,4,16,32}), through the plain predictor and
+ * through a {@link CoalescingPredictor} on it, side by side in alternating rounds ({@link
+ * CoalesceBench}).
  */
 @Command(
         name = "serve",
         mixinStandardHelpOptions = true,
         description =
                 "Per-request latency of an n-particle predictor versus a Dirichlet student, at"
-                        + " batch 1 and 32 (see docs/distillation.md).")
+                        + " batch 1 and 32 (see docs/distillation.md); with --coalesce, the"
+                        + " throughput of K concurrent clients with and without request"
+                        + " coalescing (see docs/serving.md).")
 public final class ServeBench implements Callable<Integer> {
 
     /** Classes of the random head on the ViT-B/32 MLP stack. */
@@ -118,6 +127,44 @@ public final class ServeBench implements Callable<Integer> {
     @Option(names = "--json", description = "print the batch-1 result as one JSON object, last")
     boolean json;
 
+    @Option(
+            names = "--coalesce",
+            description =
+                    "instead: K concurrent single-input clients through the teacher's plain"
+                            + " predictor and through a CoalescingPredictor, side by side")
+    boolean coalesce;
+
+    @Option(
+            names = "--clients",
+            split = ",",
+            defaultValue = "1,4,16,32",
+            description = "--coalesce: the client counts K (${DEFAULT-VALUE})")
+    List<Integer> clients;
+
+    @Option(
+            names = "--seconds",
+            defaultValue = "2",
+            description = "--coalesce: seconds per side per round (${DEFAULT-VALUE})")
+    double seconds;
+
+    @Option(
+            names = "--rounds",
+            defaultValue = "3",
+            description = "--coalesce: rounds per K, each runs both sides (${DEFAULT-VALUE})")
+    int rounds;
+
+    @Option(
+            names = "--coalesce-ms",
+            defaultValue = "0",
+            description = "--coalesce: the coalescer's longest wait in ms (${DEFAULT-VALUE})")
+    double coalesceMs;
+
+    @Option(
+            names = "--coalesce-batch",
+            defaultValue = "64",
+            description = "--coalesce: the coalescer's largest batch (${DEFAULT-VALUE})")
+    int coalesceBatch;
+
     @Override
     public Integer call() throws Exception {
         if (particles <= 0
@@ -149,6 +196,9 @@ public final class ServeBench implements Callable<Integer> {
                     spec.commandLine(),
                     "--model must be vit-mlp or study DIR, got " + String.join(" ", model));
         }
+        if (coalesce) {
+            return coalesce(study ? Path.of(model.get(1)) : null);
+        }
         List<Map<String, Object>> results = run(study ? Path.of(model.get(1)) : null);
         PrintWriter out = spec.commandLine().getOut();
         Map<String, Object> large = results.get(1);
@@ -160,6 +210,80 @@ public final class ServeBench implements Callable<Integer> {
                 (Double) large.get("student_ms"));
         out.flush();
         BenchSupport.print(spec, results.get(0), json);
+        return 0;
+    }
+
+    private Integer coalesce(Path studyDir) throws Exception {
+        if (clients.isEmpty()
+                || clients.stream().anyMatch(k -> k == null || k <= 0)
+                || !(seconds > 0 && seconds <= 3600)
+                || rounds <= 0
+                || !(coalesceMs >= 0 && coalesceMs <= 10_000)
+                || coalesceBatch <= 0) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    String.format(
+                            Locale.ROOT,
+                            "--clients must be positive counts, --seconds in (0, 3600], --rounds"
+                                    + " and --coalesce-batch positive and --coalesce-ms in [0,"
+                                    + " 10000], got %s, %s, %d, %d, %s",
+                            clients,
+                            seconds,
+                            rounds,
+                            coalesceBatch,
+                            coalesceMs));
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        Map<String, Object> result = new LinkedHashMap<>();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Shape input;
+            Posterior teacher;
+            if (studyDir == null) {
+                teacher = ParticlePosterior.of(Bella.wrap(vitWithHead(manager), config(particles)));
+                input = new Shape(tokens, BenchSupport.WIDTH);
+                result.put("model", "vit-mlp");
+            } else {
+                input = StudyModels.inputShape(StudyModels.readShape(studyDir));
+                teacher = StudyModels.load(studyDir, "svgd", manager);
+                result.put("model", "study " + studyDir + " (svgd)");
+            }
+            int maxClients = clients.stream().mapToInt(Integer::intValue).max().getAsInt();
+            try (Posterior t = teacher;
+                    UncertaintyPredictor predictor =
+                            UncertaintyPredictor.builder(t, input).optManager(manager).build();
+                    CoalescingPredictor coalescer =
+                            CoalescingPredictor.builder(predictor)
+                                    .optMaxWait(Duration.ofNanos(Math.round(coalesceMs * 1e6)))
+                                    .optMaxBatch(coalesceBatch)
+                                    .optQueueCapacity(Math.max(4 * coalesceBatch, maxClients))
+                                    .build()) {
+                result.put("particles", predictor.getParticleCount());
+                result.put("input_shape", input.toString());
+                result.put("coalesce_ms", coalesceMs);
+                result.put("coalesce_batch", coalesceBatch);
+                result.put("seconds", seconds);
+                result.put("rounds", rounds);
+                result.put("machine", BenchSupport.machine());
+                result.put("load_average_before", BenchSupport.loadAverage());
+                out.printf(
+                        Locale.ROOT,
+                        "%s, %d particles: %s s per side per round, %d rounds, coalescing up to"
+                                + " %s ms / %d inputs%n",
+                        result.get("model"),
+                        predictor.getParticleCount(),
+                        seconds,
+                        rounds,
+                        coalesceMs,
+                        coalesceBatch);
+                out.flush();
+                result.put(
+                        "results",
+                        new CoalesceBench(predictor, coalescer, seconds, rounds, warmup)
+                                .run(clients, out));
+                result.put("load_average_after", BenchSupport.loadAverage());
+            }
+        }
+        BenchSupport.print(spec, result, json);
         return 0;
     }
 

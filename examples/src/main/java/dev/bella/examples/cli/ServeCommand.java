@@ -39,6 +39,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -104,6 +105,27 @@ public final class ServeCommand implements Callable<Integer> {
                     "requests that may wait for a worker; more get 503 with Retry-After"
                             + " (${DEFAULT-VALUE})")
     int queue;
+
+    @Option(
+            names = "--coalesce-ms",
+            defaultValue = "0",
+            paramLabel = "MS",
+            description =
+                    "single-input requests are coalesced into batches: wait at most this long for"
+                            + " more; 0 = no waiting, a batch is what queued while the previous"
+                            + " one ran (${DEFAULT-VALUE})")
+    double coalesceMs;
+
+    @Option(
+            names = "--no-coalesce",
+            description = "predict every request on its own, as it comes (no coalescing)")
+    boolean noCoalesce;
+
+    @Option(
+            names = "--coalesce-batch",
+            defaultValue = "64",
+            description = "most inputs in one coalesced batch (${DEFAULT-VALUE})")
+    int coalesceBatch;
 
     @Option(
             names = "--max-connections",
@@ -199,6 +221,7 @@ public final class ServeCommand implements Callable<Integer> {
                 "Serving %s: %d samples, %d inputs, %d classes, on %s%n"
                         + "  POST %s/predict  {\"inputs\": [[%d numbers], ...]}%n"
                         + "  GET  %s/health%n"
+                        + "  %s%n"
                         + "Port %d. %s Stop with Ctrl-C (requests in flight are answered first).%n",
                 modelDescription(
                         study, study == null ? method : StudyModels.adapterFolder(study, method)),
@@ -209,6 +232,17 @@ public final class ServeCommand implements Callable<Integer> {
                 running.server().getUri(),
                 p.getInputSize(),
                 running.server().getUri(),
+                !noCoalesce
+                        ? String.format(
+                                Locale.ROOT,
+                                "Single-input requests are coalesced into batches of up to %2$d,"
+                                        + " waiting up to %1$s ms for more (--no-coalesce turns it"
+                                        + " off).",
+                                java.math.BigDecimal.valueOf(coalesceMs)
+                                        .stripTrailingZeros()
+                                        .toPlainString(),
+                                coalesceBatch)
+                        : "No coalescing: every request is predicted on its own.",
                 running.server().getPort(),
                 tokenFile == null
                         ? "No authentication."
@@ -267,6 +301,14 @@ public final class ServeCommand implements Callable<Integer> {
                             + ", "
                             + readTimeout);
         }
+        if (!(coalesceMs >= 0 && coalesceMs <= 10_000) || coalesceBatch <= 0) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--coalesce-ms must be in [0, 10000] and --coalesce-batch positive, got "
+                            + coalesceMs
+                            + ", "
+                            + coalesceBatch);
+        }
         InetAddress address = InetAddress.getByName(host);
         String token = tokenFile == null ? null : readToken(tokenFile);
         if (!address.isLoopbackAddress() && token == null && !insecure) {
@@ -305,6 +347,9 @@ public final class ServeCommand implements Callable<Integer> {
                             .optReadTimeout(Duration.ofNanos((long) (readTimeout * 1e9)));
             if (threads > 0) {
                 b.optThreads(threads);
+            }
+            if (!noCoalesce) {
+                b.optCoalescing(Duration.ofNanos(Math.round(coalesceMs * 1e6)), coalesceBatch);
             }
             if (token != null) {
                 b.optBearerToken(token);

@@ -15,6 +15,7 @@ package dev.bella.examples.serve;
 
 import com.google.gson.stream.JsonWriter;
 import dev.bella.core.posterior.Prediction;
+import dev.bella.core.serve.CoalescingPredictor;
 import dev.bella.core.serve.UncertaintyPredictor;
 import dev.bella.examples.serve.HttpConnection.Request;
 import dev.bella.examples.serve.HttpConnection.Response;
@@ -36,6 +37,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -48,6 +50,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,6 +83,15 @@ import org.slf4j.LoggerFactory;
  * thread, and only until the read timeout, so {@code /health} (answered on the connection thread)
  * and other clients are not delayed by it.
  *
+ * <p>Coalescing ({@link Builder#optCoalescing}, off by default): a request with one input is then
+ * parsed and validated by a worker and handed to a {@link CoalescingPredictor}, which runs the
+ * single inputs of concurrent requests as one batch (waiting at most {@code maxWait} for company);
+ * the worker is free again at once and the connection thread waits for the answer. At most {@code
+ * threads + queueCapacity} such requests are accepted and not yet answered; beyond, 503 as for a
+ * full queue. Requests with several inputs are predicted by the worker as before. The answers are
+ * those of the batch the input ran in: equal to a lone prediction up to float rounding (1e-6), not
+ * always to the last bit.
+ *
  * <p>The server binds to the loopback address unless told otherwise; a non-loopback address needs a
  * bearer token ({@link Builder#optBearerToken}) or an explicit {@link Builder#optInsecure()}.
  * {@link #close()} drains: it stops accepting, answers every request already received (with {@code
@@ -111,6 +123,7 @@ public final class UncertaintyServer implements AutoCloseable {
     private static final long WARN_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final UncertaintyPredictor predictor;
+    private final CoalescingPredictor coalescer;
     private final ServerSocket listener;
     private final ThreadPoolExecutor workers;
     private final ThreadPoolExecutor connectionThreads;
@@ -183,6 +196,11 @@ public final class UncertaintyServer implements AutoCloseable {
         }
         this.acceptor = new Thread(this::acceptLoop, "bella-serve-acceptor");
         acceptor.setDaemon(true);
+        // at most as many requests in prediction as the worker pool admits without coalescing
+        this.coalescer =
+                b.coalescing == null
+                        ? null
+                        : b.coalescing.optQueueCapacity(threads + queueCapacity).build();
     }
 
     private static ThreadFactory daemons(String prefix) {
@@ -213,13 +231,19 @@ public final class UncertaintyServer implements AutoCloseable {
         acceptor.start();
         logger.info(
                 "serving {} particles, input shape {}, {} classes on {} ({} worker threads, queue"
-                        + " {}, at most {} connections, read timeout {} ms, {})",
+                        + " {}, {}, at most {} connections, read timeout {} ms, {})",
                 predictor.getParticleCount(),
                 predictor.getInputShape(),
                 predictor.getClassCount(),
                 getUri(),
                 threads,
                 queueCapacity,
+                coalescer == null
+                        ? "no coalescing"
+                        : "single inputs coalesced for up to "
+                                + coalesceMillis()
+                                + " ms into batches of up to "
+                                + coalescer.getMaxBatch(),
                 maxConnections,
                 TimeUnit.NANOSECONDS.toMillis(readTimeoutNanos),
                 tokenHash == null ? "no authentication" : "bearer token required");
@@ -297,6 +321,20 @@ public final class UncertaintyServer implements AutoCloseable {
     }
 
     /**
+     * Returns whether single-input requests are coalesced into batches ({@link
+     * Builder#optCoalescing}).
+     *
+     * @return whether coalescing is on
+     */
+    public boolean isCoalescing() {
+        return coalescer != null;
+    }
+
+    private double coalesceMillis() {
+        return coalescer.getMaxWait().toNanos() / 1e6;
+    }
+
+    /**
      * Returns whether {@link #close()} has finished: the socket is closed and every thread has
      * ended.
      *
@@ -304,6 +342,7 @@ public final class UncertaintyServer implements AutoCloseable {
      */
     public boolean isTerminated() {
         return closed
+                && (coalescer == null || coalescer.isClosed())
                 && !acceptor.isAlive()
                 && workers.isTerminated()
                 && connectionThreads.isTerminated();
@@ -366,6 +405,10 @@ public final class UncertaintyServer implements AutoCloseable {
             if (!workers.awaitTermination(2, TimeUnit.SECONDS)) {
                 workers.shutdownNow();
             }
+            if (coalescer != null) {
+                // lets a batch in progress finish; requests still queued are answered 503
+                coalescer.close();
+            }
             if (!connectionThreads.awaitTermination(2, TimeUnit.SECONDS)) {
                 connectionThreads.shutdownNow();
             }
@@ -373,6 +416,9 @@ public final class UncertaintyServer implements AutoCloseable {
             workers.shutdownNow();
             connectionThreads.shutdownNow();
             Thread.currentThread().interrupt();
+        }
+        if (coalescer != null) {
+            coalescer.close(); // idempotent; here for an interrupted wait above
         }
         reaper.shutdownNow();
         closed = true;
@@ -631,13 +677,12 @@ public final class UncertaintyServer implements AutoCloseable {
         if (request.path().equals("/health")) {
             return new Response(200, healthJson(authenticated(request)));
         }
-        Future<Response> result;
+        Future<Supplier<Response>> result;
         try {
-            result = workers.submit(() -> predict(body));
+            result = workers.submit(() -> dispatch(body));
         } catch (RejectedExecutionException e) {
             if (workers.isShutdown()) {
-                return new Response(
-                        503, errorJson("the service is shutting down"), "Retry-After", "1");
+                return shuttingDown();
             }
             long n = busy.incrementAndGet();
             warnEvery(
@@ -659,7 +704,8 @@ public final class UncertaintyServer implements AutoCloseable {
                     "1");
         }
         try {
-            return result.get();
+            // a coalesced request's answer is awaited here, on the connection thread
+            return result.get().get();
         } catch (ExecutionException e) {
             logger.warn("POST /predict failed", e.getCause());
             return new Response(
@@ -671,10 +717,92 @@ public final class UncertaintyServer implements AutoCloseable {
         }
     }
 
-    private Response predict(byte[] body) {
+    private static Response shuttingDown() {
+        return new Response(503, errorJson("the service is shutting down"), "Retry-After", "1");
+    }
+
+    /**
+     * On a worker: parses the body, then predicts it (the answer is ready), or hands a single input
+     * to the coalescer (the answer is awaited by whoever calls the supplier).
+     */
+    private Supplier<Response> dispatch(byte[] body) {
+        PredictRequest request;
         try {
-            PredictRequest request =
-                    PredictRequest.parse(body, predictor.getInputSize(), maxInputs);
+            request = PredictRequest.parse(body, predictor.getInputSize(), maxInputs);
+            if (coalescer != null && request.inputs().length == 1) {
+                return coalesce(request);
+            }
+        } catch (RequestException e) {
+            Response r = refuse(e.status(), e.getMessage());
+            return () -> r;
+        } catch (RuntimeException e) {
+            logger.warn("POST /predict failed", e);
+            Response r =
+                    new Response(500, errorJson("internal error: " + e.getClass().getSimpleName()));
+            return () -> r;
+        }
+        Response r = predict(request);
+        return () -> r;
+    }
+
+    private Supplier<Response> coalesce(PredictRequest request) {
+        float[] input = request.inputs()[0];
+        CompletableFuture<Prediction> future;
+        try {
+            // named as the client named it; the coalescer checks it again, by the same rules
+            predictor.validate(input, request.single() ? "input" : "inputs[0]");
+            future = coalescer.submit(input);
+        } catch (IllegalArgumentException e) {
+            throw new RequestException(400, e.getMessage());
+        } catch (RejectedExecutionException e) {
+            long n = busy.incrementAndGet();
+            warnEvery(
+                    lastBusyWarning,
+                    "refused a request with 503: {} requests are waiting for or in a coalesced"
+                            + " batch; {} refused so far",
+                    coalescer.getQueueCapacity(),
+                    n);
+            Response r =
+                    new Response(
+                            503,
+                            errorJson(
+                                    "the service is busy: "
+                                            + coalescer.getQueueCapacity()
+                                            + " requests are waiting for or in a batch; retry"
+                                            + " later"),
+                            "Retry-After",
+                            "1");
+            return () -> r;
+        } catch (IllegalStateException e) {
+            Response r = shuttingDown();
+            return () -> r;
+        }
+        return () -> awaitCoalesced(future);
+    }
+
+    private Response awaitCoalesced(CompletableFuture<Prediction> future) {
+        try {
+            Prediction p = future.get();
+            Response r = new Response(200, predictionsJson(List.of(p)));
+            served.incrementAndGet();
+            return r;
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (coalescer.isClosed() && cause instanceof IllegalStateException) {
+                return shuttingDown();
+            }
+            logger.warn("POST /predict failed", cause);
+            return new Response(
+                    500, errorJson("internal error: " + cause.getClass().getSimpleName()));
+        } catch (InterruptedException e) {
+            future.cancel(false);
+            Thread.currentThread().interrupt();
+            return shuttingDown();
+        }
+    }
+
+    private Response predict(PredictRequest request) {
+        try {
             List<Prediction> predictions;
             try {
                 predictions =
@@ -764,6 +892,10 @@ public final class UncertaintyServer implements AutoCloseable {
                 w.name("max_body_bytes").value(maxBodyBytes);
                 w.name("threads").value(threads);
                 w.name("queue_capacity").value(queueCapacity);
+                if (coalescer != null) {
+                    w.name("coalesce_ms").value(coalesceMillis());
+                    w.name("coalesce_batch").value(coalescer.getMaxBatch());
+                }
                 w.name("max_connections").value(maxConnections);
                 w.name("read_timeout_ms").value(TimeUnit.NANOSECONDS.toMillis(readTimeoutNanos));
                 w.name("authentication").value(tokenHash == null ? "none" : "bearer");
@@ -778,6 +910,11 @@ public final class UncertaintyServer implements AutoCloseable {
                 w.name("refused_connections").value(refusedConnections.get());
                 w.name("open_connections").value(connections.size());
                 w.name("queued").value(workers.getQueue().size());
+                if (coalescer != null) {
+                    w.name("coalesce_pending").value(coalescer.getPendingCount());
+                    w.name("batches").value(coalescer.getBatchCount());
+                    w.name("batched_inputs").value(coalescer.getBatchedCount());
+                }
                 w.endObject();
             }
             w.endObject();
@@ -824,6 +961,7 @@ public final class UncertaintyServer implements AutoCloseable {
         private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
         private String token;
         private boolean insecure;
+        private CoalescingPredictor.Builder coalescing;
 
         private Builder(UncertaintyPredictor predictor) {
             if (predictor == null) {
@@ -934,6 +1072,29 @@ public final class UncertaintyServer implements AutoCloseable {
          */
         public Builder optBearerToken(String token) {
             this.token = checkToken(token);
+            return this;
+        }
+
+        /**
+         * Coalesces requests with a single input: the worker that parsed one hands it to a {@link
+         * CoalescingPredictor}, which waits at most {@code maxWait} for more and runs up to {@code
+         * maxBatch} of them as one batch. At most {@code threads + queueCapacity} such requests are
+         * accepted and not yet answered; beyond, 503 with {@code Retry-After}. Default: off (every
+         * request is predicted on its own, and answers equal {@link UncertaintyPredictor#predict}
+         * to the last bit).
+         *
+         * @param maxWait how long to wait for company after the first request of a batch, in {@code
+         *     [0, 10 s]}; {@code ./bella serve} uses 0 (a batch is what queued while the previous
+         *     one ran)
+         * @param maxBatch the most inputs in one batch, positive; typically the predictor's {@link
+         *     UncertaintyPredictor#getMaxBatch() maxBatch}
+         * @return this builder
+         */
+        public Builder optCoalescing(Duration maxWait, int maxBatch) {
+            this.coalescing =
+                    CoalescingPredictor.builder(predictor)
+                            .optMaxWait(maxWait)
+                            .optMaxBatch(maxBatch);
             return this;
         }
 
