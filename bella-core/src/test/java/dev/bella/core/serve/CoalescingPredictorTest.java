@@ -497,6 +497,11 @@ class CoalescingPredictorTest {
             this.delegate = delegate;
         }
 
+        @Override
+        public ai.djl.Device getDevice() {
+            return delegate.getDevice();
+        }
+
         List<Integer> sizes() {
             synchronized (sizes) {
                 return new ArrayList<>(sizes);

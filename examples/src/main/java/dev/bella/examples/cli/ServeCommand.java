@@ -13,6 +13,7 @@
  */
 package dev.bella.examples.cli;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -212,13 +213,49 @@ public final class ServeCommand implements Callable<Integer> {
                             + " starts one (distilled, svgd, ...) (${DEFAULT-VALUE})")
     String method;
 
+    @Option(
+            names = "--device",
+            paramLabel = "NAME",
+            description =
+                    "where the model lives and runs: a DJL device name, cpu, gpu, gpu1 (default:"
+                            + " the engine's default device, the first GPU if one is visible)")
+    String device;
+
+    /** The device named by --device, checked against the engine's. */
+    Device device() {
+        ai.djl.engine.Engine engine = ai.djl.engine.Engine.getInstance();
+        if (device == null) {
+            return engine.defaultDevice();
+        }
+        Device d;
+        try {
+            d = Device.fromName(device.strip());
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--device " + device + " is not a DJL device name such as cpu, gpu or gpu1");
+        }
+        if (!(d.isGpu()
+                ? d.getDeviceId() < engine.getGpuCount()
+                : Device.Type.CPU.equals(d.getDeviceType()))) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--device "
+                            + device
+                            + " is not available: the engine has "
+                            + java.util.Arrays.toString(engine.getDevices())
+                            + " (./bella doctor says what a GPU needs)");
+        }
+        return d;
+    }
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         Running running = start();
         PrintWriter out = spec.commandLine().getOut();
         UncertaintyPredictor p = running.predictor();
         out.printf(
-                "Serving %s: %d samples, %d inputs, %d classes, on %s%n"
+                "Serving %s: %d samples, %d inputs, %d classes, device %s, on %s%n"
                         + "  POST %s/predict  {\"inputs\": [[%d numbers], ...]}%n"
                         + "  GET  %s/health%n"
                         + "  %s%n"
@@ -228,6 +265,7 @@ public final class ServeCommand implements Callable<Integer> {
                 p.getParticleCount(),
                 p.getInputSize(),
                 p.getClassCount(),
+                p.getModel().getDevice(),
                 running.server().getUri(),
                 running.server().getUri(),
                 p.getInputSize(),
@@ -320,7 +358,7 @@ public final class ServeCommand implements Callable<Integer> {
                             + " Pass --token-file PATH to require a bearer token, or --insecure to"
                             + " serve without authentication");
         }
-        NDManager manager = NDManager.newBaseManager();
+        NDManager manager = NDManager.newBaseManager(device());
         Posterior model = null;
         UncertaintyPredictor predictor = null;
         try {

@@ -325,4 +325,44 @@ class UncertaintyServerCoalescingTest {
                 .isInstanceOf(CommandLine.ParameterException.class)
                 .hasMessageContaining("--coalesce-batch positive, got 0.0, 0");
     }
+
+    /**
+     * --device puts the model there (the suite's device, -Dbella.test.device); a missing one is
+     * named.
+     */
+    @Test
+    void bellaServeRunsOnTheDeviceItIsGiven() throws Exception {
+        String name = System.getProperty("bella.test.device", "");
+        ai.djl.Device want =
+                name.isBlank()
+                        ? ai.djl.engine.Engine.getInstance().defaultDevice()
+                        : ai.djl.Device.fromName(name);
+        ServeCommand on = new ServeCommand();
+        new CommandLine(on)
+                .parseArgs(
+                        "--port",
+                        "0",
+                        "--particles",
+                        "2",
+                        "--threads",
+                        "1",
+                        "--device",
+                        name.isBlank()
+                                ? want.getDeviceType() + (want.isGpu() ? want.getDeviceId() : "")
+                                : name);
+        try (ServeCommand.Running running = on.start()) {
+            assertThat(running.predictor().getModel().getDevice()).isEqualTo(want);
+        }
+        int gpus = ai.djl.engine.Engine.getInstance().getGpuCount();
+        ServeCommand absent = new ServeCommand();
+        new CommandLine(absent).parseArgs("--port", "0", "--device", "gpu" + (gpus + 2));
+        assertThatThrownBy(absent::start)
+                .isInstanceOf(CommandLine.ParameterException.class)
+                .hasMessageContaining("--device gpu" + (gpus + 2) + " is not available");
+        ServeCommand garbled = new ServeCommand();
+        new CommandLine(garbled).parseArgs("--port", "0", "--device", "gpu:x");
+        assertThatThrownBy(garbled::start)
+                .isInstanceOf(CommandLine.ParameterException.class)
+                .hasMessageContaining("is not a DJL device name");
+    }
 }
