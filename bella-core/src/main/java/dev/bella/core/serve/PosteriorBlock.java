@@ -35,8 +35,8 @@ import java.util.List;
  * parameters; closing it closes the posterior.
  *
  * <p>DJL's {@code Model.save} cannot write a posterior (the frozen base, the adapters and the
- * manifest are several files): {@link #saveParameters} says to call {@link ModelDirectory#save}
- * instead, which writes a directory that {@code Criteria} loads back.
+ * manifest are several files): {@link #saveParameters} says to call {@link
+ * ModelDirectory.Builder#save} instead, which writes a directory that {@code Criteria} loads back.
  */
 public final class PosteriorBlock extends AbstractBlock implements AutoCloseable {
 
