@@ -44,18 +44,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * }
  * }</pre>
  *
- * <p><b>Batching.</b> One worker thread takes the oldest queued request, then waits at most {@link
- * Builder#optMaxWait maxWait} for more, up to {@link Builder#optMaxBatch maxBatch} inputs, and runs
- * them as one batch with {@link UncertaintyPredictor#predict(float[][])}. A lone request therefore
- * waits at most {@code maxWait} before it runs, never for a full batch; under load, requests that
- * arrive while a batch runs are taken together as the next one without waiting. The default wait is
- * zero: a batch is whatever queued while the previous one ran. That is what pays off when clients
- * wait for their answer before they send again (see {@code docs/benchmarks.md}: on a 0.25 ms model
- * a 2 ms wait cut the throughput of one to four such clients four- to eightfold); a wait helps
- * where independent requests trickle in and one pass costs much more than the wait. Each caller
- * gets its own input's prediction. The numbers are those of the predictor on the batch the request
- * ran in: equal to a lone {@code predict(float[])} up to float rounding (GEMM rounding depends on
- * the batch size; tested to 1e-6), not always to the last bit.
+ * <p><b>Batching.</b> A worker thread ({@link Builder#optWorkers one by default}) takes the oldest
+ * queued request, then waits at most {@link Builder#optMaxWait maxWait} for more, up to {@link
+ * Builder#optMaxBatch maxBatch} inputs, and runs them as one batch with {@link
+ * UncertaintyPredictor#predict(float[][])}. A lone request therefore waits at most {@code maxWait}
+ * before it runs, never for a full batch; under load, requests that arrive while a batch runs are
+ * taken together as the next one without waiting. The default wait is zero: a batch is whatever
+ * queued while the previous one ran. That is what pays off when clients wait for their answer
+ * before they send again (see {@code docs/benchmarks.md}: on a 0.25 ms model a 2 ms wait cut the
+ * throughput of one to four such clients four- to eightfold); a wait helps where independent
+ * requests trickle in and one pass costs much more than the wait. Each caller gets its own input's
+ * prediction. The numbers are those of the predictor on the batch the request ran in: equal to a
+ * lone {@code predict(float[])} up to float rounding (GEMM rounding depends on the batch size;
+ * tested to 1e-6), not always to the last bit.
  *
  * <p><b>Failures.</b> An input is validated before it is queued, with {@link
  * UncertaintyPredictor#validate} (the predictor's own checks): a bad input fails only its caller,
@@ -67,9 +68,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * bound.
  *
  * <p><b>Thread safety.</b> Any number of threads may call {@link #predict} and {@link #submit} at
- * once, and {@link #close} at any time. Only the worker thread calls the predictor. Futures are
- * completed on the worker thread: do not run long work in their dependent stages ({@code thenApply}
- * ...) without an executor, or it delays the next batch.
+ * once, and {@link #close} at any time. Only the worker threads call the predictor (which is
+ * thread-safe). Futures are completed on the worker thread: do not run long work in their dependent
+ * stages ({@code thenApply} ...) without an executor, or it delays the next batch.
  *
  * <p><b>Memory.</b> The queue holds references to the callers' inputs (not copies: do not change an
  * input before its future completes), at most {@code queueCapacity} of them. A batch is copied into
@@ -92,7 +93,13 @@ public final class CoalescingPredictor implements AutoCloseable {
 
     private static final AtomicInteger IDS = new AtomicInteger();
 
-    /** Queued by {@link #close} to wake the worker; never run. */
+    /**
+     * Default number of worker threads: {@value}, the best of 1 to 4 on the 2-core machine of
+     * {@code docs/benchmarks.md} at every client count but two.
+     */
+    public static final int DEFAULT_WORKERS = 2;
+
+    /** Queued by {@link #close} to wake the workers; never run. */
     private static final Request WAKE_UP = new Request(null);
 
     private final UncertaintyPredictor predictor;
@@ -104,7 +111,7 @@ public final class CoalescingPredictor implements AutoCloseable {
     private final AtomicInteger pending = new AtomicInteger();
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong predictions = new AtomicLong();
-    private final Thread worker;
+    private final List<Thread> workers;
     private volatile boolean closed;
 
     private CoalescingPredictor(Builder b) {
@@ -113,9 +120,15 @@ public final class CoalescingPredictor implements AutoCloseable {
         this.maxWaitNanos = b.maxWait.toNanos();
         this.maxBatch = b.maxBatch > 0 ? b.maxBatch : b.predictor.getMaxBatch();
         this.queueCapacity = b.queueCapacity > 0 ? b.queueCapacity : 4 * maxBatch;
-        this.worker = new Thread(this::work, "bella-coalescer-" + IDS.incrementAndGet());
-        worker.setDaemon(true);
-        worker.start();
+        long id = IDS.incrementAndGet();
+        List<Thread> made = new ArrayList<>(b.workers);
+        for (int w = 0; w < b.workers; w++) {
+            Thread t = new Thread(this::work, "bella-coalescer-" + id + "-" + w);
+            t.setDaemon(true);
+            made.add(t);
+        }
+        this.workers = List.copyOf(made);
+        workers.forEach(Thread::start);
     }
 
     /**
@@ -294,18 +307,22 @@ public final class CoalescingPredictor implements AutoCloseable {
             }
             closed = true;
         }
-        queue.add(WAKE_UP);
-        if (Thread.currentThread() == worker) {
+        for (int w = 0; w < workers.size(); w++) {
+            queue.add(WAKE_UP);
+        }
+        if (workers.contains(Thread.currentThread())) {
             // closed from a future's stage on the worker: it stops after this batch and fails the
             // queue itself
             return;
         }
         boolean interrupted = false;
-        while (worker.isAlive()) {
-            try {
-                worker.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
+        for (Thread worker : workers) {
+            while (worker.isAlive()) {
+                try {
+                    worker.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
         }
         failQueued();
@@ -349,7 +366,15 @@ public final class CoalescingPredictor implements AutoCloseable {
         List<Request> batch = new ArrayList<>(maxBatch);
         try {
             while (true) {
-                Request first = queue.take();
+                // A bounded poll, not take(): with several workers one may drain another's
+                // WAKE_UP, and the others then see the closed flag within this interval.
+                Request first = queue.poll(50, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    if (closed) {
+                        break;
+                    }
+                    continue;
+                }
                 if (first != WAKE_UP) {
                     batch.add(first);
                 }
@@ -365,7 +390,7 @@ public final class CoalescingPredictor implements AutoCloseable {
                     }
                     batch.add(next);
                 }
-                batch.remove(WAKE_UP);
+                batch.removeIf(r -> r == WAKE_UP);
                 if (closed) {
                     break;
                 }
@@ -441,6 +466,7 @@ public final class CoalescingPredictor implements AutoCloseable {
         private Duration maxWait = DEFAULT_MAX_WAIT;
         private int maxBatch;
         private int queueCapacity;
+        private int workers = DEFAULT_WORKERS;
 
         private Builder(UncertaintyPredictor predictor) {
             if (predictor == null) {
@@ -504,7 +530,25 @@ public final class CoalescingPredictor implements AutoCloseable {
         }
 
         /**
-         * Builds the coalescer and starts its worker thread (a daemon).
+         * Sets how many worker threads gather and run batches, each one batch at a time. Default 1:
+         * every batch runs alone. On a small model with few concurrent callers one worker runs
+         * fewer passes at once than the callers would on their own (docs/benchmarks.md measured
+         * 0.34-0.55x the plain predictor at 2-4 clients); two workers let two batches run at once.
+         *
+         * @param workers in {@code [1, 64]}
+         * @return this builder
+         */
+        public Builder optWorkers(int workers) {
+            if (workers < 1 || workers > 64) {
+                throw new IllegalArgumentException(
+                        "workers should be in [1, 64] but the value passed is " + workers);
+            }
+            this.workers = workers;
+            return this;
+        }
+
+        /**
+         * Builds the coalescer and starts its worker threads (daemons).
          *
          * @return the coalescer; close it to stop the worker
          */

@@ -189,6 +189,7 @@ class CoalescingPredictorTest {
                 UncertaintyPredictor predictor = predictor(recording, 64);
                 CoalescingPredictor coalescer =
                         CoalescingPredictor.builder(predictor)
+                                .optWorkers(1) // the batches below are one worker's
                                 .optMaxWait(Duration.ofMillis(100))
                                 .optMaxBatch(5)
                                 .build()) {
@@ -223,6 +224,7 @@ class CoalescingPredictorTest {
         try (UncertaintyPredictor predictor = predictor(recording, 64);
                 CoalescingPredictor coalescer =
                         CoalescingPredictor.builder(predictor)
+                                .optWorkers(1) // the batches below are one worker's
                                 .optMaxWait(Duration.ofMillis(500))
                                 .optMaxBatch(maxBatch)
                                 .build()) {
@@ -263,6 +265,7 @@ class CoalescingPredictorTest {
         try (UncertaintyPredictor predictor = predictor(recording, 64);
                 CoalescingPredictor coalescer =
                         CoalescingPredictor.builder(predictor)
+                                .optWorkers(1) // the batches below are one worker's
                                 .optMaxWait(Duration.ofMillis(200))
                                 .build()) {
             assertThat(coalescer.getMaxBatch()).isEqualTo(64);
@@ -281,6 +284,7 @@ class CoalescingPredictorTest {
                 UncertaintyPredictor predictor = predictor(recording, 64);
                 CoalescingPredictor coalescer =
                         CoalescingPredictor.builder(predictor)
+                                .optWorkers(1) // the batches below are one worker's
                                 .optMaxWait(Duration.ofMillis(100))
                                 .build()) {
             recording.hold = true;
@@ -321,6 +325,7 @@ class CoalescingPredictorTest {
         try (UncertaintyPredictor predictor = predictor(recording, 64);
                 CoalescingPredictor coalescer =
                         CoalescingPredictor.builder(predictor)
+                                .optWorkers(1) // the batches below are one worker's
                                 .optMaxWait(Duration.ofMillis(100))
                                 .build()) {
             recording.hold = true;
@@ -353,6 +358,7 @@ class CoalescingPredictorTest {
         try (UncertaintyPredictor predictor = predictor(recording, 64);
                 CoalescingPredictor coalescer =
                         CoalescingPredictor.builder(predictor)
+                                .optWorkers(1) // the batches below are one worker's
                                 .optMaxWait(Duration.ofMillis(50))
                                 .optQueueCapacity(3)
                                 .build()) {
@@ -386,6 +392,7 @@ class CoalescingPredictorTest {
         try (UncertaintyPredictor predictor = predictor(recording, 64)) {
             CoalescingPredictor coalescer =
                     CoalescingPredictor.builder(predictor)
+                            .optWorkers(1) // the batches below are one worker's
                             .optMaxWait(Duration.ofMillis(50))
                             .build();
             recording.hold = true;
@@ -424,12 +431,41 @@ class CoalescingPredictorTest {
         }
     }
 
+    /** With two workers a second batch runs while the first is still inside the model. */
+    @Test
+    void twoWorkersRunTwoBatchesAtOnce() throws Exception {
+        float[][] x = inputs(2, 4);
+        RecordingPosterior recording = new RecordingPosterior(ParticlePosterior.of(particles));
+        try (UncertaintyPredictor plain = predictor(ParticlePosterior.of(particles), 64);
+                UncertaintyPredictor predictor = predictor(recording, 64);
+                CoalescingPredictor coalescer =
+                        CoalescingPredictor.builder(predictor).optWorkers(2).build()) {
+            recording.hold = true;
+            CompletableFuture<Prediction> first = coalescer.submit(x[0]);
+            CompletableFuture<Prediction> second;
+            try {
+                recording.awaitEntered();
+                second = coalescer.submit(x[1]);
+                // one worker would still be held in the first batch: this would time out
+                recording.awaitEntered();
+            } finally {
+                // let both batches out, whatever happened, so that closing does not hang
+                recording.release();
+                recording.release();
+            }
+            assertClose(first.get(TIMEOUT_S, TimeUnit.SECONDS), plain.predict(x[0]));
+            assertClose(second.get(TIMEOUT_S, TimeUnit.SECONDS), plain.predict(x[1]));
+            assertThat(recording.sizes()).containsExactly(1, 1);
+        }
+    }
+
     @Test
     void closingAnIdleCoalescerEndsItsWorker() throws Exception {
         try (UncertaintyPredictor predictor = predictor(ParticlePosterior.of(particles), 64)) {
             List<String> before = coalescerThreads();
             CoalescingPredictor coalescer = CoalescingPredictor.of(predictor);
-            assertThat(coalescerThreads()).hasSize(before.size() + 1);
+            assertThat(coalescerThreads())
+                    .hasSize(before.size() + CoalescingPredictor.DEFAULT_WORKERS);
             assertThat(coalescer.predict(inputs(1, 9)[0]).classCount()).isEqualTo(CLASSES);
             CompletableFuture.runAsync(coalescer::close).get(TIMEOUT_S, TimeUnit.SECONDS);
             assertThat(coalescer.isClosed()).isTrue();
@@ -465,6 +501,9 @@ class CoalescingPredictorTest {
                     .hasMessageContaining(
                             "queueCapacity should be a positive integer but the value passed is"
                                     + " -2");
+            assertThatThrownBy(() -> CoalescingPredictor.builder(predictor).optWorkers(0))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("workers should be in [1, 64]");
             assertThatThrownBy(() -> CoalescingPredictor.builder(null))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("predictor must not be null");

@@ -165,6 +165,12 @@ public final class ServeBench implements Callable<Integer> {
             description = "--coalesce: the coalescer's largest batch (${DEFAULT-VALUE})")
     int coalesceBatch;
 
+    @Option(
+            names = "--coalesce-workers",
+            defaultValue = "1",
+            description = "--coalesce: the coalescer's worker threads (${DEFAULT-VALUE})")
+    int coalesceWorkers;
+
     @Override
     public Integer call() throws Exception {
         if (particles <= 0
@@ -256,11 +262,13 @@ public final class ServeBench implements Callable<Integer> {
                                     .optMaxWait(Duration.ofNanos(Math.round(coalesceMs * 1e6)))
                                     .optMaxBatch(coalesceBatch)
                                     .optQueueCapacity(Math.max(4 * coalesceBatch, maxClients))
+                                    .optWorkers(coalesceWorkers)
                                     .build()) {
                 result.put("particles", predictor.getParticleCount());
                 result.put("input_shape", input.toString());
                 result.put("coalesce_ms", coalesceMs);
                 result.put("coalesce_batch", coalesceBatch);
+                result.put("coalesce_workers", coalesceWorkers);
                 result.put("seconds", seconds);
                 result.put("rounds", rounds);
                 result.put("machine", BenchSupport.machine());

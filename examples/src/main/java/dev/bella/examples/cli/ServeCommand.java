@@ -129,6 +129,12 @@ public final class ServeCommand implements Callable<Integer> {
     int coalesceBatch;
 
     @Option(
+            names = "--coalesce-workers",
+            defaultValue = "2",
+            description = "coalesced batches that may run at once (${DEFAULT-VALUE})")
+    int coalesceWorkers;
+
+    @Option(
             names = "--max-connections",
             defaultValue = "128",
             description = "most open connections; more get 503 (${DEFAULT-VALUE})")
@@ -347,6 +353,11 @@ public final class ServeCommand implements Callable<Integer> {
                             + ", "
                             + coalesceBatch);
         }
+        if (coalesceWorkers < 1 || coalesceWorkers > 64) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--coalesce-workers must be in [1, 64], got " + coalesceWorkers);
+        }
         InetAddress address = InetAddress.getByName(host);
         String token = tokenFile == null ? null : readToken(tokenFile);
         if (!address.isLoopbackAddress() && token == null && !insecure) {
@@ -387,7 +398,10 @@ public final class ServeCommand implements Callable<Integer> {
                 b.optThreads(threads);
             }
             if (!noCoalesce) {
-                b.optCoalescing(Duration.ofNanos(Math.round(coalesceMs * 1e6)), coalesceBatch);
+                b.optCoalescing(
+                        Duration.ofNanos(Math.round(coalesceMs * 1e6)),
+                        coalesceBatch,
+                        coalesceWorkers);
             }
             if (token != null) {
                 b.optBearerToken(token);

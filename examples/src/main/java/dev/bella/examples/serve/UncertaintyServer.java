@@ -1091,10 +1091,24 @@ public final class UncertaintyServer implements AutoCloseable {
          * @return this builder
          */
         public Builder optCoalescing(Duration maxWait, int maxBatch) {
+            return optCoalescing(maxWait, maxBatch, CoalescingPredictor.DEFAULT_WORKERS);
+        }
+
+        /**
+         * Turns coalescing on as {@link #optCoalescing(Duration, int)} does, with {@code workers}
+         * batches running at once ({@link CoalescingPredictor.Builder#optWorkers}).
+         *
+         * @param maxWait how long to wait for company after the first request of a batch
+         * @param maxBatch the most inputs in one batch, positive
+         * @param workers the coalescer's worker threads, in {@code [1, 64]}
+         * @return this builder
+         */
+        public Builder optCoalescing(Duration maxWait, int maxBatch, int workers) {
             this.coalescing =
                     CoalescingPredictor.builder(predictor)
                             .optMaxWait(maxWait)
-                            .optMaxBatch(maxBatch);
+                            .optMaxBatch(maxBatch)
+                            .optWorkers(workers);
             return this;
         }
 
