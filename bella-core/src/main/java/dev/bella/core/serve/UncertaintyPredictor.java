@@ -24,11 +24,13 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * Serves a {@link Posterior}: validates flat {@code float[]} inputs, batches them and returns, per
- * input, the posterior predictive and its uncertainty as a {@link Prediction} (SPEC §4): the mean
- * of the samples' probabilities (never the softmax of mean logits), its entropy (total), the mean
- * sample entropy (aleatoric) and the mutual information (epistemic), in nats. The numbers come from
- * {@link Posterior#predict}, the same predictive the evaluation tools and FGSM use.
+ * Serves a {@link Posterior}: validates inputs (flat {@code float[]}s; also an {@link NDList} of
+ * one array, or a DJL {@code Image} through an {@link ImagePreprocessor}), batches them and
+ * returns, per input, the posterior predictive and its uncertainty as a {@link Prediction} (SPEC
+ * §4): the mean of the samples' probabilities (never the softmax of mean logits), its entropy
+ * (total), the mean sample entropy (aleatoric) and the mutual information (epistemic), in nats. The
+ * numbers come from {@link Posterior#predict}, the same predictive the evaluation tools and FGSM
+ * use.
  *
  * <pre>{@code
  * try (UncertaintyPredictor predictor =
@@ -37,6 +39,10 @@ import java.util.List;
  *     List<Prediction> ps = predictor.predict(batch);    // batch[k]: 64 floats
  * }
  * }</pre>
+ *
+ * <p>Inputs are created on the posterior's device ({@link Posterior#getDevice}). Concurrent
+ * single-input callers can share passes through a {@link CoalescingPredictor}; DJL's model API
+ * ({@code Criteria}) serves the same predictions through {@link PosteriorTranslatorFactory}.
  *
  * <p><b>Input shape.</b> An input is a flat {@code float[]} of {@code inputShape.size()} values in
  * row-major order, reshaped to the model's input shape given at construction without the batch
