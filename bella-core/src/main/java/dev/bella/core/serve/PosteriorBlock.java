@@ -119,10 +119,20 @@ public final class PosteriorBlock extends AbstractBlock implements AutoCloseable
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
         long b = inputShapes[0].get(0);
+        long c = classCount(inputShapes[0].slice(1));
+        return new Shape[] {new Shape(b, c), new Shape(b), new Shape(b), new Shape(b)};
+    }
+
+    /**
+     * Runs one zero input through the posterior to learn its number of classes.
+     *
+     * @param inputShape one input's shape without the batch axis
+     * @return the number of classes C
+     */
+    long classCount(Shape inputShape) {
         try (NDManager probe = NDManager.newBaseManager(posterior.getDevice())) {
-            Shape one = new Shape(1).addAll(inputShapes[0].slice(1));
-            long c = posterior.sampleProbabilities(new NDList(probe.zeros(one))).getShape().get(2);
-            return new Shape[] {new Shape(b, c), new Shape(b), new Shape(b), new Shape(b)};
+            NDArray zero = probe.zeros(new Shape(1).addAll(inputShape));
+            return posterior.sampleProbabilities(new NDList(zero)).getShape().get(2);
         }
     }
 

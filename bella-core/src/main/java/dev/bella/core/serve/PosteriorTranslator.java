@@ -100,18 +100,26 @@ public final class PosteriorTranslator<I> implements Translator<I, UncertainClas
      */
     public static PosteriorTranslator<NDList> forNDList(Shape inputShape, List<String> classes) {
         return new PosteriorTranslator<>(
-                (input, manager) -> {
-                    if (input == null || input.size() != 1) {
-                        throw new IllegalArgumentException(
-                                "the input NDList must hold one array of shape "
-                                        + inputShape
-                                        + ", got "
-                                        + (input == null ? "null" : input.size() + " arrays"));
-                    }
-                    return input.get(0).toType(DataType.FLOAT32, false);
-                },
-                inputShape,
-                classes);
+                (input, manager) -> single(input, inputShape), inputShape, classes);
+    }
+
+    /**
+     * Returns the one array of an input given as an {@link NDList}, as float32.
+     *
+     * @param input the list
+     * @param inputShape the model's input shape, for the message
+     * @return its array
+     * @throws IllegalArgumentException if the list is null or does not hold exactly one array
+     */
+    static NDArray single(NDList input, Shape inputShape) {
+        if (input == null || input.size() != 1) {
+            throw new IllegalArgumentException(
+                    "the input NDList must hold one array of shape "
+                            + inputShape
+                            + ", got "
+                            + (input == null ? "null" : input.size() + " arrays"));
+        }
+        return input.get(0).toType(DataType.FLOAT32, false);
     }
 
     /**
@@ -160,14 +168,15 @@ public final class PosteriorTranslator<I> implements Translator<I, UncertainClas
                             + inputShape.size()
                             + " values)");
         }
-        float[] values = x.toType(DataType.FLOAT32, false).toFloatArray();
+        NDArray floats = x.toType(DataType.FLOAT32, false);
+        float[] values = floats.toFloatArray();
         for (int j = 0; j < values.length; j++) {
             if (!Float.isFinite(values[j])) {
                 throw new IllegalArgumentException(
                         "input value [" + j + "] = " + values[j] + ": input values must be finite");
             }
         }
-        return x.toType(DataType.FLOAT32, false).reshape(inputShape);
+        return floats.reshape(inputShape);
     }
 
     @Override

@@ -16,7 +16,6 @@ package dev.bella.core.serve;
 import ai.djl.Model;
 import ai.djl.modality.cv.Image;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.translate.TranslateException;
@@ -94,7 +93,7 @@ public final class PosteriorTranslatorFactory implements TranslatorFactory {
         }
         Shape inputShape = inputShape(arguments.get("inputShape"));
         PosteriorBlock block = posteriorBlock(model, arguments);
-        List<String> classes = classes(model, block.getPosterior(), inputShape);
+        List<String> classes = classes(model, block, inputShape);
         if (input == float[].class) {
             return (Translator<I, O>) PosteriorTranslator.forFloats(inputShape, classes);
         }
@@ -167,16 +166,11 @@ public final class PosteriorTranslatorFactory implements TranslatorFactory {
         return new Shape(dims);
     }
 
-    private static List<String> classes(Model model, Posterior posterior, Shape inputShape)
+    private static List<String> classes(Model model, PosteriorBlock block, Shape inputShape)
             throws TranslateException {
         long count;
-        try (NDManager probe = NDManager.newBaseManager(posterior.getDevice())) {
-            count =
-                    posterior
-                            .sampleProbabilities(
-                                    new NDList(probe.zeros(new Shape(1).addAll(inputShape))))
-                            .getShape()
-                            .get(2);
+        try {
+            count = block.classCount(inputShape);
         } catch (RuntimeException e) {
             throw new TranslateException(
                     "the posterior does not accept an input of shape "

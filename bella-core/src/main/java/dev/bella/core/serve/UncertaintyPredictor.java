@@ -167,15 +167,7 @@ public final class UncertaintyPredictor implements AutoCloseable {
      */
     public Prediction predict(NDList input) {
         checkOpen();
-        if (input == null || input.size() != 1) {
-            throw new IllegalArgumentException(
-                    "the input NDList must hold one array of shape "
-                            + inputShape
-                            + ", got "
-                            + (input == null ? "null" : input.size() + " arrays"));
-        }
-        return predict(
-                input.get(0).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray());
+        return predict(PosteriorTranslator.single(input, inputShape).toFloatArray());
     }
 
     /**

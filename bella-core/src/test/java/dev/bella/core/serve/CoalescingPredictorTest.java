@@ -20,15 +20,7 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
-import ai.djl.nn.Parameter;
-import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.core.Linear;
-import ai.djl.training.initializer.NormalInitializer;
-import dev.bella.core.Bella;
-import dev.bella.core.BellaConfig;
 import dev.bella.core.ParticleBlock;
 import dev.bella.core.posterior.ParticlePosterior;
 import dev.bella.core.posterior.Posterior;
@@ -39,7 +31,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -72,24 +63,7 @@ class CoalescingPredictorTest {
     @BeforeAll
     static void wrap() {
         manager = NDManager.newBaseManager();
-        SequentialBlock base =
-                new SequentialBlock()
-                        .add(Linear.builder().setUnits(32).build())
-                        .add(Activation::relu)
-                        .add(Linear.builder().setUnits(CLASSES).build());
-        base.setInitializer(new NormalInitializer(0.5f), Parameter.Type.WEIGHT);
-        base.setInitializer(new NormalInitializer(0.1f), Parameter.Type.BIAS);
-        manager.getEngine().setRandomSeed(11);
-        base.initialize(manager, DataType.FLOAT32, new Shape(1, FEATURES));
-        particles =
-                Bella.wrap(
-                        base,
-                        BellaConfig.builder()
-                                .optTargets("0", "2")
-                                .optParticles(PARTICLES)
-                                .optBInitStd(0.5)
-                                .optSeed(3)
-                                .build());
+        particles = ServeFixtures.particles(manager, FEATURES, CLASSES, PARTICLES);
     }
 
     @AfterAll
@@ -99,14 +73,7 @@ class CoalescingPredictorTest {
     }
 
     private static float[][] inputs(int count, long seed) {
-        SplittableRandom rng = new SplittableRandom(seed);
-        float[][] x = new float[count][FEATURES];
-        for (float[] row : x) {
-            for (int j = 0; j < row.length; j++) {
-                row[j] = (float) (rng.nextGaussian() * 2);
-            }
-        }
-        return x;
+        return ServeFixtures.inputs(count, FEATURES, seed);
     }
 
     private static UncertaintyPredictor predictor(Posterior posterior, int maxBatch) {

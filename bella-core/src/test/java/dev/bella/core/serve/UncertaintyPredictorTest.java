@@ -22,12 +22,9 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
-import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.initializer.ConstantInitializer;
-import ai.djl.training.initializer.NormalInitializer;
 import dev.bella.core.Bella;
 import dev.bella.core.BellaConfig;
 import dev.bella.core.LowRankLinear;
@@ -36,7 +33,6 @@ import dev.bella.core.posterior.ParticlePosterior;
 import dev.bella.core.posterior.Prediction;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -57,24 +53,7 @@ class UncertaintyPredictorTest {
     @BeforeAll
     static void wrap() {
         manager = NDManager.newBaseManager();
-        SequentialBlock base =
-                new SequentialBlock()
-                        .add(Linear.builder().setUnits(32).build())
-                        .add(Activation::relu)
-                        .add(Linear.builder().setUnits(CLASSES).build());
-        base.setInitializer(new NormalInitializer(0.5f), Parameter.Type.WEIGHT);
-        base.setInitializer(new NormalInitializer(0.1f), Parameter.Type.BIAS);
-        manager.getEngine().setRandomSeed(11);
-        base.initialize(manager, DataType.FLOAT32, new Shape(1, FEATURES));
-        particles =
-                Bella.wrap(
-                        base,
-                        BellaConfig.builder()
-                                .optTargets("0", "2")
-                                .optParticles(PARTICLES)
-                                .optBInitStd(0.5)
-                                .optSeed(3)
-                                .build());
+        particles = ServeFixtures.particles(manager, FEATURES, CLASSES, PARTICLES);
     }
 
     @AfterAll
@@ -84,14 +63,7 @@ class UncertaintyPredictorTest {
     }
 
     private static float[][] inputs(int count, long seed) {
-        SplittableRandom rng = new SplittableRandom(seed);
-        float[][] x = new float[count][FEATURES];
-        for (float[] row : x) {
-            for (int j = 0; j < row.length; j++) {
-                row[j] = (float) (rng.nextGaussian() * 2);
-            }
-        }
-        return x;
+        return ServeFixtures.inputs(count, FEATURES, seed);
     }
 
     /** Per-particle softmax probabilities in double, from ParticleBlock.predict's logits. */

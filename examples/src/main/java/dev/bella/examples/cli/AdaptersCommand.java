@@ -24,7 +24,6 @@ import dev.bella.core.peft.PeftAdapters;
 import dev.bella.core.peft.PeftNameMap;
 import dev.bella.core.posterior.ParticlePosterior;
 import dev.bella.core.posterior.Posterior;
-import dev.bella.core.posterior.Posteriors;
 import dev.bella.core.serve.ModelDirectory;
 import dev.bella.examples.study.StudyBaseFactory;
 import dev.bella.examples.study.StudyModels;
@@ -214,17 +213,8 @@ public final class AdaptersCommand implements Runnable {
         boolean soup;
     }
 
-    @Command(
-            name = "export-peft",
-            mixinStandardHelpOptions = true,
-            description =
-                    "Exports one particle of a study's method, or their soup, as a PEFT LoRA"
-                            + " adapter folder (adapter_config.json + adapter_model.safetensors).",
-            exitCodeOnInvalidInput = 2)
-    static final class ExportPeft implements Callable<Integer> {
-
-        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+    /** The study and method an export reads: {@code --study DIR --method M}. */
+    static final class StudyMethod {
         @Option(
                 names = "--study",
                 required = true,
@@ -236,8 +226,22 @@ public final class AdaptersCommand implements Runnable {
                 names = "--method",
                 required = true,
                 paramLabel = "M",
-                description = "the method's adapter folder under <study>/adapters")
+                description = "the method's adapter folder under <study>/adapters, or its id")
         String method;
+    }
+
+    @Command(
+            name = "export-peft",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Exports one particle of a study's method, or their soup, as a PEFT LoRA"
+                            + " adapter folder (adapter_config.json + adapter_model.safetensors).",
+            exitCodeOnInvalidInput = 2)
+    static final class ExportPeft implements Callable<Integer> {
+
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @CommandLine.Mixin StudyMethod from;
 
         @ArgGroup(exclusive = true, multiplicity = "1")
         Which which;
@@ -262,11 +266,12 @@ public final class AdaptersCommand implements Runnable {
                     "export-peft",
                     () -> {
                         try (NDManager manager = NDManager.newBaseManager();
-                                Posterior posterior = StudyModels.load(study, method, manager)) {
+                                Posterior posterior =
+                                        StudyModels.load(from.study, from.method, manager)) {
                             if (!(posterior instanceof ParticlePosterior pp)) {
                                 throw new IllegalArgumentException(
                                         "method '"
-                                                + method
+                                                + from.method
                                                 + "' is a "
                                                 + posterior.getClass().getSimpleName()
                                                 + ", expected LoRA particles");
@@ -314,19 +319,7 @@ public final class AdaptersCommand implements Runnable {
 
         @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-        @Option(
-                names = "--study",
-                required = true,
-                paramLabel = "DIR",
-                description = "the study's directory (./bella demo --out)")
-        Path study;
-
-        @Option(
-                names = "--method",
-                required = true,
-                paramLabel = "M",
-                description = "the method's adapter folder under <study>/adapters, or its id")
-        String method;
+        @CommandLine.Mixin StudyMethod from;
 
         @Option(
                 names = "--out",
@@ -341,13 +334,12 @@ public final class AdaptersCommand implements Runnable {
                     spec,
                     "export-djl",
                     () -> {
-                        StudyModels.BaseShape shape = StudyModels.readShape(study);
-                        String folder = StudyModels.adapterFolder(study, method);
+                        StudyModels.BaseShape shape = StudyModels.readShape(from.study);
+                        String folder = StudyModels.adapterFolder(from.study, from.method);
                         try (NDManager manager = NDManager.newBaseManager()) {
-                            Block base = StudyModels.loadBase(study, manager);
+                            Block base = StudyModels.loadBase(from.study, manager);
                             try (Posterior posterior =
-                                    Posteriors.load(
-                                            study.resolve("adapters").resolve(folder), base)) {
+                                    StudyModels.loadOnto(from.study, folder, base)) {
                                 List<String> classes = new ArrayList<>();
                                 for (int c = 0; c < shape.classes(); c++) {
                                     classes.add(Integer.toString(c));

@@ -17,6 +17,7 @@ import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import com.google.gson.JsonObject;
@@ -215,7 +216,23 @@ public final class StudyModels {
      */
     public static Posterior load(Path studyDir, String name, NDManager manager) throws IOException {
         String method = adapterFolder(studyDir, name);
-        SequentialBlock base = loadBase(studyDir, manager);
+        return loadOnto(studyDir, method, loadBase(studyDir, manager));
+    }
+
+    /**
+     * Loads one method's posterior onto a base the caller already loaded with {@link #loadBase}
+     * (for callers that need the base too, such as an export).
+     *
+     * @param studyDir the study's output directory
+     * @param name an adapter folder or method id, as for {@link #load(Path, String, NDManager)}
+     * @param base the study's frozen base
+     * @return the posterior; close it when done
+     * @throws IOException if a file cannot be read
+     * @throws IllegalArgumentException if the method is missing or ambiguous or the files do not
+     *     match
+     */
+    public static Posterior loadOnto(Path studyDir, String name, Block base) throws IOException {
+        String method = adapterFolder(studyDir, name);
         return Posteriors.load(studyDir.resolve("adapters").resolve(method), base);
     }
 
